@@ -1,0 +1,165 @@
+"""`python -m bot <command>`: run, chat, ask, check, eval.
+
+Start-up problems end the process with one clear line and a non-zero exit code,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config, load_dotenv_file
+from bot.knowledge.loader import KnowledgeBaseError, load_knowledge_base, read_knowledge_base
+from bot.knowledge.model import KnowledgeBase
+
+
+class StartupError(Exception):
+    """Printed as one line, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="optout-bot",
+        description="Helps people keep their social-media content out of AI training.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="serve Telegram (long polling); needs BOT_TOKEN")
+    run.add_argument("--webhook", action="store_true", help=argparse.SUPPRESS)
+    sub.add_parser("chat", help="talk to the bot in this terminal")
+    ask = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
+    ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    sub.add_parser("check", help="validate the knowledge base in faq/")
+    ev = sub.add_parser("eval", help="matcher accuracy on a labelled YAML file")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--quiet", action="store_true", help="summary only, no list of misses")
+    return parser
+
+
+def _knowledge(config: Config) -> KnowledgeBase:
+    try:
+        return load_knowledge_base(config.faq_dir)
+    except KnowledgeBaseError as exc:
+        first = exc.problems[0]
+        more = (
+            f" (and {len(exc.problems) - 1} more; run `python -m bot check`)"
+            if len(exc.problems) > 1
+            else ""
+        )
+        raise StartupError(
+            f"the knowledge base in {config.faq_dir} is invalid: {first}{more}"
+        ) from None
+
+
+def cmd_check(config: Config) -> int:
+    _kb, problems = read_knowledge_base(config.faq_dir)
+    if not problems:
+        print(
+            f"{config.faq_dir}: OK ({len(_kb.topics)} topics, {len(_kb.platforms)} platforms, "
+            f"{len(_kb.deadlines)} deadlines)"
+        )
+        return 0
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+    return 1
+
+
+def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
+    from bot.clock import SystemClock
+    from bot.console import to_plain
+    from bot.conversation import ChatContext, Knowledge, Responder
+
+    knowledge = Knowledge.build(_knowledge(config))
+    responder = Responder(knowledge, SystemClock())
+    ctx = ChatContext(region=config.default_region)
+    questions = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for q in questions:
+        result = knowledge.matcher.match(q[:1000])
+        if as_json:
+            print(json.dumps(result.as_dict(q), ensure_ascii=False), flush=True)
+        else:
+            reply = responder.reply_for(result, q, ctx) if q.strip() else responder.empty_reply()
+            text = to_plain(reply.text)
+            print(text if question is not None else " ".join(text.split()), flush=True)
+    return 0
+
+
+def cmd_eval(config: Config, path: Path, quiet: bool) -> int:
+    from bot.evaluate import EvalFileError, evaluate, load_eval
+    from bot.matching.matcher import Matcher
+
+    kb = _knowledge(config)
+    try:
+        items = load_eval(path, set(kb.topics))
+    except EvalFileError as exc:
+        raise StartupError(str(exc)) from None
+    report = evaluate(Matcher(kb), items)
+    if quiet:
+        report.misses.clear()
+    print(report.format())
+    return 0
+
+
+def cmd_chat(config: Config) -> int:
+    from bot.clock import SystemClock
+    from bot.console import Console
+    from bot.conversation import Knowledge, Responder
+
+    knowledge = Knowledge.build(_knowledge(config))
+    console = Console(Responder(knowledge, SystemClock()))
+    console.ctx.region = config.default_region
+    try:
+        asyncio.run(console.run(prompt=sys.stdin.isatty()))
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def cmd_run(config: Config, webhook: bool) -> int:
+    if not config.bot_token:
+        raise StartupError(
+            "BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN=123456:ABC..."
+        )
+    from bot.telegram_app import run_polling
+
+    kb = _knowledge(config)
+    return run_polling(config, kb)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        load_dotenv_file()
+        config = load_config()
+        command = args.command
+        if command is None:
+            if config.bot_token:
+                command = "run"
+            else:
+                print(
+                    "No BOT_TOKEN set: starting the local console. "
+                    "Set BOT_TOKEN to serve Telegram (python -m bot run).",
+                    file=sys.stderr,
+                )
+                command = "chat"
+        if command == "run":
+            return cmd_run(config, getattr(args, "webhook", False))
+        if command == "chat":
+            return cmd_chat(config)
+        if command == "ask":
+            return cmd_ask(config, args.question, args.json)
+        if command == "check":
+            return cmd_check(config)
+        if command == "eval":
+            return cmd_eval(config, args.file, args.quiet)
+    except (ConfigError, StartupError) as exc:
+        print(f"optout-bot: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 2

@@ -1,0 +1,86 @@
+"""The local console: the same conversation as on Telegram, in a terminal.
+
+Buttons become numbered choices; typing the number presses the button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from typing import TextIO
+
+from bot.conversation import ChatContext, Responder
+from bot.replies import Reply
+
+_TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(r'<a href="([^"]+)">(.*?)</a>', re.S)
+
+
+def to_plain(text: str) -> str:
+    """Telegram HTML to terminal text: links keep their URL, other tags disappear."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} <{m.group(1)}>", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """'/optout@MyBot instagram' -> ('optout', 'instagram'); None if not a command."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, _, args = text[1:].partition(" ")
+    name = head.split("@", 1)[0]
+    if not name:
+        return None
+    return name.lower(), args.strip()
+
+
+class Console:
+    def __init__(self, responder: Responder, out: TextIO = sys.stdout) -> None:
+        self.responder = responder
+        self.out = out
+        self.ctx = ChatContext(chat_id=0)
+        self.choices: list[str] = []
+
+    def show(self, replies: list[Reply]) -> None:
+        self.choices = []
+        for reply in replies:
+            if reply.toast:
+                print(f"({reply.toast})", file=self.out)
+            print(to_plain(reply.text), file=self.out)
+            for button in reply.all_buttons():
+                if button.url:
+                    print(f"  -> {button.label}: {button.url}", file=self.out)
+                elif button.data:
+                    self.choices.append(button.data)
+                    print(f"  [{len(self.choices)}] {button.label}", file=self.out)
+            print(file=self.out)
+
+    async def handle(self, line: str) -> None:
+        text = line.strip()
+        if text.isdigit() and self.choices:
+            n = int(text)
+            if 1 <= n <= len(self.choices):
+                self.show(await self.responder.callback(self.choices[n - 1], self.ctx))
+                return
+            print(f"Pick a number from 1 to {len(self.choices)}, or ask a question.", file=self.out)
+            return
+        command = parse_command(text)
+        if command:
+            self.show(await self.responder.command(command[0], command[1], self.ctx))
+        else:
+            self.show(await self.responder.text(text, self.ctx))
+
+    async def run(self, lines: TextIO = sys.stdin, prompt: bool = True) -> None:
+        self.show(await self.responder.command("start", "", self.ctx))
+        loop = asyncio.get_running_loop()
+        while True:
+            if prompt:
+                print("> ", end="", file=self.out, flush=True)
+            line = await loop.run_in_executor(None, lines.readline)
+            if not line:
+                print(file=self.out)
+                return
+            if line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
+                return
+            await self.handle(line)

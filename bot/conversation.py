@@ -1,0 +1,279 @@
+"""The conversation core: text, commands and button presses in, replies out.
+
+Framework-free so that Telegram, the local console and the tests share one brain:
+the same question gets the same answer everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot import callbacks
+from bot.clock import Clock
+from bot.knowledge.model import DEFAULT_LANGUAGE, REGION_NAMES, KnowledgeBase, Platform
+from bot.matching.matcher import Matcher, MatchResult
+from bot.render.deadlines import render_deadlines
+from bot.render.html import escape
+from bot.render.platforms import render_steps
+from bot.render.topics import render_sources, render_topic
+from bot.replies import Button, Keyboard, Reply
+
+FAQ_PAGE_SIZE = 8
+MAX_QUESTION = 1000  # longer texts are matched on their first part only
+MAX_ECHO = 60
+
+
+@dataclass(slots=True)
+class ChatContext:
+    """What the core may know about the chat it answers (never the message history)."""
+
+    chat_id: int | None = None
+    region: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """A knowledge base and its matcher, swapped together on reload."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Knowledge:
+        return cls(kb, Matcher(kb))
+
+
+CommandHandler = Callable[[str, ChatContext], Awaitable[list[Reply]]]
+CallbackHandler = Callable[[str, ChatContext], Awaitable[list[Reply]]]
+
+
+def _echo(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > MAX_ECHO:
+        text = text[: MAX_ECHO - 1] + "…"
+    return escape(text)
+
+
+def _rows(buttons: list[Button], per_row: int = 2) -> Keyboard:
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+MENU: Keyboard = (
+    (Button("🛑 Opt out, step by step", callbacks.encode("o")),),
+    (
+        Button("📖 All questions", callbacks.encode("f", "0")),
+        Button("⏰ Deadlines", callbacks.encode("d")),
+    ),
+)
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Welcome and what I can do"),
+    ("optout", "Step-by-step objection for an app, e.g. /optout instagram"),
+    ("faq", "All questions I can answer"),
+    ("deadline", "Key dates and what they mean for you now"),
+    ("help", "How to use this bot"),
+)
+
+
+@dataclass
+class Responder:
+    knowledge: Knowledge
+    clock: Clock
+    on_match: Callable[[MatchResult], None] | None = None
+    extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
+    extra_callbacks: dict[str, CallbackHandler] = field(default_factory=dict)
+    extra_help: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.knowledge.kb
+
+    # -- entry points ------------------------------------------------------------
+    async def text(self, text: str, ctx: ChatContext) -> list[Reply]:
+        question = (text or "").strip()
+        if not question:
+            return [self.empty_reply()]
+        result = self.knowledge.matcher.match(question[:MAX_QUESTION])
+        if self.on_match:
+            self.on_match(result)
+        return [self.reply_for(result, question, ctx)]
+
+    async def command(self, name: str, args: str, ctx: ChatContext) -> list[Reply]:
+        name = name.lower()
+        handler = {
+            "start": self.start,
+            "help": self.help,
+            "faq": self.faq,
+            "optout": self.optout,
+            "deadline": self.deadline,
+            "deadlines": self.deadline,
+        }.get(name)
+        if handler is not None:
+            return [await handler(args, ctx)]
+        if name in self.extra_commands:
+            return await self.extra_commands[name](args, ctx)
+        return [self.unknown_command(name)]
+
+    async def callback(self, data: str | None, ctx: ChatContext) -> list[Reply]:
+        cb = callbacks.decode(data)
+        if cb is None:
+            return [self.stale()]
+        if cb.kind == "t":
+            topic = self.kb.topic(cb.arg)
+            if topic is None:
+                return [self.stale()]
+            return [render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)]
+        if cb.kind == "s":
+            topic = self.kb.topic(cb.arg)
+            if topic is None:
+                return [self.stale()]
+            return [render_sources(self.kb, topic, ctx.language)]
+        if cb.kind == "p":
+            platform = self.kb.platforms.get(cb.arg)
+            if platform is None:
+                return [self.stale()]
+            return [self.platform_reply(platform, ctx)]
+        if cb.kind == "f":
+            page = int(cb.arg) if cb.arg.isdigit() else 0
+            return [self.faq_page(page, ctx, edit=True)]
+        if cb.kind == "o":
+            return [await self.optout("", ctx)]
+        if cb.kind == "d":
+            return [await self.deadline("", ctx)]
+        if cb.kind == "h":
+            return [await self.help("", ctx)]
+        if cb.kind in self.extra_callbacks:
+            return await self.extra_callbacks[cb.kind](cb.arg, ctx)
+        return [self.stale()]
+
+    # -- replies -------------------------------------------------------------------
+    def reply_for(self, result: MatchResult, question: str, ctx: ChatContext) -> Reply:
+        if result.outcome == "answer" and result.topic:
+            topic = self.kb.topics[result.topic]
+            return render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)
+        if result.outcome == "clarify" and result.candidates:
+            buttons = [
+                Button(
+                    self.kb.topics[c.topic].text(ctx.language).title, callbacks.encode("t", c.topic)
+                )
+                for c in result.candidates
+            ]
+            rows = tuple((b,) for b in buttons) + (
+                (Button("None of these", callbacks.encode("h")),),
+            )
+            return Reply(f"I'm not sure I understood “{_echo(question)}”. Did you mean:", rows)
+        return self.fallback(question)
+
+    def fallback(self, question: str) -> Reply:
+        return Reply(
+            f"Sorry, I don't have an answer for “{_echo(question)}”.\n\n"
+            "I can help with Meta using Facebook, Instagram and WhatsApp content to train AI, "
+            "and with how to object. Try asking it another way, for example "
+            "<i>how do I stop Instagram using my photos</i>, or pick from the list.",
+            MENU,
+        )
+
+    def empty_reply(self) -> Reply:
+        return Reply(
+            "Send me a question in your own words, for example "
+            "<i>can Meta use my Facebook photos for AI?</i>, or pick one below.",
+            MENU,
+        )
+
+    def stale(self) -> Reply:
+        return Reply(
+            "That button is out of date (the answers have been updated). Here is the menu again:",
+            MENU,
+            toast="That button is out of date.",
+        )
+
+    def unknown_command(self, name: str) -> Reply:
+        return Reply(
+            f"I don't know the command /{_echo(name)}. Here is what I can do:\n\n"
+            + self.help_text(),
+            MENU,
+        )
+
+    def help_text(self) -> str:
+        lines = [f"/{name} – {desc}" for name, desc in (*COMMANDS, *self.extra_help)]
+        return (
+            "Ask me anything about Meta training AI on your posts, in your own words.\n\n"
+            + "\n".join(lines)
+        )
+
+    async def start(self, args: str, ctx: ChatContext) -> Reply:
+        return Reply(
+            "👋 <b>Hi! I help you keep your posts out of AI training.</b>\n\n"
+            "Meta trains its AI on public Facebook and Instagram content. In the EU/EEA, the UK, "
+            "Switzerland and Brazil you can object; I walk you through it, app by app, "
+            "and answer your questions with sources.\n\n"
+            "Ask in your own words, for example <i>how do I stop insta using my photos?</i>, "
+            "or tap a button.",
+            MENU,
+        )
+
+    async def help(self, args: str, ctx: ChatContext) -> Reply:
+        return Reply(self.help_text(), MENU)
+
+    async def faq(self, args: str, ctx: ChatContext) -> Reply:
+        page = int(args) - 1 if args.strip().isdigit() and int(args) > 0 else 0
+        return self.faq_page(page, ctx)
+
+    def faq_page(self, page: int, ctx: ChatContext, edit: bool = False) -> Reply:
+        topics = list(self.kb.topics.values())
+        pages = max(1, -(-len(topics) // FAQ_PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        chunk = topics[page * FAQ_PAGE_SIZE : (page + 1) * FAQ_PAGE_SIZE]
+        rows: list[tuple[Button, ...]] = [
+            (Button(t.text(ctx.language).title, callbacks.encode("t", t.id)),) for t in chunk
+        ]
+        nav = []
+        if page > 0:
+            nav.append(Button("◀️ Back", callbacks.encode("f", str(page - 1))))
+        if page < pages - 1:
+            nav.append(Button("More ▶️", callbacks.encode("f", str(page + 1))))
+        if nav:
+            rows.append(tuple(nav))
+        return Reply(
+            f"<b>Questions I can answer</b> (page {page + 1} of {pages}). Tap one:",
+            tuple(rows),
+            edit=edit,
+        )
+
+    def platform_buttons(self) -> Keyboard:
+        platforms = sorted(self.kb.platforms.values(), key=lambda p: (p.company != "Meta", p.name))
+        return _rows([Button(p.name, callbacks.encode("p", p.id)) for p in platforms], 3)
+
+    async def optout(self, args: str, ctx: ChatContext) -> Reply:
+        wanted = " ".join(args.split())
+        if not wanted:
+            return Reply(
+                "<b>Which app?</b> Tap one and I'll show you the steps for your region.",
+                self.platform_buttons(),
+            )
+        platform = self.kb.platform_by_name(wanted[:100])
+        if platform is None:
+            names = ", ".join(p.name for p in self.kb.platforms.values())
+            return Reply(
+                f"I don't know an app called “{_echo(wanted)}”. I can show the steps for: "
+                f"{names}.\n\nTap one, or type for example <code>/optout instagram</code>.",
+                self.platform_buttons(),
+            )
+        return self.platform_reply(platform, ctx)
+
+    def platform_reply(self, platform: Platform, ctx: ChatContext) -> Reply:
+        topic = self.kb.topic_for_platform(platform.id)
+        if topic is not None:
+            return render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)
+        return Reply(render_steps(platform, ctx.region), MENU)
+
+    async def deadline(self, args: str, ctx: ChatContext) -> Reply:
+        text = render_deadlines(self.kb, ctx.region, self.clock.now())
+        if ctx.region is None:
+            text += "\n\n<i>Dates for every region are shown.</i>"
+        else:
+            text += f"\n\n<i>Showing dates for {REGION_NAMES[ctx.region]}.</i>"
+        return Reply(text, MENU)

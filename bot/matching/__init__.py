@@ -1,0 +1,1 @@
+"""Turning what people type into a topic: normalisation, synonyms and fuzzy matching."""

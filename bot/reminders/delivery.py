@@ -1,0 +1,498 @@
+"""Deliver one reminder round: every due subscriber gets exactly one message, within limits.
+
+Per chat, strictly in this order::
+
+    claim (DB, atomic) -> compose -> wait for the rate limiters -> send -> record (DB)
+
+A worker records one delivery before it claims the next, and a claim is unique per
+(chat, deadline, lead time) in the database, so neither a restart nor a second bot process
+started by mistake sends anything twice.
+
+The claim/lease rule (what happens to a claim whose process died)
+-----------------------------------------------------------------
+Between "claim" and "record" lies one Telegram request. If the process dies there, the
+database cannot know whether Telegram got the message. We chose:
+
+* A claim carries `claimed_at` and `claimed_by`. The holder renews it before every retry and
+  during every long wait (RetryAfter, backoff), so a live process never loses it.
+* A claim still open `lease` seconds after it was last renewed is treated as abandoned by a
+  crashed process. The next pass of any `deliver_round` for that round (this run, a restarted
+  process, or a second process) takes it over with a conditional UPDATE, which only one
+  caller can win, and delivers it. A claim is taken over at most once (`max_claims=2`);
+  after that it is closed as failed (`lease_expired`) rather than retried forever.
+* A round does not finish while claims of others are open: it waits (on the injected clock)
+  until they are recorded or their lease runs out, then takes them over.
+
+Trade-off: if the process died after Telegram accepted the message but before the result was
+written - a window of one HTTP response per crashed worker - that chat receives the reminder
+twice. The alternative ("a claim is final") would instead silently drop the reminder for the
+chat whose send was cut short, which for a deadline is the worse failure. A graceful stop
+(task cancellation, SIGTERM) does not hit this window: the result of a send that completed is
+still written (shielded) before the cancellation propagates.
+
+Errors: RetryAfter -> pause the global limiter and wait exactly `retry_after`, then resend;
+Forbidden and BadRequest "chat not found" -> deactivate the subscription; ChatMigrated -> move
+the chat to its new id and resend; TimedOut / NetworkError (which includes 5xx) -> bounded
+exponential backoff, then record the failure; other BadRequest -> record the failure (the
+payload is wrong, retrying would not help); InvalidToken / EndPointNotFound -> raise (a
+configuration error must not be written into a million delivery records). Nothing is sent
+once `clock.now() >= deadline.at`: the round stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import secrets
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.clock import Clock
+from bot.reminders.plan import Round
+from bot.store.repository import ChatSettings, Outcome, Store
+
+__all__ = [
+    "Compose",
+    "DeliveryPolicy",
+    "Limiter",
+    "OutgoingMessage",
+    "RoundReport",
+    "Sender",
+    "deliver_round",
+]
+
+log = logging.getLogger(__name__)
+
+CHAT_GONE_MARKERS = ("chat not found", "user not found", "peer_id_invalid")
+
+
+class Sender(Protocol):
+    """Sends one message; raises `telegram.error` exceptions as python-telegram-bot does."""
+
+    async def send(self, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None) -> None: ...
+
+
+class Limiter(Protocol):
+    """`ratelimit.SendLimiter` or anything shaped like it."""
+
+    async def acquire(self, chat_id: int) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    text: str
+    buttons: InlineKeyboardMarkup | None = None
+
+
+ComposeResult = OutgoingMessage | str | None
+Compose = Callable[[ChatSettings, dict[str, str], Round], ComposeResult | Awaitable[ComposeResult]]
+"""compose(settings, checklist, round) -> the message, or None when nothing is left to remind."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    concurrency: int = 8  # workers; each one claims, sends and records strictly in turn
+    batch_size: int = 500  # chat ids fetched per keyset page
+    lease: float = 120.0  # seconds before an unrenewed open claim counts as abandoned
+    max_claims: int = 2  # a claim is taken over at most once
+    max_retries: int = 3  # transient errors (timeouts, network, 5xx) per message
+    backoff_base: float = 1.0  # seconds; doubles per retry
+    backoff_max: float = 30.0
+    max_rate_limited: int = 10  # RetryAfter answers for one message before giving up on it
+    poll_interval: float = 5.0  # how often to look at claims other processes hold
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.batch_size < 1 or self.max_claims < 1:
+            raise ValueError("concurrency, batch_size and max_claims must be at least 1")
+        if self.lease <= 0 or self.poll_interval <= 0:
+            raise ValueError("lease and poll_interval must be positive")
+
+
+@dataclass(slots=True)
+class RoundReport:
+    deadline_id: str
+    lead_seconds: int
+    sent: int = 0
+    skipped: int = 0  # nothing left to remind, or unsubscribed meanwhile
+    deactivated: int = 0  # blocked the bot / chat gone
+    failed: int = 0  # retries exhausted or payload refused
+    expired: int = 0  # claimed, but the deadline came first
+    abandoned: int = 0  # crashed claims closed as failed after their takeover ran out
+    claimed_elsewhere: int = 0  # another worker or process won the claim
+    lost_lease: int = 0  # our claim was taken over while we waited (should not happen)
+    rate_limited: int = 0  # RetryAfter answers received
+    retried: int = 0  # transient-error retries
+    stopped_at_deadline: bool = False
+    duration: float = 0.0  # seconds, on the injected clock
+    errors: dict[str, int] = field(default_factory=dict)  # error class -> count
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.skipped + self.deactivated + self.failed + self.expired
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    outcome: Outcome
+    attempts: int
+    chat_id: int  # may differ from the claimed id after ChatMigrated
+    error: str | None = None
+
+
+class _LostClaim(Exception):
+    """Our lease was taken over while we waited: the other holder finishes this chat."""
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 deprecates the int form; either form is fine here
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _chat_gone(exc: BadRequest) -> bool:
+    message = exc.message.lower()
+    return any(marker in message for marker in CHAT_GONE_MARKERS)
+
+
+class _Feed:
+    """Hands out due chat ids to the workers, fetching keyset pages on demand."""
+
+    def __init__(self, run: _RoundRun) -> None:
+        self._run = run
+        self._buffer: deque[int] = deque()
+        self._after: int | None = None
+        self._exhausted = False
+        self._lock = asyncio.Lock()
+
+    async def next(self) -> int | None:
+        async with self._lock:
+            if not self._buffer and not self._exhausted:
+                run = self._run
+                batch = await run.store.due_chats(
+                    run.round.deadline.id,
+                    run.round.lead_seconds,
+                    run.round.deadline.regions,
+                    after_chat_id=self._after,
+                    limit=run.policy.batch_size,
+                    stale_before=run.clock.now() - run.lease,
+                    max_claims=run.policy.max_claims,
+                )
+                if batch:
+                    self._after = batch[-1]
+                    self._buffer.extend(batch)
+                if len(batch) < run.policy.batch_size:
+                    self._exhausted = True
+            return self._buffer.popleft() if self._buffer else None
+
+
+class _RoundRun:
+    def __init__(
+        self,
+        store: Store,
+        sender: Sender,
+        round: Round,
+        compose: Compose,
+        clock: Clock,
+        limiter: Limiter,
+        policy: DeliveryPolicy,
+        owner: str,
+    ) -> None:
+        self.store = store
+        self.sender = sender
+        self.round = round
+        self.compose = compose
+        self.clock = clock
+        self.limiter = limiter
+        self.policy = policy
+        self.owner = owner
+        self.lease = timedelta(seconds=policy.lease)
+        self.report = RoundReport(round.deadline.id, round.lead_seconds)
+        self._stop = asyncio.Event()
+
+    # -- the round ----------------------------------------------------------------------
+
+    async def run(self) -> RoundReport:
+        started = self.clock.now()
+        deadline = self.round.deadline
+        log.info(
+            "round %s: starting (due %s, deadline %s, late=%s)",
+            self.round.job_id,
+            self.round.due_at.isoformat(),
+            deadline.at.isoformat(),
+            self.round.is_late(started),
+        )
+        try:
+            while not self._past_deadline():
+                pass_start = self.clock.now()
+                await self._one_pass()
+                if self._stop.is_set():
+                    break
+                self.report.abandoned += await self.store.close_abandoned_claims(
+                    deadline.id,
+                    self.round.lead_seconds,
+                    stale_before=pass_start - self.lease,
+                    now=self.clock.now(),
+                )
+                open_claims = await self.store.open_claims(deadline.id, self.round.lead_seconds)
+                if not open_claims:
+                    break
+                # Claims of another worker or process: wait for them to be recorded, or for
+                # their lease to run out so the next pass can take them over.
+                oldest = open_claims[0].claimed_at
+                until_stale = (oldest + self.lease - self.clock.now()).total_seconds() + 0.01
+                await self.clock.sleep(min(max(until_stale, 0.01), self.policy.poll_interval))
+        finally:
+            self.report.duration = (self.clock.now() - started).total_seconds()
+        if self._past_deadline() and not self.report.stopped_at_deadline:
+            self.report.stopped_at_deadline = True
+        log.info("round %s: finished %s", self.round.job_id, self.report)
+        return self.report
+
+    def _past_deadline(self) -> bool:
+        return self.clock.now() >= self.round.deadline.at
+
+    def _would_pass_deadline(self, wait: float) -> bool:
+        return self.clock.now() + timedelta(seconds=wait) >= self.round.deadline.at
+
+    def _stop_at_deadline(self) -> None:
+        self.report.stopped_at_deadline = True
+        self._stop.set()
+
+    async def _one_pass(self) -> None:
+        feed = _Feed(self)
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(self.policy.concurrency):
+                    group.create_task(self._worker(feed))
+        except BaseExceptionGroup as group_error:
+            if len(group_error.exceptions) == 1:
+                raise group_error.exceptions[0] from None
+            raise
+
+    async def _worker(self, feed: _Feed) -> None:
+        while not self._stop.is_set():
+            chat_id = await feed.next()
+            if chat_id is None:
+                return
+            await self._deliver_one(chat_id)
+
+    # -- one chat -----------------------------------------------------------------------
+
+    async def _deliver_one(self, chat_id: int) -> None:
+        if self._past_deadline():
+            self._stop_at_deadline()
+            return
+        now = self.clock.now()
+        won = await self.store.claim_delivery(
+            chat_id,
+            self.round.deadline.id,
+            self.round.lead_seconds,
+            owner=self.owner,
+            now=now,
+            stale_before=now - self.lease,
+            max_claims=self.policy.max_claims,
+        )
+        if not won:
+            self.report.claimed_elsewhere += 1
+            return
+        try:
+            result = await self._attempt(chat_id)
+        except _LostClaim:
+            self.report.lost_lease += 1
+            log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
+            return
+        # Crashes and cancellation before this point leave the claim open: the lease rule
+        # (module docstring) decides what happens to it.
+        await self._record(result)
+
+    async def _record(self, result: _Result) -> None:
+        recording = asyncio.ensure_future(
+            self.store.record_delivery_result(
+                result.chat_id,
+                self.round.deadline.id,
+                self.round.lead_seconds,
+                result.outcome,
+                owner=self.owner,
+                attempts=result.attempts,
+                error=result.error,
+                now=self.clock.now(),
+            )
+        )
+        try:
+            recorded = await asyncio.shield(recording)
+        except asyncio.CancelledError:
+            # Being stopped: the message went out, so write that down before stopping.
+            await recording
+            raise
+        if not recorded:
+            self.report.lost_lease += 1
+            log.warning(
+                "round %s: result not recorded, the claim was taken over", self.round.job_id
+            )
+            return
+        report = self.report
+        match result.outcome:
+            case Outcome.SENT:
+                report.sent += 1
+            case Outcome.SKIPPED:
+                report.skipped += 1
+            case Outcome.DEACTIVATED:
+                report.deactivated += 1
+            case Outcome.EXPIRED:
+                report.expired += 1
+            case Outcome.FAILED:
+                report.failed += 1
+        if result.error:
+            report.errors[result.error] = report.errors.get(result.error, 0) + 1
+
+    async def _compose(self, chat_id: int) -> OutgoingMessage | _Result | None:
+        context = await self.store.delivery_context(chat_id)
+        if context.subscription is None or not context.subscription.active:
+            return _Result(Outcome.SKIPPED, 0, chat_id, "unsubscribed")
+        try:
+            message = self.compose(context.settings, context.checklist, self.round)
+            if inspect.isawaitable(message):
+                message = await message
+        except Exception as exc:  # a bug for one chat must not stop the round
+            log.exception("round %s: compose failed", self.round.job_id)
+            return _Result(Outcome.FAILED, 0, chat_id, f"compose:{type(exc).__name__}")
+        if isinstance(message, str):
+            return OutgoingMessage(message)
+        return message
+
+    async def _attempt(self, chat_id: int) -> _Result:
+        composed = await self._compose(chat_id)
+        if isinstance(composed, _Result):
+            return composed
+        if composed is None:
+            return _Result(Outcome.SKIPPED, 0, chat_id)
+        message = composed
+        attempts = transient = rate_limited = migrations = 0
+        while True:
+            await self.limiter.acquire(chat_id)
+            if self._past_deadline():
+                self._stop_at_deadline()
+                return _Result(Outcome.EXPIRED, attempts, chat_id)
+            attempts += 1
+            try:
+                await self.sender.send(chat_id, message.text, message.buttons)
+                return _Result(Outcome.SENT, attempts, chat_id)
+            except RetryAfter as exc:
+                wait = _retry_after_seconds(exc)
+                self.report.rate_limited += 1
+                rate_limited += 1
+                self.limiter.pause(wait)
+                if rate_limited > self.policy.max_rate_limited:
+                    return _Result(Outcome.FAILED, attempts, chat_id, "RetryAfter")
+                if self._would_pass_deadline(wait):
+                    self._stop_at_deadline()
+                    return _Result(Outcome.EXPIRED, attempts, chat_id, "RetryAfter")
+                await self._hold(chat_id, wait)
+            except Forbidden:
+                await self.store.deactivate(chat_id, "blocked")
+                return _Result(Outcome.DEACTIVATED, attempts, chat_id, "Forbidden")
+            except ChatMigrated as exc:
+                migrations += 1
+                if migrations > 1:
+                    return _Result(Outcome.FAILED, attempts, chat_id, "ChatMigrated")
+                new_id = int(exc.new_chat_id)
+                await self.store.migrate_chat(chat_id, new_id)
+                chat_id = new_id
+                if not await self._renew(chat_id):
+                    raise _LostClaim from None  # the new id already had this reminder
+            except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
+                if _chat_gone(exc):
+                    await self.store.deactivate(chat_id, "chat_not_found")
+                    return _Result(Outcome.DEACTIVATED, attempts, chat_id, "ChatNotFound")
+                return _Result(Outcome.FAILED, attempts, chat_id, "BadRequest")
+            except NetworkError as exc:  # TimedOut, connection errors, 5xx
+                transient += 1
+                if transient > self.policy.max_retries:
+                    return _Result(Outcome.FAILED, attempts, chat_id, type(exc).__name__)
+                self.report.retried += 1
+                delay = min(
+                    self.policy.backoff_max, self.policy.backoff_base * 2 ** (transient - 1)
+                )
+                if self._would_pass_deadline(delay):
+                    return _Result(Outcome.FAILED, attempts, chat_id, type(exc).__name__)
+                await self._hold(chat_id, delay)
+            except (InvalidToken, EndPointNotFound):
+                raise
+            except TelegramError as exc:
+                return _Result(Outcome.FAILED, attempts, chat_id, type(exc).__name__)
+
+    async def _renew(self, chat_id: int) -> bool:
+        return await self.store.renew_claim(
+            chat_id,
+            self.round.deadline.id,
+            self.round.lead_seconds,
+            owner=self.owner,
+            now=self.clock.now(),
+        )
+
+    async def _hold(self, chat_id: int, seconds: float) -> None:
+        """Wait while keeping our claim: renew it at least every third of the lease."""
+        remaining = max(0.0, seconds)
+        step = self.policy.lease / 3
+        while True:
+            chunk = min(remaining, step)
+            if chunk > 0:
+                await self.clock.sleep(chunk)
+            remaining -= chunk
+            if not await self._renew(chat_id):
+                raise _LostClaim
+            if remaining <= 0:
+                return
+
+
+async def deliver_round(
+    store: Store,
+    sender: Sender,
+    round: Round,
+    compose: Compose,
+    clock: Clock,
+    limiter: Limiter,
+    *,
+    policy: DeliveryPolicy | None = None,
+    owner: str | None = None,
+) -> RoundReport:
+    """Send `round` to every due subscriber that has not had it, and report what happened.
+
+    Safe to call again after a crash, and safe to run in two processes at once (see the module
+    docstring for the claim/lease rule). `owner` names this run's claims (random by default).
+    Unexpected exceptions from `sender` (not `telegram.error`) propagate; the claim in
+    flight stays open and is recovered by the lease rule.
+    """
+    if round.deadline.at.tzinfo is None:
+        raise ValueError("deadline.at must be timezone-aware")
+    run = _RoundRun(
+        store,
+        sender,
+        round,
+        compose,
+        clock,
+        limiter,
+        policy or DeliveryPolicy(),
+        owner or secrets.token_hex(8),
+    )
+    return await run.run()

@@ -1,0 +1,1 @@
+"""Rendering knowledge-base entries as replies (Telegram HTML subset)."""

@@ -1,0 +1,60 @@
+"""A platform's objection steps, grouped by the regions that share a route."""
+
+from __future__ import annotations
+
+from bot.knowledge.model import REGION_NAMES, REGIONS, Platform, Route
+
+
+def _region_label(keys: list[str], platform: Platform) -> str:
+    if keys == ["default"]:
+        return ""
+    names = []
+    for key in keys:
+        if key == "default":
+            covered = {k for k in platform.routes if k != "default"}
+            rest = [REGION_NAMES[r] for r in REGIONS if r not in covered]
+            names.extend(rest)
+        else:
+            names.append(REGION_NAMES[key])
+    return ", ".join(dict.fromkeys(names))
+
+
+def _route_text(platform: Platform, route: Route) -> str:
+    lines = []
+    if not route.available:
+        lines.append(
+            f"There is no objection form for {platform.name} here. What you can do instead:"
+        )
+    lines.extend(f"{i}. {step}" for i, step in enumerate(route.steps, 1))
+    if route.form_url:
+        lines.append(f'🔗 <a href="{route.form_url}">Direct link to the form</a> (log in first)')
+    if route.note:
+        lines.append(f"<i>{route.note}</i>")
+    return "\n".join(lines)
+
+
+def render_steps(platform: Platform, region: str | None) -> str:
+    """Steps for one region, or for every region (grouped) when the region is unknown."""
+    header = f"<b>{platform.name}: how to object</b>"
+    if region is not None:
+        found = platform.route_for(region)
+        if found is not None:
+            key, route = found
+            label = REGION_NAMES.get(region, "")
+            title = f"{header} ({label})" if label and key != "default" else header
+            return f"{title}\n{_route_text(platform, route)}\n\n<b>What to expect:</b> {platform.expect}"
+    groups: list[tuple[list[str], Route]] = []
+    for key, route in platform.routes.items():
+        for keys, existing in groups:
+            if existing == route:
+                keys.append(key)
+                break
+        else:
+            groups.append(([key], route))
+    blocks = [header]
+    for keys, route in groups:
+        label = _region_label(keys, platform)
+        body = _route_text(platform, route)
+        blocks.append(f"<u>{label}</u>\n{body}" if label else body)
+    blocks.append(f"<b>What to expect:</b> {platform.expect}")
+    return "\n\n".join(blocks)

@@ -1,0 +1,129 @@
+"""Which database, and how to connect to it.
+
+A laptop runs on a SQLite file under `DATA_DIR`; a Heroku-like host (ephemeral disk) sets
+`DATABASE_URL` to PostgreSQL. Both go through SQLAlchemy's async engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+__all__ = ["SQLITE_FILENAME", "database_url_from", "is_postgresql", "is_sqlite", "make_engine"]
+
+SQLITE_FILENAME = "optout.sqlite3"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_PG_SCHEMES = ("postgres", "postgresql", "postgresql+asyncpg")
+_SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite")
+
+
+def database_url_from(env_url: str | None, data_dir: Path) -> str:
+    """The SQLAlchemy URL to use, from `DATABASE_URL` (may be unset) and `DATA_DIR`.
+
+    Unset or blank -> a SQLite file `<data_dir>/optout.sqlite3` (the directory is created).
+    Heroku hands out `postgres://...`, which SQLAlchemy does not know; it becomes
+    `postgresql+asyncpg://...`. A `sslmode=` query parameter (libpq spelling) becomes asyncpg's
+    `ssl=`. Anything else is refused, naming what is accepted.
+    """
+    if env_url is None or not env_url.strip():
+        data_dir = Path(data_dir).expanduser()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(data_dir / SQLITE_FILENAME).resolve()}"
+
+    url = env_url.strip()
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if sep and scheme in _PG_SCHEMES:
+        parts = urlsplit(f"postgresql+asyncpg://{rest}")
+        if not parts.hostname and not parts.path.strip("/"):
+            raise ValueError(
+                "DATABASE_URL must name a host and database, e.g. postgres://user:pw@host:5432/db"
+            )
+        query = [
+            ("ssl" if k == "sslmode" else k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    if sep and scheme in _SQLITE_SCHEMES:
+        return f"sqlite+aiosqlite://{rest}"
+    shown = scheme if sep else url.split("@")[-1][:40]
+    raise ValueError(
+        "DATABASE_URL must be a PostgreSQL URL (postgres://, postgresql:// or "
+        f"postgresql+asyncpg://) or a SQLite URL (sqlite:///path), got {shown!r}"
+    )
+
+
+def is_sqlite(url_or_engine: str | AsyncEngine) -> bool:
+    name = (
+        url_or_engine.dialect.name
+        if isinstance(url_or_engine, AsyncEngine)
+        else make_url(url_or_engine).get_backend_name()
+    )
+    return name == "sqlite"
+
+
+def is_postgresql(url_or_engine: str | AsyncEngine) -> bool:
+    name = (
+        url_or_engine.dialect.name
+        if isinstance(url_or_engine, AsyncEngine)
+        else make_url(url_or_engine).get_backend_name()
+    )
+    return name == "postgresql"
+
+
+def make_engine(url: str, **engine_kwargs: Any) -> AsyncEngine:
+    """An async engine configured for several concurrent writers.
+
+    SQLite: WAL (readers never block the writer), `synchronous=NORMAL` (durable with WAL),
+    foreign keys on, a busy timeout, and every transaction opened with `BEGIN IMMEDIATE`.
+    The last point matters: pysqlite's default opens transactions lazily, so DDL ran outside
+    any transaction and a read-then-write transaction could fail at once with "database is
+    locked" instead of waiting. Taking the write lock at `BEGIN` serializes writers (and the
+    migration) cleanly across processes; transactions here are short, so readers waiting a
+    few milliseconds is the cheaper trade.
+
+    PostgreSQL: `pool_pre_ping` so connections dropped by a host restart are replaced.
+    Extra keyword arguments go to `create_async_engine` (tests pass `connect_args`).
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        connect_args = {
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            **engine_kwargs.pop("connect_args", {}),
+        }
+        if parsed.database in (None, "", ":memory:"):
+            engine_kwargs.setdefault("poolclass", StaticPool)
+        engine = create_async_engine(url, connect_args=connect_args, **engine_kwargs)
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        engine_kwargs.setdefault("pool_pre_ping", True)
+        return create_async_engine(url, **engine_kwargs)
+    raise ValueError(f"unsupported database backend {backend!r}: expected sqlite or postgresql")
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" hook below decide when a transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,242 @@
+"""A small versioned migration system, run at start-up.
+
+Why not Alembic: the schema is five tables, the bot must upgrade itself on a host where nobody
+runs commands by hand, and both SQLite and PostgreSQL must work. A numbered list of steps,
+applied in one transaction, is enough and easy to test.
+
+Rules:
+- Each step is a plain function on a synchronous SQLAlchemy `Connection`. Steps are frozen:
+  they never import the current table definitions from `repository.py`, because those
+  describe the *latest* schema. A new change is a new step appended to `MIGRATIONS`.
+- `schema_version` holds one row per applied step. The whole upgrade (all pending steps and
+  their rows) is one transaction: it is applied entirely or not at all.
+- Two processes starting at once: on PostgreSQL the transaction first takes a transaction-level
+  advisory lock, so the second waits and then finds nothing to do. On SQLite the transaction
+  starts with `BEGIN IMMEDIATE` (see `db.make_engine`), which serializes writers the same way.
+- A database newer than the code (a rollback of the deploy) is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = [
+    "ADVISORY_LOCK_KEY",
+    "LATEST_VERSION",
+    "MIGRATIONS",
+    "Migration",
+    "SchemaTooNewError",
+    "current_version",
+    "migrate",
+]
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock takes a bigint; this one spells "optout" in ASCII.
+ADVISORY_LOCK_KEY = 0x6F70746F7574
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was migrated by a newer version of the bot than this one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+_version_metadata = MetaData()
+schema_version = Table(
+    "schema_version",
+    _version_metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", String(200), nullable=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+
+def _v1_initial(conn: Connection) -> None:
+    """Chats, subscriptions with their lead times, checklist ticks, delivery claims."""
+    md = MetaData()
+    Table(
+        "chats",
+        md,
+        Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+        Column("language", String(16), nullable=False),
+        Column("region", String(16), nullable=True),
+        Column("timezone", String(64), nullable=True),
+    )
+    Table(
+        "subscriptions",
+        md,
+        Column(
+            "chat_id",
+            BigInteger,
+            ForeignKey("chats.chat_id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        ),
+        Column("active", Boolean, nullable=False),
+        Column("reason", String(32), nullable=True),
+    )
+    Table(
+        "subscription_leads",
+        md,
+        Column(
+            "chat_id", BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("lead_seconds", Integer, nullable=False),
+        PrimaryKeyConstraint("chat_id", "lead_seconds"),
+    )
+    Table(
+        "checklist",
+        md,
+        Column(
+            "chat_id", BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("platform", String(64), nullable=False),
+        Column("state", String(8), nullable=False),
+        PrimaryKeyConstraint("chat_id", "platform"),
+        CheckConstraint("state IN ('done', 'later', 'na')", name="ck_checklist_state"),
+    )
+    Table(
+        "deliveries",
+        md,
+        Column(
+            "chat_id", BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("deadline_id", String(128), nullable=False),
+        Column("lead_seconds", Integer, nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("claimed_at", DateTime, nullable=False),
+        PrimaryKeyConstraint("chat_id", "deadline_id", "lead_seconds"),
+    )
+    md.create_all(conn, checkfirst=False)
+
+
+def _v2_attempts_and_leases(conn: Connection) -> None:
+    """Delivery attempt counters, lease owner and finish time; an index for due-chat scans.
+
+    v1 treated a claim as final (at most once). v2 lets a claim abandoned by a crashed process
+    be taken over after a lease, which needs to know who holds it (`claimed_by`), how often it
+    was claimed (`claims`), how many sends were tried (`attempts`), when it finished and with
+    which error class. Rows that v1 had already finished count as one attempt, finished when
+    claimed.
+    """
+    ts = DateTime().compile(dialect=conn.dialect)
+    for ddl in (
+        "ALTER TABLE deliveries ADD COLUMN claims INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE deliveries ADD COLUMN claimed_by VARCHAR(32)",
+        f"ALTER TABLE deliveries ADD COLUMN finished_at {ts}",
+        "ALTER TABLE deliveries ADD COLUMN error VARCHAR(64)",
+        "CREATE INDEX ix_subscription_leads_lead_chat"
+        " ON subscription_leads (lead_seconds, chat_id)",
+        "CREATE INDEX ix_deliveries_round_status ON deliveries (deadline_id, lead_seconds, status)",
+    ):
+        conn.execute(text(ddl))
+    conn.execute(
+        text(
+            "UPDATE deliveries SET attempts = 1, finished_at = claimed_at WHERE status <> 'claimed'"
+        )
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _v1_initial),
+    Migration(2, "delivery attempt counters and leases", _v2_attempts_and_leases),
+)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def _check_sequence(migrations: Sequence[Migration]) -> None:
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migration versions must be 1..N without gaps, got {versions}")
+
+
+def _read_version(conn: Connection) -> int:
+    return int(
+        conn.execute(select(func.coalesce(func.max(schema_version.c.version), 0))).scalar_one()
+    )
+
+
+def _upgrade(conn: Connection, migrations: Sequence[Migration], goal: int) -> int:
+    _version_metadata.create_all(conn, checkfirst=True)
+    current = _read_version(conn)
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        raise SchemaTooNewError(
+            f"the database is at schema version {current}, but this code knows only up to "
+            f"{latest}; upgrade the bot instead of downgrading it"
+        )
+    for step in migrations:
+        if current < step.version <= goal:
+            log.info("database: applying migration %d (%s)", step.version, step.description)
+            step.apply(conn)
+            conn.execute(
+                insert(schema_version).values(
+                    version=step.version,
+                    description=step.description,
+                    applied_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )
+            current = step.version
+    return current
+
+
+async def migrate(
+    engine: AsyncEngine,
+    *,
+    target: int | None = None,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> int:
+    """Bring the schema up to `target` (default: the latest) and return the version reached.
+
+    Idempotent: on an up-to-date database it only takes the lock, reads the version and commits.
+    """
+    _check_sequence(migrations)
+    goal = migrations[-1].version if target is None else target
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            )
+        return await conn.run_sync(_upgrade, migrations, goal)
+
+
+async def current_version(engine: AsyncEngine) -> int:
+    """The schema version of the database, 0 if it was never migrated."""
+
+    def _read(conn: Connection) -> int:
+        if not conn.dialect.has_table(conn, "schema_version"):
+            return 0
+        return _read_version(conn)
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(_read)

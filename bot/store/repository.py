@@ -1,0 +1,861 @@
+"""Everything the bot keeps about a chat, behind one small async API.
+
+What is stored, and nothing more (this is what `/privacy` promises):
+- `chats`: chat id, language, region, time zone;
+- `subscriptions` and `subscription_leads`: whether reminders are on, why they were switched
+  off (a short code such as `blocked`), and the lead times in seconds;
+- `checklist`: per platform, `done`, `later` or `na`;
+- `deliveries`: which reminder (deadline id x lead time) was claimed, sent, skipped or failed,
+  when, how often it was tried, and the error *class* if any.
+Never message text, names, usernames or anything a user typed.
+
+Timestamps are stored as naive UTC (`UtcDateTime`) so SQLite and PostgreSQL compare them the
+same way; the API takes and returns timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    TypeDecorator,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.knowledge.model import DEFAULT_LANGUAGE, REGIONS
+from bot.store.db import make_engine
+from bot.store.migrations import migrate
+
+__all__ = [
+    "CHECK_STATES",
+    "CLAIMED",
+    "ChatSettings",
+    "DeliveryContext",
+    "DeliveryRecord",
+    "OpenClaim",
+    "Outcome",
+    "Store",
+    "StoreStats",
+    "Subscription",
+    "metadata",
+]
+
+CHECK_STATES: tuple[str, ...] = ("done", "later", "na")
+CLAIMED = "claimed"
+MAX_LEAD_TIMES = 20
+
+
+class Outcome(StrEnum):
+    """How a claimed delivery ended (the `status` column once it is no longer `claimed`)."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"  # nothing left to remind, or no longer subscribed
+    FAILED = "failed"  # retries exhausted, payload refused, or lease ran out for good
+    DEACTIVATED = "deactivated"  # 403 / chat not found: subscription switched off
+    EXPIRED = "expired"  # the deadline passed before it could be sent
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, naive UTC in the database, aware UTC datetimes out."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+# The latest schema. It must match what `migrations.MIGRATIONS` builds (a test checks that).
+metadata = MetaData()
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("language", String(16), nullable=False),
+    Column("region", String(16), nullable=True),
+    Column("timezone", String(64), nullable=True),
+)
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column(
+        "chat_id",
+        BigInteger,
+        ForeignKey("chats.chat_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("active", Boolean, nullable=False),
+    Column("reason", String(32), nullable=True),
+)
+subscription_leads = Table(
+    "subscription_leads",
+    metadata,
+    Column("chat_id", BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), nullable=False),
+    Column("lead_seconds", Integer, nullable=False),
+    PrimaryKeyConstraint("chat_id", "lead_seconds"),
+    Index("ix_subscription_leads_lead_chat", "lead_seconds", "chat_id"),
+)
+checklist = Table(
+    "checklist",
+    metadata,
+    Column("chat_id", BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(64), nullable=False),
+    Column("state", String(8), nullable=False),
+    PrimaryKeyConstraint("chat_id", "platform"),
+    CheckConstraint("state IN ('done', 'later', 'na')", name="ck_checklist_state"),
+)
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("chat_id", BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), nullable=False),
+    Column("deadline_id", String(128), nullable=False),
+    Column("lead_seconds", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("claimed_at", UtcDateTime, nullable=False),
+    Column("claims", Integer, nullable=False, server_default="1"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(32), nullable=True),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("error", String(64), nullable=True),
+    PrimaryKeyConstraint("chat_id", "deadline_id", "lead_seconds"),
+    Index("ix_deliveries_round_status", "deadline_id", "lead_seconds", "status"),
+)
+# Child tables first: the order `forget` and `migrate_chat` work in.
+CHAT_TABLES: tuple[Table, ...] = (deliveries, checklist, subscription_leads, subscriptions, chats)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """Per-chat preferences. `None` region/timezone means "not chosen": use the defaults."""
+
+    chat_id: int
+    language: str = DEFAULT_LANGUAGE
+    region: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    chat_id: int
+    active: bool
+    lead_times: tuple[int, ...]  # seconds, largest first
+    reason: str | None = None  # why it is inactive: "user", "blocked", "chat_not_found", ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    """What composing one reminder needs, read in one round trip."""
+
+    settings: ChatSettings
+    checklist: dict[str, str]
+    subscription: Subscription | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    chat_id: int
+    deadline_id: str
+    lead_seconds: int
+    status: str
+    claimed_at: datetime
+    claims: int
+    attempts: int
+    claimed_by: str | None
+    finished_at: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenClaim:
+    chat_id: int
+    claimed_at: datetime
+    claimed_by: str | None
+    claims: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Aggregate counts only: safe to log or show to an operator."""
+
+    chats: int
+    active_subscriptions: int
+    inactive_subscriptions: int
+    checklist: dict[str, int] = field(default_factory=dict)
+    deliveries: dict[str, int] = field(default_factory=dict)
+
+
+_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_language(language: str) -> str:
+    if len(language) > 16 or not _LANGUAGE_RE.match(language):
+        raise ValueError(
+            f"language must be a language tag such as 'en' or 'pt-BR', got {language!r}"
+        )
+    return language
+
+
+def _check_region(region: str | None) -> str | None:
+    if region is not None and region not in REGIONS:
+        raise ValueError(f"region must be one of {', '.join(REGIONS)} or None, got {region!r}")
+    return region
+
+
+def _check_timezone(timezone: str | None) -> str | None:
+    if timezone is None:
+        return None
+    try:
+        if len(timezone) > 64:
+            raise ValueError
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"timezone must be an IANA time zone such as Europe/Berlin, got {timezone!r}"
+        ) from None
+    return timezone
+
+
+def _check_lead_times(lead_times: Iterable[int]) -> tuple[int, ...]:
+    leads = tuple(lead_times)
+    if not leads:
+        raise ValueError("a subscription needs at least one lead time")
+    if len(leads) > MAX_LEAD_TIMES:
+        raise ValueError(f"at most {MAX_LEAD_TIMES} lead times, got {len(leads)}")
+    for lead in leads:
+        if isinstance(lead, bool) or not isinstance(lead, int) or lead <= 0:
+            raise ValueError(f"lead times are positive whole seconds, got {lead!r}")
+    if len(set(leads)) != len(leads):
+        raise ValueError(f"lead times must not repeat, got {leads}")
+    return tuple(sorted(leads, reverse=True))
+
+
+def _check_short(name: str, value: str, limit: int) -> str:
+    if not value or len(value) > limit:
+        raise ValueError(f"{name} must be 1-{limit} characters, got {value!r}")
+    return value
+
+
+class Store:
+    """Async access to the bot's tables. Every method is one short transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        insert_module: Any = pg_dialect if engine.dialect.name == "postgresql" else sqlite_dialect
+        self._insert = insert_module.insert
+
+    @classmethod
+    async def open(cls, url: str, **engine_kwargs: Any) -> Self:
+        """Connect and migrate the schema to the latest version."""
+        engine = make_engine(url, **engine_kwargs)
+        try:
+            await migrate(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- settings -----------------------------------------------------------------------
+
+    async def _ensure_chat(self, conn: AsyncConnection, chat_id: int) -> None:
+        await conn.execute(
+            self._insert(chats)
+            .values(chat_id=chat_id, language=DEFAULT_LANGUAGE)
+            .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
+        )
+
+    async def _upsert_chat(self, chat_id: int, **values: Any) -> None:
+        row = {"chat_id": chat_id, "language": DEFAULT_LANGUAGE, **values}
+        stmt = self._insert(chats).values(**row)
+        stmt = stmt.on_conflict_do_update(index_elements=[chats.c.chat_id], set_=values)
+        async with self._engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def get_settings(self, chat_id: int) -> ChatSettings:
+        """The chat's settings; defaults for a chat never seen (nothing is written)."""
+        async with self._engine.connect() as conn:
+            return await self._settings(conn, chat_id)
+
+    async def _settings(self, conn: AsyncConnection, chat_id: int) -> ChatSettings:
+        row = (
+            await conn.execute(
+                select(chats.c.language, chats.c.region, chats.c.timezone).where(
+                    chats.c.chat_id == chat_id
+                )
+            )
+        ).first()
+        if row is None:
+            return ChatSettings(chat_id)
+        return ChatSettings(chat_id, row.language, row.region, row.timezone)
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        await self._upsert_chat(chat_id, language=_check_language(language))
+
+    async def set_region(self, chat_id: int, region: str | None) -> None:
+        await self._upsert_chat(chat_id, region=_check_region(region))
+
+    async def set_timezone(self, chat_id: int, timezone: str | None) -> None:
+        await self._upsert_chat(chat_id, timezone=_check_timezone(timezone))
+
+    # -- subscription -------------------------------------------------------------------
+
+    async def subscribe(self, chat_id: int, lead_times: Sequence[int]) -> Subscription:
+        """Switch reminders on with exactly these lead times (replacing any earlier ones)."""
+        leads = _check_lead_times(lead_times)
+        async with self._engine.begin() as conn:
+            await self._ensure_chat(conn, chat_id)
+            await conn.execute(
+                self._insert(subscriptions)
+                .values(chat_id=chat_id, active=True, reason=None)
+                .on_conflict_do_update(
+                    index_elements=[subscriptions.c.chat_id], set_={"active": True, "reason": None}
+                )
+            )
+            await conn.execute(
+                delete(subscription_leads).where(subscription_leads.c.chat_id == chat_id)
+            )
+            await conn.execute(
+                subscription_leads.insert(),
+                [{"chat_id": chat_id, "lead_seconds": lead} for lead in leads],
+            )
+        return Subscription(chat_id, True, leads, None)
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        """`/remind off`: delete the subscription and its lead times (data minimisation).
+
+        Delivery records stay until `forget`, so re-subscribing mid-round does not resend.
+        Returns whether there was a subscription.
+        """
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                delete(subscription_leads).where(subscription_leads.c.chat_id == chat_id)
+            )
+            result = await conn.execute(
+                delete(subscriptions).where(subscriptions.c.chat_id == chat_id)
+            )
+        return result.rowcount > 0
+
+    async def deactivate(self, chat_id: int, reason: str) -> bool:
+        """Stop reminders for a chat Telegram says we cannot reach (blocked, not found).
+
+        Keeps the lead times so the chat can be re-activated if the user comes back.
+        """
+        _check_short("reason", reason, 32)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(subscriptions)
+                .where(subscriptions.c.chat_id == chat_id)
+                .values(active=False, reason=reason)
+            )
+        return result.rowcount > 0
+
+    async def get_subscription(self, chat_id: int) -> Subscription | None:
+        async with self._engine.connect() as conn:
+            return await self._subscription(conn, chat_id)
+
+    async def _subscription(self, conn: AsyncConnection, chat_id: int) -> Subscription | None:
+        row = (
+            await conn.execute(
+                select(subscriptions.c.active, subscriptions.c.reason).where(
+                    subscriptions.c.chat_id == chat_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        leads = (
+            await conn.execute(
+                select(subscription_leads.c.lead_seconds)
+                .where(subscription_leads.c.chat_id == chat_id)
+                .order_by(subscription_leads.c.lead_seconds.desc())
+            )
+        ).scalars()
+        return Subscription(chat_id, bool(row.active), tuple(leads), row.reason)
+
+    async def lead_times_in_use(self) -> tuple[int, ...]:
+        """Distinct lead times of active subscriptions, largest first: the rounds to plan."""
+        stmt = (
+            select(subscription_leads.c.lead_seconds)
+            .join(subscriptions, subscriptions.c.chat_id == subscription_leads.c.chat_id)
+            .where(subscriptions.c.active)
+            .distinct()
+            .order_by(subscription_leads.c.lead_seconds.desc())
+        )
+        async with self._engine.connect() as conn:
+            return tuple((await conn.execute(stmt)).scalars())
+
+    def _audience(self, lead_seconds: int, regions: Sequence[str]) -> list[ColumnElement[bool]]:
+        """Active subscribers with this lead time whose region is unset or among `regions`."""
+        return [
+            subscription_leads.c.lead_seconds == lead_seconds,
+            subscriptions.c.active,
+            or_(chats.c.region.is_(None), chats.c.region.in_(list(regions))),
+        ]
+
+    @staticmethod
+    def _audience_from() -> Any:
+        return subscription_leads.join(
+            subscriptions, subscriptions.c.chat_id == subscription_leads.c.chat_id
+        ).join(chats, chats.c.chat_id == subscription_leads.c.chat_id)
+
+    async def count_subscribers(self, lead_seconds: int, regions: Sequence[str]) -> int:
+        """How many chats a round would reach: used to start long rounds early enough."""
+        stmt = (
+            select(func.count())
+            .select_from(self._audience_from())
+            .where(*self._audience(lead_seconds, regions))
+        )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(stmt)).scalar_one())
+
+    # -- checklist ----------------------------------------------------------------------
+
+    async def set_check(self, chat_id: int, platform: str, state: str) -> None:
+        if state not in CHECK_STATES:
+            raise ValueError(
+                f"checklist state must be one of {', '.join(CHECK_STATES)}, got {state!r}"
+            )
+        _check_short("platform", platform, 64)
+        async with self._engine.begin() as conn:
+            await self._ensure_chat(conn, chat_id)
+            await conn.execute(
+                self._insert(checklist)
+                .values(chat_id=chat_id, platform=platform, state=state)
+                .on_conflict_do_update(
+                    index_elements=[checklist.c.chat_id, checklist.c.platform],
+                    set_={"state": state},
+                )
+            )
+
+    async def clear_check(self, chat_id: int, platform: str) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(checklist).where(
+                    checklist.c.chat_id == chat_id, checklist.c.platform == platform
+                )
+            )
+        return result.rowcount > 0
+
+    async def get_checklist(self, chat_id: int) -> dict[str, str]:
+        async with self._engine.connect() as conn:
+            return await self._checklist(conn, chat_id)
+
+    async def _checklist(self, conn: AsyncConnection, chat_id: int) -> dict[str, str]:
+        rows = await conn.execute(
+            select(checklist.c.platform, checklist.c.state)
+            .where(checklist.c.chat_id == chat_id)
+            .order_by(checklist.c.platform)
+        )
+        return {row.platform: row.state for row in rows}
+
+    # -- privacy and chat identity ------------------------------------------------------
+
+    async def forget(self, chat_id: int) -> None:
+        """`/forget`: delete every row about this chat, pending deliveries included.
+
+        Explicit deletes (children first) rather than trusting ON DELETE CASCADE, so it holds
+        even on a SQLite connection opened without foreign keys.
+        """
+        async with self._engine.begin() as conn:
+            for table in CHAT_TABLES:
+                await conn.execute(delete(table).where(table.c.chat_id == chat_id))
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> bool:
+        """A group became a supergroup: move everything from `old_id` to `new_id`.
+
+        If the new id already has rows (the bot saw the supergroup first), the new id's
+        settings, subscription and ticks win; the old id's rows are moved only where they
+        do not collide. Returns False if nothing was stored under `old_id`.
+        """
+        if old_id == new_id:
+            return True
+        async with self._engine.begin() as conn:
+            old = (await conn.execute(select(chats).where(chats.c.chat_id == old_id))).first()
+            if old is None:
+                return False
+            await conn.execute(
+                self._insert(chats)
+                .values(
+                    chat_id=new_id, language=old.language, region=old.region, timezone=old.timezone
+                )
+                .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
+            )
+            new_has_sub = (
+                await conn.execute(select(exists().where(subscriptions.c.chat_id == new_id)))
+            ).scalar_one()
+            if not new_has_sub:
+                for table in (subscription_leads, subscriptions):
+                    await conn.execute(
+                        update(table).where(table.c.chat_id == old_id).values(chat_id=new_id)
+                    )
+            other_check = checklist.alias("other")
+            await conn.execute(
+                update(checklist)
+                .where(
+                    checklist.c.chat_id == old_id,
+                    ~exists().where(
+                        other_check.c.chat_id == new_id,
+                        other_check.c.platform == checklist.c.platform,
+                    ),
+                )
+                .values(chat_id=new_id)
+            )
+            other_del = deliveries.alias("other")
+            await conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.chat_id == old_id,
+                    ~exists().where(
+                        other_del.c.chat_id == new_id,
+                        other_del.c.deadline_id == deliveries.c.deadline_id,
+                        other_del.c.lead_seconds == deliveries.c.lead_seconds,
+                    ),
+                )
+                .values(chat_id=new_id)
+            )
+            for table in CHAT_TABLES:
+                await conn.execute(delete(table).where(table.c.chat_id == old_id))
+        return True
+
+    # -- deliveries ---------------------------------------------------------------------
+
+    @staticmethod
+    def _delivery_key(
+        chat_id: int, deadline_id: str, lead_seconds: int
+    ) -> list[ColumnElement[bool]]:
+        return [
+            deliveries.c.chat_id == chat_id,
+            deliveries.c.deadline_id == deadline_id,
+            deliveries.c.lead_seconds == lead_seconds,
+        ]
+
+    @staticmethod
+    def _takeover_ok(stale_before: datetime | None, max_claims: int) -> ColumnElement[bool] | None:
+        """A claim nobody finished within the lease, and not yet claimed `max_claims` times."""
+        if stale_before is None:
+            return None
+        return and_(
+            deliveries.c.status == CLAIMED,
+            deliveries.c.claimed_at < stale_before,
+            deliveries.c.claims < max_claims,
+        )
+
+    async def due_chats(
+        self,
+        deadline_id: str,
+        lead_seconds: int,
+        regions: Sequence[str],
+        after_chat_id: int | None = None,
+        limit: int = 500,
+        *,
+        stale_before: datetime | None = None,
+        max_claims: int = 2,
+    ) -> list[int]:
+        """The next batch of chats that should get this reminder, by ascending chat id.
+
+        Active subscribers with this lead time, whose region applies (unset counts as applying),
+        with no delivery row for (deadline, lead) yet - or, if `stale_before` is given, whose
+        claim was abandoned (see `claim_delivery`). Keyset pagination: pass the last id of the
+        previous batch as `after_chat_id`, so a million subscribers stream in batches
+        without OFFSET scans or a long-lived cursor.
+        """
+        join = self._audience_from().outerjoin(
+            deliveries,
+            and_(
+                deliveries.c.chat_id == subscription_leads.c.chat_id,
+                deliveries.c.deadline_id == deadline_id,
+                deliveries.c.lead_seconds == lead_seconds,
+            ),
+        )
+        takeover = self._takeover_ok(stale_before, max_claims)
+        not_delivered: ColumnElement[bool] = deliveries.c.chat_id.is_(None)
+        if takeover is not None:
+            not_delivered = or_(not_delivered, takeover)
+        stmt = (
+            select(subscription_leads.c.chat_id)
+            .select_from(join)
+            .where(*self._audience(lead_seconds, regions), not_delivered)
+            .order_by(subscription_leads.c.chat_id)
+            .limit(limit)
+        )
+        if after_chat_id is not None:
+            stmt = stmt.where(subscription_leads.c.chat_id > after_chat_id)
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(stmt)).scalars())
+
+    async def claim_delivery(
+        self,
+        chat_id: int,
+        deadline_id: str,
+        lead_seconds: int,
+        *,
+        owner: str = "",
+        now: datetime | None = None,
+        stale_before: datetime | None = None,
+        max_claims: int = 2,
+    ) -> bool:
+        """Atomically take the right to send this reminder to this chat. True if we got it.
+
+        `INSERT ... ON CONFLICT DO NOTHING` on the (chat, deadline, lead) primary key: of any
+        number of concurrent callers, in any number of processes, exactly one wins.
+        If `stale_before` is given, an abandoned claim (status still `claimed`, claimed before
+        `stale_before`, fewer than `max_claims` claims) is taken over by a conditional UPDATE,
+        which again only one caller can win. A chat deleted meanwhile (`/forget`) yields False.
+        """
+        now = now or _utcnow()
+        _check_short("deadline_id", deadline_id, 128)
+        row = {
+            "chat_id": chat_id,
+            "deadline_id": deadline_id,
+            "lead_seconds": lead_seconds,
+            "status": CLAIMED,
+            "claimed_at": now,
+            "claims": 1,
+            "attempts": 0,
+            "claimed_by": owner[:32] or None,
+        }
+        try:
+            async with self._engine.begin() as conn:
+                inserted = (
+                    await conn.execute(
+                        self._insert(deliveries)
+                        .values(**row)
+                        .on_conflict_do_nothing(
+                            index_elements=[
+                                deliveries.c.chat_id,
+                                deliveries.c.deadline_id,
+                                deliveries.c.lead_seconds,
+                            ]
+                        )
+                        .returning(deliveries.c.chat_id)
+                    )
+                ).first()
+                if inserted is not None:
+                    return True
+                takeover = self._takeover_ok(stale_before, max_claims)
+                if takeover is None:
+                    return False
+                result = await conn.execute(
+                    update(deliveries)
+                    .where(*self._delivery_key(chat_id, deadline_id, lead_seconds), takeover)
+                    .values(
+                        claimed_at=now, claimed_by=row["claimed_by"], claims=deliveries.c.claims + 1
+                    )
+                )
+                return result.rowcount == 1
+        except IntegrityError:
+            return False  # the chat row is gone (forgotten): nothing to deliver
+
+    async def renew_claim(
+        self,
+        chat_id: int,
+        deadline_id: str,
+        lead_seconds: int,
+        *,
+        owner: str,
+        now: datetime | None = None,
+    ) -> bool:
+        """Extend our lease before a long wait or a retry. False: someone took the claim over."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(deliveries)
+                .where(
+                    *self._delivery_key(chat_id, deadline_id, lead_seconds),
+                    deliveries.c.status == CLAIMED,
+                    deliveries.c.claimed_by == (owner[:32] or None),
+                )
+                .values(claimed_at=now or _utcnow())
+            )
+        return result.rowcount == 1
+
+    async def record_delivery_result(
+        self,
+        chat_id: int,
+        deadline_id: str,
+        lead_seconds: int,
+        outcome: Outcome | str,
+        *,
+        owner: str | None = None,
+        attempts: int = 1,
+        error: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Close a claim with its outcome. False if the claim is not (or no longer) ours.
+
+        With `owner` given, only a claim still held by that owner is closed, so a process that
+        lost its lease cannot overwrite the result of the one that took over.
+        """
+        outcome = Outcome(outcome)
+        conditions = [
+            *self._delivery_key(chat_id, deadline_id, lead_seconds),
+            deliveries.c.status == CLAIMED,
+        ]
+        if owner is not None:
+            conditions.append(deliveries.c.claimed_by == (owner[:32] or None))
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(deliveries)
+                .where(*conditions)
+                .values(
+                    status=outcome.value,
+                    attempts=attempts,
+                    error=error[:64] if error else None,
+                    finished_at=now or _utcnow(),
+                )
+            )
+        return result.rowcount == 1
+
+    async def delivery_context(self, chat_id: int) -> DeliveryContext:
+        """Settings, checklist and subscription of a chat, in one connection."""
+        async with self._engine.connect() as conn:
+            return DeliveryContext(
+                await self._settings(conn, chat_id),
+                await self._checklist(conn, chat_id),
+                await self._subscription(conn, chat_id),
+            )
+
+    async def get_delivery(
+        self, chat_id: int, deadline_id: str, lead_seconds: int
+    ) -> DeliveryRecord | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(deliveries).where(
+                        *self._delivery_key(chat_id, deadline_id, lead_seconds)
+                    )
+                )
+            ).first()
+        return None if row is None else DeliveryRecord(**row._mapping)
+
+    async def open_claims(self, deadline_id: str, lead_seconds: int) -> list[OpenClaim]:
+        """Claims of this round nobody has finished yet (in flight, or left by a crash).
+
+        At most a few per running process, so a plain list is fine.
+        """
+        stmt = (
+            select(
+                deliveries.c.chat_id,
+                deliveries.c.claimed_at,
+                deliveries.c.claimed_by,
+                deliveries.c.claims,
+            )
+            .where(
+                deliveries.c.deadline_id == deadline_id,
+                deliveries.c.lead_seconds == lead_seconds,
+                deliveries.c.status == CLAIMED,
+            )
+            .order_by(deliveries.c.claimed_at)
+        )
+        async with self._engine.connect() as conn:
+            return [
+                OpenClaim(r.chat_id, r.claimed_at, r.claimed_by, r.claims)
+                for r in await conn.execute(stmt)
+            ]
+
+    async def close_abandoned_claims(
+        self,
+        deadline_id: str,
+        lead_seconds: int,
+        *,
+        stale_before: datetime,
+        error: str = "lease_expired",
+        now: datetime | None = None,
+    ) -> int:
+        """Mark as failed the claims of this round still open and claimed before `stale_before`.
+
+        The delivery loop calls this with `stale_before` = start of its last full pass minus the
+        lease: any such claim was offered for takeover during that pass and nobody took it
+        (claimed too often, or the chat is no longer subscribed), so it will never finish.
+        """
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.deadline_id == deadline_id,
+                    deliveries.c.lead_seconds == lead_seconds,
+                    deliveries.c.status == CLAIMED,
+                    deliveries.c.claimed_at < stale_before,
+                )
+                .values(status=Outcome.FAILED.value, error=error, finished_at=now or _utcnow())
+            )
+        return int(result.rowcount)
+
+    # -- operator view ------------------------------------------------------------------
+
+    async def stats(self) -> StoreStats:
+        async with self._engine.connect() as conn:
+            n_chats = (await conn.execute(select(func.count()).select_from(chats))).scalar_one()
+            subs = dict(
+                (bool(active), int(n))
+                for active, n in await conn.execute(
+                    select(subscriptions.c.active, func.count()).group_by(subscriptions.c.active)
+                )
+            )
+            checks = {
+                state: int(n)
+                for state, n in await conn.execute(
+                    select(checklist.c.state, func.count()).group_by(checklist.c.state)
+                )
+            }
+            dels = {
+                status: int(n)
+                for status, n in await conn.execute(
+                    select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+                )
+            }
+        return StoreStats(int(n_chats), subs.get(True, 0), subs.get(False, 0), checks, dels)

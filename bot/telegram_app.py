@@ -1,0 +1,219 @@
+"""The Telegram adapter: PTB handlers that pass text, commands and buttons to the core.
+
+Thin by design. It decides only what is Telegram's business: who is addressed in a
+group, how replies are split and sent, and what the user sees when a call fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.console import parse_command
+from bot.conversation import COMMANDS, ChatContext, Knowledge, Responder
+from bot.knowledge.model import KnowledgeBase
+from bot.render.html import split_message
+from bot.replies import Keyboard, Reply
+
+log = logging.getLogger("optout_bot.telegram")
+
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+NOT_TEXT = "I can only read text messages. Ask me a question, or try /optout or /faq."
+
+
+def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+async def send_reply(message: Message, reply: Reply) -> None:
+    """Send one reply, split on paragraphs if long; buttons go on the last part."""
+    parts = split_message(reply.text)
+    for i, part in enumerate(parts):
+        markup = keyboard(reply.buttons) if i == len(parts) - 1 else None
+        await message.chat.send_message(part, reply_markup=markup)
+
+
+def _responder(context: ContextTypes.DEFAULT_TYPE) -> Responder:
+    return context.bot_data["responder"]
+
+
+def _ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ChatContext:
+    config: Config = context.bot_data["config"]
+    chat = update.effective_chat
+    return ChatContext(chat_id=chat.id if chat else None, region=config.default_region)
+
+
+def is_addressed(message: Message, bot_username: str, bot_id: int) -> tuple[bool, str]:
+    """In groups: commands (to us or to nobody), @mentions of us and replies to us.
+
+    Returns whether to answer, and the text with our @mention removed.
+    """
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return True, text
+    mention = f"@{bot_username}".lower()
+    if text.startswith("/"):
+        head = text.split(maxsplit=1)[0]
+        target = head.partition("@")[2].lower()
+        return (not target or target == bot_username.lower()), text
+    if mention in text.lower():
+        start = text.lower().index(mention)
+        return True, (text[:start] + text[start + len(mention) :]).strip()
+    reply_to = message.reply_to_message
+    if reply_to and reply_to.from_user and reply_to.from_user.id == bot_id:
+        return True, text
+    return False, text
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or update.effective_chat is None:
+        return
+    started = time.perf_counter()
+    if message.text is None:
+        if message.chat.type == ChatType.PRIVATE:
+            await message.chat.send_message(NOT_TEXT)
+        return
+    addressed, text = is_addressed(message, context.bot.username, context.bot.id)
+    if not addressed:
+        return
+    responder = _responder(context)
+    ctx = _ctx(update, context)
+    command = parse_command(text)
+    if command:
+        replies = await responder.command(command[0], command[1], ctx)
+        outcome = f"command:{command[0]}"
+    else:
+        replies = await responder.text(text, ctx)
+        outcome = "text"
+    for reply in replies:
+        await send_reply(message, reply)
+    log.info(
+        "update=%s %s latency_ms=%.1f",
+        update.update_id,
+        outcome,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    replies = await _responder(context).callback(query.data, _ctx(update, context))
+    toast = next((r.toast for r in replies if r.toast), None)
+    try:
+        await query.answer(toast)
+    except BadRequest:  # a query older than ~15 minutes can no longer be answered
+        log.debug("callback query %s too old to answer", query.id)
+    message = query.message
+    if not isinstance(message, Message):  # inaccessible or inline message
+        if update.effective_chat:
+            for reply in replies:
+                for part in split_message(reply.text):
+                    await context.bot.send_message(update.effective_chat.id, part)
+        return
+    for reply in replies:
+        if reply.edit and len(split_message(reply.text)) == 1:
+            try:
+                await message.edit_text(reply.text, reply_markup=keyboard(reply.buttons))
+                continue
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    continue
+                log.info("could not edit message, sending a new one: %s", exc)
+        await send_reply(message, reply)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every error; tell the user briefly, unless they blocked us."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(context.error, Forbidden):
+        return
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await context.bot.send_message(update.effective_chat.id, SORRY)
+        except TelegramError:
+            log.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+async def post_init(application: Application) -> None:
+    responder: Responder = application.bot_data["responder"]
+    commands = [*COMMANDS, *responder.extra_help]
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in commands])
+    me = application.bot
+    log.info("serving as @%s with %d topics", me.username, len(responder.kb.topics))
+
+
+def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = None) -> Application:
+    builder: ApplicationBuilder = (
+        Application.builder()
+        .token(config.bot_token or "")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(True)
+        .post_init(post_init)
+    )
+    if config.bot_api_url:
+        base = config.bot_api_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
+    application = builder.build()
+    responder = Responder(Knowledge.build(kb), clock or SystemClock())
+    application.bot_data["responder"] = responder
+    application.bot_data["config"] = config
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.MESSAGES & ~filters.StatusUpdate.ALL, on_message)
+    )
+    application.add_error_handler(on_error)
+    return application
+
+
+def run_polling(config: Config, kb: KnowledgeBase) -> int:
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    application = build_application(config, kb)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
