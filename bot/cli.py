@@ -65,7 +65,7 @@ def cmd_check(config: Config) -> int:
         return 0
     for problem in problems:
         print(problem)
-    print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+    print(f"{len(problems)} problem(s) found.")
     return 1
 
 

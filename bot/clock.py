@@ -7,6 +7,7 @@ reminder schedule in milliseconds with `FakeClock` instead of sleeping for real.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -41,8 +42,8 @@ class FakeClock:
 
     `sleep(s)` returns almost at once: it yields to the event loop once (so tasks that go to
     sleep at the same moment wake at the same fake time, not one after the other) and then
-    moves the fake time forward to its wake-up time. Every requested sleep is kept in `sleeps`
-    so tests can check how long code chose to wait.
+    moves the fake time forward to its wake-up time (rounded up to a whole microsecond).
+    Every requested sleep is kept in `sleeps` so tests can check how long code chose to wait.
     """
 
     def __init__(self, start: datetime | None = None) -> None:
@@ -77,6 +78,8 @@ class FakeClock:
     async def sleep(self, seconds: float) -> None:
         seconds = max(0.0, float(seconds))
         self.sleeps.append(seconds)
-        wake = self._now + timedelta(seconds=seconds)
+        # Round up to the clock's microsecond resolution: a positive sleep always moves time,
+        # so code that waits "until t" cannot spin forever on a sub-microsecond remainder.
+        wake = self._now + timedelta(microseconds=math.ceil(seconds * 1_000_000))
         await asyncio.sleep(0)
         self._now = max(self._now, wake)

@@ -7,7 +7,9 @@ group, how replies are split and sent, and what the user sees when a call fails.
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections.abc import Collection
 
 from telegram import (
     BotCommand,
@@ -15,6 +17,7 @@ from telegram import (
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
+    MessageEntity,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
@@ -78,22 +81,41 @@ def _ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ChatContext:
     return ChatContext(chat_id=chat.id if chat else None, region=config.default_region)
 
 
-def is_addressed(message: Message, bot_username: str, bot_id: int) -> tuple[bool, str]:
-    """In groups: commands (to us or to nobody), @mentions of us and replies to us.
+BUILTIN_COMMANDS = frozenset({*(name for name, _ in COMMANDS), "deadlines"})
 
+
+def _leading_command(message: Message) -> str | None:
+    """The command token at offset 0 ('/help@bot'), as Telegram marks it; None if not one."""
+    for entity in message.entities or ():
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return message.parse_entity(entity)
+    return None
+
+
+def is_addressed(
+    message: Message,
+    bot_username: str,
+    bot_id: int,
+    known_commands: Collection[str] | None = None,
+) -> tuple[bool, str]:
+    """In groups: commands to us (or known ones to nobody), @mentions of us, replies to us.
+
+    A command to nobody that we do not know (`/foo`) is most likely another bot's, so it
+    is left alone in groups; `/foo@ourbot` still gets the unknown-command reply.
     Returns whether to answer, and the text with our @mention removed.
     """
     text = message.text or ""
     if message.chat.type == ChatType.PRIVATE:
         return True, text
-    mention = f"@{bot_username}".lower()
-    if text.startswith("/"):
-        head = text.split(maxsplit=1)[0]
-        target = head.partition("@")[2].lower()
-        return (not target or target == bot_username.lower()), text
-    if mention in text.lower():
-        start = text.lower().index(mention)
-        return True, (text[:start] + text[start + len(mention) :]).strip()
+    command = _leading_command(message)
+    if command is not None:
+        name, _, target = command[1:].partition("@")
+        if target:
+            return target.lower() == bot_username.lower(), text
+        return known_commands is None or name.lower() in known_commands, text
+    mention = re.compile(rf"(?<![\w@])@{re.escape(bot_username)}(?!\w)", re.IGNORECASE)
+    if mention.search(text):
+        return True, " ".join(mention.sub(" ", text).split())
     reply_to = message.reply_to_message
     if reply_to and reply_to.from_user and reply_to.from_user.id == bot_id:
         return True, text
@@ -109,10 +131,11 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         if message.chat.type == ChatType.PRIVATE:
             await message.chat.send_message(NOT_TEXT)
         return
-    addressed, text = is_addressed(message, context.bot.username, context.bot.id)
+    responder = _responder(context)
+    known = BUILTIN_COMMANDS | set(responder.extra_commands)
+    addressed, text = is_addressed(message, context.bot.username, context.bot.id, known)
     if not addressed:
         return
-    responder = _responder(context)
     ctx = _ctx(update, context)
     command = parse_command(text)
     if command:

@@ -141,6 +141,13 @@ class ApiError(Exception):
         return body
 
 
+class Blocked(ApiError):
+    """403 for a chat whose user blocked the bot (see `BotApiStandIn.block`)."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "Forbidden: bot was blocked by the user")
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -464,7 +471,7 @@ class BotApiStandIn:
 
     async def wait_for(
         self,
-        method: str,
+        method: str | None,
         count: int = 1,
         timeout: float = 5.0,
         *,
@@ -472,7 +479,11 @@ class BotApiStandIn:
         include_failed: bool = False,
         where: Callable[[Call], bool] | None = None,
     ) -> list[Call]:
-        """Wait until `count` matching calls are recorded; return exactly the first `count`."""
+        """Wait until `count` matching calls are recorded; return exactly the first `count`.
+
+        `method=None` matches any method; `after` is a `mark()`; `where` filters further.
+        Raises TimeoutError listing the recent calls when they do not come in time.
+        """
         assert self._calls_changed is not None, "start() the stand-in first"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -492,6 +503,7 @@ class BotApiStandIn:
                 await asyncio.wait_for(event.wait(), remaining)
 
     def _record(self, call: Call) -> None:
+        call.index = len(self.calls)  # position in `calls`, comparable with mark()
         self.calls.append(call)
         if self._calls_changed is not None:
             self._calls_changed.set()
@@ -502,6 +514,7 @@ class BotApiStandIn:
         """Queue a raw update (an update_id is added if missing)."""
         if "update_id" not in update:
             update = {"update_id": self._next_update_id, **update}
+        _check_update(update)
         self._next_update_id = max(self._next_update_id, update["update_id"]) + 1
         for key in ("message", "edited_message", "callback_query"):
             payload = update.get(key)
@@ -516,6 +529,11 @@ class BotApiStandIn:
     def _wake_pollers(self) -> None:
         for event in self._update_waiters:
             event.set()
+
+    @property
+    def waiting_pollers(self) -> int:
+        """getUpdates requests (and webhook loops) waiting for an update right now."""
+        return len(self._update_waiters)
 
     @property
     def pending_updates(self) -> list[dict[str, Any]]:
@@ -590,8 +608,9 @@ class BotApiStandIn:
         chat = self.group_chat(chat_id, chat_type)
         return self.enqueue({"message": self._message(chat, user, text, extra)})
 
-    def sticker_message(self, *, user: dict[str, Any] | None = None) -> dict[str, Any]:
-        sticker = {
+    @staticmethod
+    def sticker() -> dict[str, Any]:
+        return {
             "file_id": "CAACAgIAAxkBAAIBZ2Z",
             "file_unique_id": "AgADsticker",
             "type": "regular",
@@ -601,7 +620,9 @@ class BotApiStandIn:
             "is_video": False,
             "emoji": "👍",
         }
-        return self.private_message(None, user=user, extra={"sticker": sticker})
+
+    def sticker_message(self, *, user: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.private_message(None, user=user, extra={"sticker": self.sticker()})
 
     def photo_message(
         self, caption: str | None = None, *, user: dict[str, Any] | None = None
@@ -715,7 +736,7 @@ class BotApiStandIn:
             return _json(401, ApiError(401, "Unauthorized").payload())
         method = m.group(2)
         params = _params(request)
-        call = Call(method, params, time.time(), len(self.calls))
+        call = Call(method, params, time.time(), -1)
         fault = self._take_fault(method)
         if fault is not None:
             call.ok = False
@@ -742,6 +763,8 @@ class BotApiStandIn:
         except ApiError as exc:
             call.ok = False
             call.error = exc.payload()
+            if isinstance(exc, Blocked):
+                call.fault = "blocked"  # injected by the test through block()
             self._record(call)
             return _json(exc.code, exc.payload())
         call.result = result
@@ -828,7 +851,7 @@ class BotApiStandIn:
         if not isinstance(chat_id, int):
             raise ApiError(400, "Bad Request: chat not found")
         if chat_id in self.state.blocked:
-            raise ApiError(403, "Forbidden: bot was blocked by the user")
+            raise Blocked()
         chat = self.state.chats.get(chat_id)
         if chat is None:
             if self.strict_chats or chat_id <= 0:
@@ -1128,6 +1151,19 @@ class BotApiStandIn:
 
     def _api_logout(self, params: dict[str, Any]) -> bool:
         return True
+
+
+def _check_update(update: dict[str, Any]) -> None:
+    """Refuse an update PTB could not parse: it would block polling for good, as a bad
+    update from Telegram would, and the test would only see a timeout."""
+    try:
+        from telegram import Update
+    except ImportError:  # the stand-in does not need PTB to run
+        return
+    try:
+        Update.de_json(json.loads(json.dumps(update)), None)
+    except Exception as exc:
+        raise ValueError(f"not a valid Telegram update: {exc}") from exc
 
 
 def _commands_key(params: dict[str, Any]) -> str:

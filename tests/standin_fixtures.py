@@ -71,3 +71,36 @@ async def running_bot(
         yield app
     finally:
         await stop_bot(app)
+
+
+# Failures the bot provokes on purpose and handles: not a sign of a bad payload.
+TOLERATED_ERRORS = (
+    "message is not modified",  # editing a message into what it already shows
+    "terminated by other getUpdates request",  # PTB's last getUpdates during shutdown
+)
+
+
+def check_wire(standin: BotApiStandIn) -> None:
+    """What every test through the stand-in must leave behind, whatever it exercised.
+
+    HTML parse mode on every message, text within 4,096 characters, callback data within
+    64 bytes and decodable by the bot, callback-query toasts within 200 characters, and no
+    call rejected by the stand-in except the failures a test injected.
+    """
+    from bot.callbacks import decode  # local: keep this module importable without the bot
+
+    for call in standin.calls:
+        if call.method in ("sendMessage", "editMessageText"):
+            assert call.params.get("parse_mode") == "HTML", call
+            if call.ok:
+                assert 0 < len(call.plain or "") <= 4096, call
+            for data in call.callback_data:
+                assert len(data.encode("utf-8")) <= 64, (call, data)
+                assert decode(data) is not None, (call, data)
+        if call.method == "answerCallbackQuery":
+            assert len(call.params.get("text") or "") <= 200, call
+        if not call.ok and call.fault is None:
+            description = (call.error or {}).get("description", "")
+            assert any(t in description for t in TOLERATED_ERRORS), (
+                f"the stand-in rejected a call the bot made: {call!r}: {description}"
+            )

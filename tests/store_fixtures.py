@@ -2,7 +2,10 @@
 
 Import explicitly in a test module (tests/conftest.py belongs to another part of the project):
 
-    from tests.store_fixtures import backend, store  # noqa: F401
+    from tests.store_fixtures import backend_fixture, store_fixture  # noqa: F401
+
+The fixtures are *named* `backend` and `store`; the module attributes carry a `_fixture`
+suffix so that test parameters do not shadow the import.
 
 PostgreSQL: the server at 127.0.0.1:5432, database `test`, trust auth as `postgres` (or
 `root`); `OPTOUT_TEST_PG_URL` overrides. Each test gets its own schema, dropped afterwards.
@@ -95,8 +98,8 @@ class Backend:
             await engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+@pytest.fixture(name="backend", params=["sqlite", "postgresql"])
+async def backend_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     if request.param == "sqlite":
         db = Backend("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'optout-test.sqlite3'}")
         yield db
@@ -130,8 +133,8 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
             await admin.close()
 
 
-@pytest.fixture
-async def store(backend: Backend) -> Store:
+@pytest.fixture(name="store")
+async def store_fixture(backend: Backend) -> Store:
     return await backend.store()
 
 

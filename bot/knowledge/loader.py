@@ -59,6 +59,7 @@ REQUIRED_TOPICS: tuple[str, ...] = (
 )
 REQUIRED_PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "threads", "messenger", "whatsapp")
 MIN_ALTERNATES = 8
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 PLACEHOLDER_RE = re.compile(r"\{\{\s*deadline:([a-z0-9-]+)(?::([a-z]+))?\s*\}\}")
 PLACEHOLDER_FORMATS = (None, "date", "relative", "status")
@@ -117,19 +118,8 @@ class _Reader:
         self.problems.append(Problem(self.file, line, message))
 
     def load_file(self, path: Path, key: str) -> list[dict[str, Any]]:
-        self.file = (
-            str(path.relative_to(self.root.parent))
-            if path.is_relative_to(self.root.parent)
-            else str(path)
-        )
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            self.problem(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem}")
-            return []
-        except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            self.problem(None, f"cannot read: {exc}")
+        data = self.read_yaml(path)
+        if data is None and self.problems and self.problems[-1].file == self.file:
             return []
         if data is None:
             self.problem(None, f"the file is empty; expected a mapping with '{key}:'")
@@ -178,7 +168,7 @@ class _Reader:
         if parts.scheme or parts.netloc or not url:
             return False
         # A path inside the repository (used for the bot's own documentation).
-        return (self.root.parent / url).exists()
+        return (self.root.parent / url).exists() or (PROJECT_ROOT / url).exists()
 
     def sources(self, obj: dict[str, Any], key: str = "sources", *, required: bool = True):
         line = obj.get("__line__")
@@ -414,20 +404,33 @@ class _Reader:
             pid, name, company, aliases, routes, expect, sources, verified, self.file, line
         )
 
-    def synonyms(self, path: Path) -> dict[str, tuple[str, ...]]:
-        """canonical -> variants; a variant may belong to one canonical form only."""
-        self.file = str(path.relative_to(self.root.parent)) if path.is_relative_to(
-            self.root.parent
-        ) else str(path)
+    def read_yaml(self, path: Path) -> Any:
+        """Parse one file, recording a problem (and returning None) when it is broken."""
+        self.file = (
+            str(path.relative_to(self.root.parent))
+            if path.is_relative_to(self.root.parent)
+            else str(path)
+        )
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             self.problem(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem}")
-            return {}
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
             self.problem(None, f"cannot read: {exc}")
-            return {}
+        return None
+
+    def phrase_list(self, path: Path, key: str) -> tuple[str, ...]:
+        data = self.read_yaml(path)
+        items = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            self.problem(1, f"expected a mapping with a '{key}:' list of texts")
+            return ()
+        return tuple(i.strip() for i in items if i.strip())
+
+    def synonyms(self, path: Path) -> dict[str, tuple[str, ...]]:
+        """canonical -> variants; a variant may belong to one canonical form only."""
+        data = self.read_yaml(path)
         table = data.get("synonyms") if isinstance(data, dict) else None
         if not isinstance(table, dict):
             self.problem(1, "expected a mapping 'synonyms:' of canonical form -> list of variants")
@@ -444,8 +447,11 @@ class _Reader:
             for variant in variants:
                 key = variant.strip().lower()
                 if key in owner and owner[key] != canonical:
-                    self.problem(line, f"synonym {variant!r} is listed under both "
-                                 f"{owner[key]!r} and {canonical!r}")
+                    self.problem(
+                        line,
+                        f"synonym {variant!r} is listed under both "
+                        f"{owner[key]!r} and {canonical!r}",
+                    )
                 owner.setdefault(key, canonical)
             out[str(canonical)] = tuple(variants)
         return out
@@ -688,7 +694,12 @@ def read_knowledge_base(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     if synonyms_path.exists():
         synonyms = reader.synonyms(synonyms_path)
 
-    kb = KnowledgeBase(topics, platforms, deadlines, synonyms)
+    out_of_scope: tuple[str, ...] = ()
+    oos_path = root / "out-of-scope.yaml"
+    if oos_path.exists():
+        out_of_scope = reader.phrase_list(oos_path, "phrases")
+
+    kb = KnowledgeBase(topics, platforms, deadlines, synonyms, out_of_scope)
     _cross_check(reader, kb, alias_owner)
     return kb, reader.problems
 

@@ -131,6 +131,8 @@ class KnowledgeBase:
     platforms: dict[str, Platform]
     deadlines: dict[str, Deadline]
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Phrasings of questions the bot does not cover (account help, small talk ...).
+    out_of_scope: tuple[str, ...] = ()
 
     def topic(self, topic_id: str) -> Topic | None:
         return self.topics.get(topic_id)

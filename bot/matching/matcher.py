@@ -10,7 +10,9 @@ keeps a question well under ten milliseconds with ten thousand topics.
 
 from __future__ import annotations
 
+import heapq
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,131 +26,17 @@ from bot.matching.synonyms import SynonymMap, build_synonyms
 
 Outcome = Literal["answer", "clarify", "fallback"]
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "i",
-        "me",
-        "my",
-        "mine",
-        "myself",
-        "we",
-        "our",
-        "you",
-        "your",
-        "he",
-        "she",
-        "it",
-        "its",
-        "they",
-        "them",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "is",
-        "am",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "do",
-        "does",
-        "did",
-        "doing",
-        "have",
-        "has",
-        "had",
-        "having",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "about",
-        "from",
-        "into",
-        "over",
-        "as",
-        "and",
-        "or",
-        "but",
-        "if",
-        "so",
-        "than",
-        "then",
-        "too",
-        "very",
-        "just",
-        "also",
-        "can",
-        "could",
-        "would",
-        "should",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "get",
-        "got",
-        "how",
-        "what",
-        "when",
-        "where",
-        "why",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "there",
-        "here",
-        "any",
-        "some",
-        "all",
-        "please",
-        "hi",
-        "hello",
-        "hey",
-        "thanks",
-        "thank",
-        "ok",
-        "okay",
-        "yes",
-        "no",
-        "not",
-        "really",
-        "still",
-        "even",
-        "one",
-        "thing",
-        "things",
-        "something",
-        "anything",
-        "like",
-        "want",
-        "need",
-        "know",
-        "tell",
-        "say",
-        "said",
-        "going",
-        "go",
-        "use",
-        "using",
-        "used",
-        "up",
-        "out",
-    ]
+_STOPWORDS_TEXT = (
+    "a an the i me my mine myself we our you your he she it its they them their this that "
+    "these those is am are was were be been being do does did doing have has had having "
+    "to of in on at by for with about from into over as and or but if so than then too "
+    "very just also can could would should will shall may might must get got "
+    "how what when where why which who whom whose there here any some all "
+    "please hi hello hey thanks thank ok okay yes really still even "
+    "one thing things something anything like want need know tell say said "
+    "going go use using used up out"
 )
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # "out" is dropped from keywords on its own, but "opt out" survives as the token "opt".
 
 
@@ -156,13 +44,14 @@ STOPWORDS = frozenset(
 class Thresholds:
     """The only place the matcher's decision thresholds live; tuned on tests/data/eval.yaml."""
 
-    answer: float = 62.0  # best score needed to answer outright
-    margin: float = 4.0  # lead over the runner-up needed to answer outright
-    clarify: float = 45.0  # best score needed to offer "Did you mean ...?"
+    answer: float = 44.0  # best score needed to answer outright
+    margin: float = 1.0  # lead over the runner-up needed to answer outright
+    clarify: float = 36.0  # best score needed to offer "Did you mean ...?"
     clarify_window: float = 12.0  # candidates within this of the best are offered
     max_candidates: int = 3
     fuzzy_weight: float = 0.5  # share of the fuzzy score against the best phrasing
     coverage_weight: float = 0.25  # share of "how much of the question the topic knows"
+    answer_weight: float = 0.1  # bonus for question words found only in the answer text
     # the rest: weighted word overlap (Dice) with the best phrasing
     platform_bonus: float = 12.0  # one platform named + the wish to opt out
 
@@ -213,10 +102,14 @@ class _Index:
     deletes: dict[str, str] = field(default_factory=dict)  # one-deletion variant -> word
     platform_topic: dict[str, int] = field(default_factory=dict)
     topic_words: list[frozenset[str]] = field(default_factory=list)
+    answer_words: list[frozenset[str]] = field(default_factory=list)  # only in the answer
 
 
-FULL_SCAN_LIMIT = 4000  # phrases; above this, candidates come from the inverted index
-CANDIDATE_PHRASES = 150
+# Pseudo-topic made of `faq/out-of-scope.yaml`: when it wins, the bot does not answer.
+OUT_OF_SCOPE = "__out_of_scope__"
+_TAGS = re.compile(r"<[^>]+>")
+_PLACEHOLDERS = re.compile(r"\{\{[^}]*\}\}")
+FUZZY_POOL = 60  # phrases with the most word overlap that get the (costlier) fuzzy score
 POSTING_BUDGET = 20000
 
 
@@ -259,6 +152,10 @@ class Matcher:
         self.platform_ids = frozenset(kb.platforms)
         self._index = self._build(kb, language)
 
+    @property
+    def topic_ids(self) -> frozenset[str]:
+        return frozenset(t for t in self._index.topic_ids if t != OUT_OF_SCOPE)
+
     # -- building ------------------------------------------------------------------
     def prepare(self, text: str) -> str:
         return self.synonyms.apply(normalize(text))
@@ -270,12 +167,23 @@ class Matcher:
         index = _Index()
         raw: list[tuple[int, str, list[str]]] = []
         topic_words: list[set[str]] = []
-        for t_index, topic in enumerate(kb.topics.values()):
-            index.topic_ids.append(topic.id)
+        entries: list[tuple[str, tuple[str, ...], str | None, str]] = [
+            (
+                t.id,
+                (t.text(language).question, *t.text(language).alternates, t.title),
+                t.platform,
+                " ".join((t.text(language).answer, *t.text(language).regions.values())),
+            )
+            for t in kb.topics.values()
+        ]
+        if kb.out_of_scope:
+            entries.append((OUT_OF_SCOPE, kb.out_of_scope, None, ""))
+        answer_words: list[set[str]] = []
+        for t_index, (topic_id, phrases, platform, answer) in enumerate(entries):
+            index.topic_ids.append(topic_id)
             index.topic_phrases.append([])
-            text = topic.text(language)
             words: set[str] = set()
-            for phrase in (text.question, *text.alternates, text.title):
+            for phrase in phrases:
                 prepared = self.prepare(phrase)
                 if not prepared:
                     continue
@@ -283,15 +191,18 @@ class Matcher:
                 raw.append((t_index, prepared, kws))
                 words.update(kws)
             topic_words.append(words)
-            if topic.platform:
-                index.platform_topic.setdefault(topic.platform, t_index)
+            plain = _TAGS.sub(" ", _PLACEHOLDERS.sub(" ", answer))
+            answer_words.append(set(self.keywords(self.prepare(plain))) - words)
+            if platform:
+                index.platform_topic.setdefault(platform, t_index)
         n_topics = max(len(topic_words), 1)
         df: dict[str, int] = defaultdict(int)
-        for words in topic_words:
-            for word in words:
+        for words, extra in zip(topic_words, answer_words, strict=True):
+            for word in words | extra:
                 df[word] += 1
         index.idf = {w: math.log((n_topics + 1) / (c + 0.5)) + 0.1 for w, c in df.items()}
         index.topic_words = [frozenset(w) for w in topic_words]
+        index.answer_words = [frozenset(w) for w in answer_words]
         postings: dict[str, list[int]] = defaultdict(list)
         for t_index, prepared, kws in raw:
             p_index = len(index.phrases)
@@ -348,25 +259,24 @@ class Matcher:
             known[fixed] = idf[fixed]
         return " ".join(rewritten), known, unknown
 
-    def _candidate_topics(self, known: dict[str, float]) -> list[int]:
-        index = self._index
-        if len(index.phrases) <= FULL_SCAN_LIMIT:
-            return list(range(len(index.topic_ids)))
-        partial: dict[int, float] = defaultdict(float)
+    def _shared_weights(self, known: dict[str, float]) -> dict[int, float]:
+        """Phrase -> summed IDF of the question words it contains.
+
+        Rare words are counted first; once POSTING_BUDGET postings have been read the
+        commonest words are skipped, which bounds the work on very large knowledge bases.
+        """
+        postings = self._index.postings
+        shared: dict[int, float] = defaultdict(float)
         budget = POSTING_BUDGET
-        for word in sorted(known, key=lambda w: len(index.postings.get(w, ()))):
-            plist = index.postings.get(word, ())
+        for word in sorted(known, key=lambda w: len(postings.get(w, ()))):
+            plist = postings.get(word, ())
             if budget <= 0:
                 break
             budget -= len(plist)
             weight = known[word]
             for p_index in plist:
-                partial[p_index] += weight
-        best = sorted(partial.items(), key=lambda kv: kv[1], reverse=True)[:CANDIDATE_PHRASES]
-        seen: dict[int, None] = {}
-        for p_index, _ in best:
-            seen.setdefault(index.phrases[p_index].topic, None)
-        return list(seen)
+                shared[p_index] += weight
+        return shared
 
     def _platforms_named(self, prepared: str) -> set[str]:
         return {w for w in prepared.split() if w in self.platform_ids}
@@ -378,33 +288,37 @@ class Matcher:
         rewritten, known, unknown = self._query_words(prepared)
         if not rewritten.strip():
             return rewritten, []
-        topics = self._candidate_topics(known)
-        if not topics:
+        if not known:
             return rewritten, []
         q_weight = sum(known.values()) + unknown
-        q_words = set(known)
         t = self.thresholds
-        phrase_ids = [p for ti in topics for p in index.topic_phrases[ti]]
-        texts = [index.texts[p] for p in phrase_ids]
-        fuzzy_set = [0.0] * len(texts)
-        for _, score, k in process.extract(rewritten, texts, scorer=fuzz.token_set_ratio, limit=None):
-            fuzzy_set[k] = score
-        fuzzy_sort = [0.0] * len(texts)
-        for _, score, k in process.extract(rewritten, texts, scorer=fuzz.token_sort_ratio, limit=None):
-            fuzzy_sort[k] = score
+        phrases = index.phrases
+        dice = {
+            p: 2 * s / (q_weight + phrases[p].weight)
+            for p, s in self._shared_weights(known).items()
+        }
+        pool = heapq.nlargest(FUZZY_POOL, dice, key=dice.__getitem__)
+        texts = [index.texts[p] for p in pool]
+        fuzzy = dict.fromkeys(range(len(pool)), 0.0)
+        for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):
+            for _, score, k in process.extract(rewritten, texts, scorer=scorer, limit=None):
+                fuzzy[k] += 0.5 * score
         dice_weight = 1 - t.fuzzy_weight - t.coverage_weight
         best: dict[int, float] = {}
-        for k, p_index in enumerate(phrase_ids):
-            phrase = index.phrases[p_index]
-            shared = sum(known[w] for w in q_words & phrase.words)
-            dice = 2 * shared / (q_weight + phrase.weight) if q_weight + phrase.weight else 0.0
-            fuzzy = 0.5 * fuzzy_set[k] + 0.5 * fuzzy_sort[k]
-            score = t.fuzzy_weight * fuzzy + dice_weight * 100 * dice
-            if score > best.get(phrase.topic, -1.0):
-                best[phrase.topic] = score
+        for p_index, d in dice.items():  # phrases outside the pool score on words alone
+            topic = phrases[p_index].topic
+            best[topic] = max(best.get(topic, 0.0), dice_weight * 100 * d)
+        for k, p_index in enumerate(pool):
+            topic = phrases[p_index].topic
+            score = t.fuzzy_weight * fuzzy[k] + dice_weight * 100 * dice[p_index]
+            best[topic] = max(best[topic], score)
+        q_words = set(known)
         for ti in best:
             covered = sum(known[w] for w in q_words & index.topic_words[ti])
-            best[ti] += t.coverage_weight * 100 * (covered / q_weight if q_weight else 0.0)
+            in_answer = sum(known[w] for w in q_words & index.answer_words[ti])
+            if q_weight:
+                best[ti] += t.coverage_weight * 100 * covered / q_weight
+                best[ti] += t.answer_weight * 100 * in_answer / q_weight
         named = self._platforms_named(rewritten)
         if len(named) == 1 and "opt" in rewritten.split():
             (platform,) = named
@@ -416,9 +330,17 @@ class Matcher:
 
     def match(self, question: str) -> MatchResult:
         query, ranked = self.scores(question)
-        t = self.thresholds
+        return self.decide(query, ranked, self.thresholds)
+
+    @staticmethod
+    def decide(query: str, ranked: list[Candidate], t: Thresholds) -> MatchResult:
+        """Answer, clarify or fall back, given the ranked candidates."""
         if not ranked:
             return MatchResult("fallback", None, 0.0, (), query)
+        if ranked[0].topic == OUT_OF_SCOPE:
+            rest = tuple(c for c in ranked[1 : 1 + t.max_candidates] if c.score >= t.clarify)
+            return MatchResult("fallback", None, ranked[0].score, rest, query)
+        ranked = [c for c in ranked if c.topic != OUT_OF_SCOPE]
         top = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
         if top.score >= t.answer and top.score - runner >= t.margin:

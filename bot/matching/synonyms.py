@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from bot.matching.normalize import normalize
 
 
-
 class SynonymMap:
     """Rewrites normalised text so every spelling of an idea becomes its canonical form."""
 

@@ -23,6 +23,7 @@ __all__ = [
 
 FREE_RATE = 30.0
 MAX_RATE = 1000.0
+_EPSILON = 1e-9
 
 
 class TimeSource(Protocol):
@@ -83,14 +84,17 @@ class TokenBucket:
 
     async def acquire(self) -> None:
         async with self._lock:
+            slot = max(self._tat, self._clock.monotonic())
             while True:
+                slot = max(slot, self._tat)  # a pause() while we slept moves the slot later
                 now = self._clock.monotonic()
-                tat = max(self._tat, now)
-                ready = tat - self._tolerance
-                if ready <= now:
+                wait = slot - self._tolerance - now
+                if wait <= _EPSILON:  # float noise must not cause a zero-length wait
                     break
-                await self._clock.sleep(ready - now)
-            self._tat = tat + self.interval
+                await self._clock.sleep(wait)
+            # The next slot follows this one's *scheduled* time, not the moment we woke up, so
+            # timer overshoot (about a millisecond per sleep in asyncio) does not add up.
+            self._tat = slot + self.interval
 
     def pause(self, seconds: float) -> None:
         """Nobody gets a slot for `seconds` from now (Telegram said RetryAfter)."""

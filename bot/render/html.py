@@ -23,8 +23,38 @@ def _pieces(text: str, separator: str) -> list[str]:
     return [p for p in text.split(separator) if p.strip()]
 
 
+_TAG_PARTS = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")
+
+
+def _balance(parts: list[str]) -> list[str]:
+    """Close tags left open at the end of a part and reopen them at the next one."""
+    balanced: list[str] = []
+    carried: list[tuple[str, str]] = []  # (name, opening tag) still open
+    for part in parts:
+        prefix = "".join(tag for _, tag in carried)
+        stack = list(carried)
+        for match in _TAG_PARTS.finditer(part):
+            closing, name = match.group(1), match.group(2).lower()
+            if not closing:
+                stack.append((name, match.group(0)))
+            elif stack and stack[-1][0] == name:
+                stack.pop()
+        suffix = "".join(f"</{name}>" for name, _ in reversed(stack))
+        balanced.append(prefix + part + suffix)
+        carried = stack
+    return balanced
+
+
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split on paragraph boundaries, then lines, then words, so each part fits `limit`."""
+    """Split on paragraph boundaries, then lines, then words, so each part fits `limit`.
+
+    Tags that span a split are closed and reopened, so every part is valid HTML.
+    """
+    parts = _split(text, limit)
+    return _balance(parts) if len(parts) > 1 else parts
+
+
+def _split(text: str, limit: int) -> list[str]:
     if visible_length(text) <= limit:
         return [text]
     parts: list[str] = []
@@ -40,7 +70,7 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
                 if current:
                     parts.append(current)
                 if visible_length(piece) > limit:
-                    parts.extend(split_message(piece, limit))
+                    parts.extend(_split(piece, limit))
                     current = ""
                 else:
                     current = piece

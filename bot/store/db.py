@@ -6,6 +6,7 @@ A laptop runs on a SQLite file under `DATA_DIR`; a Heroku-like host (ephemeral d
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 __all__ = ["SQLITE_FILENAME", "database_url_from", "is_postgresql", "is_sqlite", "make_engine"]
+
+log = logging.getLogger(__name__)
 
 SQLITE_FILENAME = "optout.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -117,10 +120,21 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA journal_mode")
+            if str(cursor.fetchone()[0]).lower() != "wal":
+                try:
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                except Exception as exc:  # the driver's OperationalError, wrapped or not
+                    # Several processes opening a brand-new file at once: switching needs an
+                    # exclusive lock and SQLite answers "locked" without waiting. WAL is a
+                    # property of the file, so whichever connection wins switches it for all;
+                    # until then this connection still works, in rollback-journal mode.
+                    if "locked" not in str(exc).lower():
+                        raise
+                    log.debug("SQLite: WAL switch deferred (%s)", exc)
         finally:
             cursor.close()
 

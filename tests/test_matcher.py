@@ -1,0 +1,110 @@
+"""Matcher accuracy floors on the labelled eval set, and its behaviour on odd input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
+
+from bot.evaluate import evaluate, load_eval
+from bot.knowledge.model import KnowledgeBase
+from bot.matching.matcher import THRESHOLDS, Matcher
+from bot.matching.normalize import normalize
+from tests.conftest import ROOT
+
+EVAL = ROOT / "tests" / "data" / "eval.yaml"
+TOP1_FLOOR = 0.95
+OFF_TOPIC_FLOOR = 0.90
+
+
+@pytest.fixture(scope="module")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
+
+
+def test_eval_set_is_big_and_varied_enough(kb: KnowledgeBase):
+    items = load_eval(EVAL, set(kb.topics))
+    assert len(items) >= 250
+    assert sum(i.t is None for i in items) >= 40
+    assert {i.t for i in items if i.t} == set(kb.topics)
+
+
+def test_eval_questions_are_not_copied_into_the_alternates(kb: KnowledgeBase):
+    """The eval set measures generalisation only if its questions are not in faq/."""
+    phrases = [
+        normalize(p) for t in kb.topics.values() for p in (t.text().question, *t.text().alternates)
+    ]
+    copied = []
+    for item in load_eval(EVAL):
+        best = process.extractOne(normalize(item.q), phrases, scorer=fuzz.ratio)
+        if best and best[1] >= 85:
+            copied.append((item.q, best[0]))
+    assert copied == []
+
+
+def test_accuracy_floors(matcher: Matcher, kb: KnowledgeBase):
+    report = evaluate(matcher, load_eval(EVAL, set(kb.topics)))
+    assert report.top1 >= TOP1_FLOOR, report.format()
+    assert report.off_topic_rate >= OFF_TOPIC_FLOOR, report.format()
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("how do i stop insta using my photos for ai", "opt-out-instagram"),
+        ("FB OPT-OUT???", "opt-out-facebook"),
+        ("object to meta ai on threads", "opt-out-threads"),
+        ("can i turn off meta ai in whatsapp", "whatsapp"),
+    ],
+)
+def test_platform_and_wish_to_opt_out_go_to_the_platform(matcher: Matcher, question, topic):
+    result = matcher.match(question)
+    assert (result.outcome, result.topic) == ("answer", topic)
+
+
+def test_thresholds_are_ordered():
+    assert THRESHOLDS.answer > THRESHOLDS.clarify > 0
+    assert THRESHOLDS.margin >= 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "🙂🙂🙂",
+        "\u200b\u200f\u202e",
+        "\x00\x07\x1b[31m",
+        "a" * 500,
+        "ab " * 1400,
+        "مرحبا كيف حالك",
+        "ＦＢ　ｏｐｔ　ｏｕｔ",
+    ],
+)
+def test_odd_input_never_breaks(matcher: Matcher, text: str):
+    result = matcher.match(text)
+    assert result.outcome in ("answer", "clarify", "fallback")
+    assert (result.topic is None) == (result.outcome != "answer")
+    assert len(result.candidates) <= THRESHOLDS.max_candidates
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=600))
+def test_any_text_gives_a_valid_result(matcher: Matcher, text: str):
+    result = matcher.match(text)
+    assert result.outcome in ("answer", "clarify", "fallback")
+    assert 0.0 <= result.score <= 100.0
+    if result.outcome == "answer":
+        assert result.topic is not None
+    assert all(c.topic in matcher.topic_ids for c in result.candidates)
+
+
+def test_answers_are_deterministic(matcher: Matcher):
+    assert matcher.match("are my dms used") == matcher.match("are my dms used")
+
+
+def test_eval_file_path_exists():
+    assert Path(EVAL).exists()

@@ -1,0 +1,422 @@
+"""The storage layer, on a SQLite file and on PostgreSQL (see tests/store_fixtures.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.store.db import database_url_from, make_engine
+from bot.store.repository import (
+    ChatSettings,
+    Outcome,
+    Store,
+    Subscription,
+    metadata,
+)
+from tests.store_fixtures import (
+    Backend,
+    backend_fixture,  # noqa: F401 - fixture
+    bulk_subscribe,
+    rows_per_table,
+    store_fixture,  # noqa: F401 - fixture
+    table_columns,
+)
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+DAY = 86400
+
+# -- database_url_from / make_engine (no database needed) --------------------------------
+
+
+def test_url_defaults_to_sqlite_file_and_creates_data_dir(tmp_path: Path) -> None:
+    data_dir = tmp_path / "nested" / "data"
+    url = database_url_from(None, data_dir)
+    assert data_dir.is_dir()
+    assert url == f"sqlite+aiosqlite:///{(data_dir / 'optout.sqlite3').resolve()}"
+    assert database_url_from("   ", data_dir) == url
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db.example:5432/d1", "postgresql+asyncpg://u:p@db.example:5432/d1"),
+        ("postgresql://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
+        (
+            "postgres://u:p@h:5432/d?sslmode=require",
+            "postgresql+asyncpg://u:p@h:5432/d?ssl=require",
+        ),
+        ("sqlite:////tmp/x.db", "sqlite+aiosqlite:////tmp/x.db"),
+    ],
+)
+def test_url_accepts_heroku_and_sqlalchemy_forms(tmp_path: Path, given: str, expected: str) -> None:
+    assert database_url_from(given, tmp_path / "unused") == expected
+    assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.parametrize("given", ["mysql://u@h/d", "redis://h", "http://x", "just-a-path.db"])
+def test_url_rejects_other_schemes_saying_what_is_expected(tmp_path: Path, given: str) -> None:
+    with pytest.raises(ValueError, match=r"postgres://.*sqlite"):
+        database_url_from(given, tmp_path)
+
+
+def test_url_error_does_not_echo_a_password(tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as info:
+        database_url_from("mysql://user:s3cret@h/d", tmp_path)
+    assert "s3cret" not in str(info.value)
+
+
+async def test_sqlite_engine_uses_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}")
+    try:
+        async with engine.connect() as conn:
+            mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
+            fks = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar_one()
+            busy = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
+    finally:
+        await engine.dispose()
+    assert (mode, fks) == ("wal", 1)
+    assert busy >= 1000
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+async def test_unknown_chat_gets_defaults_without_a_row(store: Store, backend: Backend) -> None:
+    assert await store.get_settings(42) == ChatSettings(42, "en", None, None)
+    assert await store.get_subscription(42) is None
+    assert await store.get_checklist(42) == {}
+    assert set((await rows_per_table(store.engine, 42)).values()) == {0}
+
+
+async def test_settings_round_trip(store: Store) -> None:
+    await store.set_language(7, "de")
+    await store.set_region(7, "ch")
+    await store.set_timezone(7, "Europe/Zurich")
+    assert await store.get_settings(7) == ChatSettings(7, "de", "ch", "Europe/Zurich")
+    await store.set_region(7, None)
+    await store.set_timezone(7, None)
+    assert await store.get_settings(7) == ChatSettings(7, "de", None, None)
+    assert await store.get_settings(8) == ChatSettings(8)  # other chats untouched
+
+
+@pytest.mark.parametrize(
+    ("method", "value"),
+    [
+        ("set_region", "mars"),
+        ("set_timezone", "Europe/Berln"),
+        ("set_timezone", "../../etc/passwd"),
+        ("set_language", "english please"),
+        ("set_language", ""),
+    ],
+)
+async def test_invalid_settings_are_refused(store: Store, method: str, value: str) -> None:
+    with pytest.raises(ValueError):
+        await getattr(store, method)(1, value)
+    assert await store.get_settings(1) == ChatSettings(1)
+
+
+async def test_chat_ids_beyond_32_bits(store: Store) -> None:
+    supergroup = -1001234567890
+    await store.set_region(supergroup, "eu")
+    await store.subscribe(supergroup, [DAY])
+    assert (await store.get_settings(supergroup)).region == "eu"
+    assert await store.due_chats("dl", DAY, ["eu"]) == [supergroup]
+
+
+# -- subscription ---------------------------------------------------------------------------
+
+
+async def test_subscribe_replace_unsubscribe(store: Store) -> None:
+    sub = await store.subscribe(5, [3600, 3 * DAY, DAY])
+    assert sub == Subscription(5, True, (3 * DAY, DAY, 3600), None)
+    assert await store.get_subscription(5) == sub
+    await store.subscribe(5, [7200])
+    assert await store.get_subscription(5) == Subscription(5, True, (7200,), None)
+    assert await store.lead_times_in_use() == (7200,)
+    assert await store.unsubscribe(5) is True
+    assert await store.get_subscription(5) is None
+    assert await store.unsubscribe(5) is False
+    assert await store.lead_times_in_use() == ()
+
+
+@pytest.mark.parametrize("leads", [[], [0], [-5], [60, 60], [1.5]])
+async def test_subscribe_validates_lead_times(store: Store, leads: list[int]) -> None:
+    with pytest.raises(ValueError):
+        await store.subscribe(1, leads)
+    assert await store.get_subscription(1) is None
+
+
+async def test_deactivate_keeps_lead_times_and_resubscribe_reactivates(store: Store) -> None:
+    await store.subscribe(9, [DAY])
+    assert await store.deactivate(9, "blocked") is True
+    assert await store.get_subscription(9) == Subscription(9, False, (DAY,), "blocked")
+    assert await store.due_chats("dl", DAY, ["eu"]) == []
+    assert await store.lead_times_in_use() == ()
+    await store.subscribe(9, [DAY])
+    assert await store.get_subscription(9) == Subscription(9, True, (DAY,), None)
+    assert await store.deactivate(12345, "blocked") is False
+
+
+# -- checklist ------------------------------------------------------------------------------
+
+
+async def test_checklist(store: Store) -> None:
+    await store.set_check(3, "meta", "later")
+    await store.set_check(3, "linkedin", "na")
+    await store.set_check(3, "meta", "done")
+    assert await store.get_checklist(3) == {"linkedin": "na", "meta": "done"}
+    assert await store.clear_check(3, "linkedin") is True
+    assert await store.get_checklist(3) == {"meta": "done"}
+    with pytest.raises(ValueError):
+        await store.set_check(3, "meta", "maybe")
+    assert await store.get_checklist(3) == {"meta": "done"}
+
+
+# -- forget ---------------------------------------------------------------------------------
+
+
+async def _populate(db: Store, chat_id: int) -> None:
+    await db.set_language(chat_id, "fr")
+    await db.set_region(chat_id, "eu")
+    await db.set_timezone(chat_id, "Europe/Paris")
+    await db.subscribe(chat_id, [DAY, 3600])
+    await db.set_check(chat_id, "meta", "done")
+    await db.set_check(chat_id, "linkedin", "later")
+    assert await db.claim_delivery(chat_id, "dl-a", DAY, owner="w", now=T0)
+    await db.record_delivery_result(chat_id, "dl-a", DAY, Outcome.SENT, owner="w", now=T0)
+    assert await db.claim_delivery(chat_id, "dl-a", 3600, owner="w", now=T0)  # pending
+
+
+async def test_forget_leaves_no_row_for_that_chat_in_any_table(store: Store) -> None:
+    await _populate(store, 100)
+    await _populate(store, 200)
+    before = await rows_per_table(store.engine, 100)
+    # Every table that has a chat_id holds something for chat 100, so the check below bites.
+    assert set(before) == {
+        "chats",
+        "subscriptions",
+        "subscription_leads",
+        "checklist",
+        "deliveries",
+    }
+    assert all(n > 0 for n in before.values()), before
+
+    await store.forget(100)
+
+    assert await rows_per_table(store.engine, 100) == dict.fromkeys(before, 0)
+    assert await rows_per_table(store.engine, 200) == before  # the other chat is intact
+    assert await store.get_settings(100) == ChatSettings(100)
+    await store.forget(100)  # idempotent
+
+
+async def test_no_message_text_is_stored(store: Store) -> None:
+    """The schema holds exactly the documented columns: nothing like message text."""
+    columns = await table_columns(store.engine)
+    assert columns.pop("schema_version") == {"version", "description", "applied_at"}
+    assert columns == {
+        "chats": {"chat_id", "language", "region", "timezone"},
+        "subscriptions": {"chat_id", "active", "reason"},
+        "subscription_leads": {"chat_id", "lead_seconds"},
+        "checklist": {"chat_id", "platform", "state"},
+        "deliveries": {
+            "chat_id",
+            "deadline_id",
+            "lead_seconds",
+            "status",
+            "claimed_at",
+            "claims",
+            "attempts",
+            "claimed_by",
+            "finished_at",
+            "error",
+        },
+    }
+    assert columns == {t.name: {c.name for c in t.columns} for t in metadata.sorted_tables}
+
+
+# -- migrate_chat ---------------------------------------------------------------------------
+
+
+async def test_migrate_chat_moves_everything(store: Store) -> None:
+    await _populate(store, -55)
+    assert await store.migrate_chat(-55, -10055) is True
+    assert set((await rows_per_table(store.engine, -55)).values()) == {0}
+    assert await store.get_settings(-10055) == ChatSettings(-10055, "fr", "eu", "Europe/Paris")
+    assert await store.get_subscription(-10055) == Subscription(-10055, True, (DAY, 3600), None)
+    assert await store.get_checklist(-10055) == {"linkedin": "later", "meta": "done"}
+    sent = await store.get_delivery(-10055, "dl-a", DAY)
+    assert sent is not None and sent.status == "sent"
+    pending = await store.get_delivery(-10055, "dl-a", 3600)
+    assert pending is not None and pending.status == "claimed" and pending.claimed_by == "w"
+    assert await store.migrate_chat(-55, -10055) is False  # nothing left under the old id
+
+
+async def test_migrate_chat_into_existing_chat_keeps_the_new_ids_rows(store: Store) -> None:
+    await _populate(store, -66)
+    await store.set_language(-10066, "de")
+    await store.subscribe(-10066, [7200])
+    await store.set_check(-10066, "meta", "na")
+    assert await store.migrate_chat(-66, -10066)
+    assert await store.get_settings(-10066) == ChatSettings(-10066, "de", None, None)
+    assert await store.get_subscription(-10066) == Subscription(-10066, True, (7200,), None)
+    assert await store.get_checklist(-10066) == {"linkedin": "later", "meta": "na"}
+    assert set((await rows_per_table(store.engine, -66)).values()) == {0}
+
+
+# -- claims and deliveries ------------------------------------------------------------------
+
+
+async def test_claim_is_unique_per_chat_deadline_and_lead(store: Store) -> None:
+    await store.subscribe(1, [DAY, 3600])
+    assert await store.claim_delivery(1, "dl", DAY, owner="a", now=T0) is True
+    assert await store.claim_delivery(1, "dl", DAY, owner="b", now=T0) is False
+    assert await store.claim_delivery(1, "dl", 3600, owner="b", now=T0) is True
+    assert await store.claim_delivery(1, "other", DAY, owner="b", now=T0) is True
+
+
+async def test_claim_for_a_forgotten_chat_is_refused(store: Store) -> None:
+    assert await store.claim_delivery(999, "dl", DAY, owner="a", now=T0) is False
+
+
+async def test_concurrent_claims_from_two_engines_have_one_winner(backend: Backend) -> None:
+    first = await backend.store()
+    second = await backend.store()
+    await bulk_subscribe(first, range(1, 21), [DAY])
+
+    async def claim(s: Store, chat_id: int, owner: str) -> bool:
+        return await s.claim_delivery(chat_id, "dl", DAY, owner=owner, now=T0)
+
+    results = await asyncio.gather(
+        *(claim(s, chat, f"o{i}") for chat in range(1, 21) for i, s in enumerate([first, second]))
+    )
+    per_chat = [results[i : i + 2] for i in range(0, len(results), 2)]
+    assert all(sorted(pair) == [False, True] for pair in per_chat), per_chat
+
+
+async def test_record_result_only_by_the_holder(store: Store) -> None:
+    await store.subscribe(1, [DAY])
+    assert await store.claim_delivery(1, "dl", DAY, owner="a", now=T0)
+    assert not await store.record_delivery_result(1, "dl", DAY, "sent", owner="b", now=T0)
+    assert await store.record_delivery_result(
+        1,
+        "dl",
+        DAY,
+        "failed",
+        owner="a",
+        attempts=4,
+        error="TimedOut",
+        now=T0 + timedelta(seconds=9),
+    )
+    record = await store.get_delivery(1, "dl", DAY)
+    assert record is not None
+    assert (record.status, record.attempts, record.error, record.claims) == (
+        "failed",
+        4,
+        "TimedOut",
+        1,
+    )
+    assert record.claimed_at == T0 and record.finished_at == T0 + timedelta(seconds=9)
+    # A finished delivery is final.
+    assert not await store.record_delivery_result(1, "dl", DAY, "sent", owner="a", now=T0)
+    with pytest.raises(ValueError):
+        await store.record_delivery_result(1, "dl", DAY, "delivered-ish", now=T0)
+
+
+async def test_stale_claim_is_taken_over_once_then_closed(store: Store) -> None:
+    await store.subscribe(1, [DAY])
+    lease = timedelta(minutes=2)
+    assert await store.claim_delivery(1, "dl", DAY, owner="crashed", now=T0)
+    now = T0 + timedelta(minutes=1)
+    # Within the lease: neither due nor claimable.
+    assert await store.due_chats("dl", DAY, ["eu"], stale_before=now - lease) == []
+    assert not await store.claim_delivery(
+        1, "dl", DAY, owner="b", now=now, stale_before=now - lease
+    )
+    # After the lease: due again, and exactly one taker.
+    now = T0 + timedelta(minutes=3)
+    assert await store.due_chats("dl", DAY, ["eu"], stale_before=now - lease) == [1]
+    assert await store.claim_delivery(1, "dl", DAY, owner="b", now=now, stale_before=now - lease)
+    assert not await store.claim_delivery(
+        1, "dl", DAY, owner="c", now=now, stale_before=now - lease
+    )
+    record = await store.get_delivery(1, "dl", DAY)
+    assert record is not None and (record.claimed_by, record.claims) == ("b", 2)
+    # The original holder cannot record any more; the new one can renew.
+    assert not await store.record_delivery_result(1, "dl", DAY, "sent", owner="crashed", now=now)
+    assert not await store.renew_claim(1, "dl", DAY, owner="crashed", now=now)
+    assert await store.renew_claim(1, "dl", DAY, owner="b", now=now)
+    # "b" crashes too: max_claims=2 reached, so it is not offered again ...
+    now = T0 + timedelta(minutes=10)
+    assert await store.due_chats("dl", DAY, ["eu"], stale_before=now - lease) == []
+    assert not await store.claim_delivery(
+        1, "dl", DAY, owner="d", now=now, stale_before=now - lease
+    )
+    assert [c.chat_id for c in await store.open_claims("dl", DAY)] == [1]
+    # ... and is closed as failed.
+    assert await store.close_abandoned_claims("dl", DAY, stale_before=now - lease, now=now) == 1
+    assert await store.open_claims("dl", DAY) == []
+    record = await store.get_delivery(1, "dl", DAY)
+    assert record is not None and (record.status, record.error) == ("failed", "lease_expired")
+
+
+async def test_due_chats_filters_region_activity_lead_and_claims(store: Store) -> None:
+    await store.subscribe(1, [DAY])  # region unset: applies
+    await store.subscribe(2, [DAY])
+    await store.set_region(2, "eu")
+    await store.subscribe(3, [DAY])
+    await store.set_region(3, "br")  # not an EU deadline
+    await store.subscribe(4, [3600])  # other lead time
+    await store.subscribe(5, [DAY, 3600])
+    await store.deactivate(5, "blocked")
+    await store.subscribe(6, [DAY])
+    await store.claim_delivery(6, "dl", DAY, owner="x", now=T0)  # already claimed
+    await store.set_region(7, "eu")  # settings but no subscription
+    await store.subscribe(8, [DAY])
+    await store.claim_delivery(8, "other-deadline", DAY, owner="x", now=T0)
+
+    assert await store.due_chats("dl", DAY, ["eu", "uk"]) == [1, 2, 8]
+    assert await store.due_chats("dl", DAY, ["br"]) == [1, 3, 8]
+    assert await store.due_chats("dl", DAY, []) == [1, 8]
+    assert await store.due_chats("dl", 3600, ["eu"]) == [4]
+    assert await store.count_subscribers(DAY, ["eu"]) == 4  # 1, 2, 6, 8
+    assert await store.lead_times_in_use() == (DAY, 3600)
+
+
+async def test_due_chats_keyset_pagination_streams_everyone_once(store: Store) -> None:
+    ids = [-1000000000123, -5, *range(1, 2600, 1)]
+    await bulk_subscribe(store, ids, [DAY], region="eu")
+    seen: list[int] = []
+    after: int | None = None
+    batches = 0
+    while True:
+        batch = await store.due_chats("dl", DAY, ["eu"], after_chat_id=after, limit=1000)
+        if not batch:
+            break
+        assert len(batch) <= 1000
+        batches += 1
+        seen.extend(batch)
+        after = batch[-1]
+    assert seen == sorted(ids)
+    assert batches == 3
+
+
+async def test_stats_are_aggregates(store: Store) -> None:
+    await _populate(store, 1)
+    await _populate(store, 2)
+    await store.deactivate(2, "blocked")
+    await store.set_language(3, "en")
+    stats = await store.stats()
+    assert (stats.chats, stats.active_subscriptions, stats.inactive_subscriptions) == (3, 1, 1)
+    assert stats.checklist == {"done": 2, "later": 2}
+    assert stats.deliveries == {"sent": 2, "claimed": 2}
+
+
+async def test_store_open_migrates_and_closes(backend: Backend) -> None:
+    async with await Store.open(backend.url, connect_args=dict(backend.connect_args)) as db:
+        await db.subscribe(1, [DAY])
+    async with await Store.open(backend.url, connect_args=dict(backend.connect_args)) as again:
+        assert await again.get_subscription(1) == Subscription(1, True, (DAY,), None)
