@@ -38,24 +38,33 @@ def synthetic_kb(kb: KnowledgeBase, extra: int, seed: int = 7) -> KnowledgeBase:
     """The shipped topics plus `extra` generated ones made of the same vocabulary."""
     rng = random.Random(seed)
     vocab = sorted(
-        {w for t in kb.topics.values() for p in (t.text().question, *t.text().alternates)
-         for w in p.lower().split() if w.isalpha()}
+        {
+            w
+            for t in kb.topics.values()
+            for p in (t.text().question, *t.text().alternates)
+            for w in p.lower().split()
+            if w.isalpha()
+        }
     )
-    made = [f"{rng.choice('bcdfghklmnprstvz')}{rng.choice('aeiou')}{rng.choice('lmnrst')}"
-            f"{rng.choice('aeiou')}{rng.choice('bcdfgklmnprstvz')}" for _ in range(4000)]
+    made = [
+        f"{rng.choice('bcdfghklmnprstvz')}{rng.choice('aeiou')}{rng.choice('lmnrst')}"
+        f"{rng.choice('aeiou')}{rng.choice('bcdfgklmnprstvz')}"
+        for _ in range(4000)
+    ]
     topics = dict(kb.topics)
     for n in range(extra):
         own = rng.sample(made, 3)
 
-        def phrase() -> str:
+        def phrase(own: list[str] = own) -> str:
             words = rng.sample(vocab, rng.randint(2, 5)) + rng.sample(own, rng.randint(1, 2))
             rng.shuffle(words)
             return " ".join(words)
 
         text = TopicText(f"Generated {n}", phrase(), tuple(phrase() for _ in range(10)), "...")
         topic_id = f"gen-{n}"
-        topics[topic_id] = Topic(topic_id, {"en": text}, (Source("x", "https://x.org"),),
-                                 date(2026, 1, 1))
+        topics[topic_id] = Topic(
+            topic_id, {"en": text}, (Source("x", "https://x.org"),), date(2026, 1, 1)
+        )
     return replace(kb, topics=topics)
 
 
@@ -125,8 +134,10 @@ def report(title: str, rows: dict[str, dict[str, float]], n: int, runs: int) -> 
     print(f"\n{title} ({n} questions, median of {runs} runs)")
     print(f"{'matcher':<34}{'median ms':>10}{'p99 ms':>10}{'top-1':>9}{'off-topic held':>16}")
     for name, r in rows.items():
-        print(f"{name:<34}{r['median_ms']:>10.3f}{r['p99_ms']:>10.3f}"
-              f"{r['top1']:>9.1%}{r['off_held']:>16.1%}")
+        print(
+            f"{name:<34}{r['median_ms']:>10.3f}{r['p99_ms']:>10.3f}"
+            f"{r['top1']:>9.1%}{r['off_held']:>16.1%}"
+        )
 
 
 def main() -> int:
@@ -134,8 +145,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--topics", type=int, default=10_000)
     parser.add_argument("--eval", type=Path, default=ROOT / "tests/data/eval.yaml")
-    parser.add_argument("--baseline-sample", type=int, default=60,
-                        help="questions for the slow difflib baseline on the large KB")
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=60,
+        help="questions for the slow difflib baseline on the large KB",
+    )
     args = parser.parse_args()
 
     kb = load_knowledge_base(ROOT / "faq")
@@ -146,8 +161,9 @@ def main() -> int:
         "rapidfuzz extractOne (defaults)": measure(extract_one(kb), items, args.runs),
         "difflib.get_close_matches": measure(close_matches(kb), items, args.runs),
     }
-    report(f"Shipped FAQ: {len(kb.topics)} topics, {n_phrases} phrasings", rows, len(items),
-           args.runs)
+    report(
+        f"Shipped FAQ: {len(kb.topics)} topics, {n_phrases} phrasings", rows, len(items), args.runs
+    )
 
     big = synthetic_kb(kb, args.topics)
     start = time.perf_counter()
@@ -160,8 +176,13 @@ def main() -> int:
         "rapidfuzz extractOne (defaults)": measure(extract_one(big), items, args.runs),
         f"difflib ({len(sample)}-question sample, 1 run)": measure(close_matches(big), sample, 1),
     }
-    report(f"Generated KB: {len(big.topics)} topics, {n_big} phrasings "
-           f"(index built in {build_s:.1f} s)", big_rows, len(items), args.runs)
+    report(
+        f"Generated KB: {len(big.topics)} topics, {n_big} phrasings "
+        f"(index built in {build_s:.1f} s)",
+        big_rows,
+        len(items),
+        args.runs,
+    )
     return 0
 
 

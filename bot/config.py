@@ -79,7 +79,8 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         ("postgres://", "postgresql", "sqlite")
     ):
         raise ConfigError(
-            f"DATABASE_URL must be a postgres:// or postgresql:// URL, got {database_url.split('@')[-1]!r}"
+            "DATABASE_URL must be a postgres:// or postgresql:// URL, "
+            f"got {database_url.split('@')[-1]!r}"
         )
     paid = _bool("PAID_BROADCAST", env.get("PAID_BROADCAST", "false"))
     raw_rate = env.get("BROADCAST_RATE", "").strip() or "30"

@@ -161,9 +161,7 @@ class Responder:
                 )
                 for c in result.candidates
             ]
-            rows = tuple((b,) for b in buttons) + (
-                (Button("None of these", callbacks.encode("h")),),
-            )
+            rows = (*((b,) for b in buttons), (Button("None of these", callbacks.encode("h")),))
             return Reply(f"I'm not sure I understood “{_echo(question)}”. Did you mean:", rows)
         return self.fallback(question)
 

@@ -6,6 +6,7 @@ group, how replies are split and sent, and what the user sees when a call fails.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -188,6 +189,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(context.error, Forbidden):
         return
+    if isinstance(update, Update) and update.callback_query:
+        # Stop the button's spinner; harmless if it was answered already.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer(SORRY[:200])
     if isinstance(update, Update) and update.effective_chat:
         try:
             await context.bot.send_message(update.effective_chat.id, SORRY)
@@ -226,7 +231,8 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
     application.bot_data["config"] = config
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(
-        MessageHandler(filters.UpdateType.MESSAGES & ~filters.StatusUpdate.ALL, on_message)
+        # Edited messages are not answered again: the first answer still stands.
+        MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_message)
     )
     application.add_error_handler(on_error)
     return application

@@ -33,10 +33,12 @@ def test_eval_set_is_big_and_varied_enough(kb: KnowledgeBase):
 
 
 def test_eval_questions_are_not_copied_into_the_alternates(kb: KnowledgeBase):
-    """The eval set measures generalisation only if its questions are not in faq/."""
-    phrases = [
-        normalize(p) for t in kb.topics.values() for p in (t.text().question, *t.text().alternates)
-    ]
+    """The eval set measures generalisation only if its questions are not pasted into faq/.
+
+    A topic's own headline question may be close to an eval question by nature; the
+    alternates, which authors add to fix misses, must not be.
+    """
+    phrases = [normalize(p) for t in kb.topics.values() for p in t.text().alternates]
     copied = []
     for item in load_eval(EVAL):
         best = process.extractOne(normalize(item.q), phrases, scorer=fuzz.ratio)

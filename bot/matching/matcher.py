@@ -54,6 +54,10 @@ class Thresholds:
     answer_weight: float = 0.1  # bonus for question words found only in the answer text
     # the rest: weighted word overlap (Dice) with the best phrasing
     platform_bonus: float = 12.0  # one platform named + the wish to opt out
+    platform_mention_bonus: float = 3.0  # one platform named, no wish to opt out
+    # A question whose known words carry less information than this (summed IDF) is too
+    # vague to answer outright ("meta", "my data"): the bot asks what is meant instead.
+    min_information: float = 0.5
 
 
 THRESHOLDS = Thresholds()
@@ -81,6 +85,13 @@ class MatchResult:
             "score": round(self.score, 2),
             "candidates": [{"topic": c.topic, "score": round(c.score, 2)} for c in self.candidates],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    query: str  # the question as the matcher saw it (normalised, synonyms, corrections)
+    ranked: list[Candidate]  # best first
+    information: float  # summed IDF of the known words: how specific the question is
 
 
 @dataclass(slots=True)
@@ -281,15 +292,13 @@ class Matcher:
     def _platforms_named(self, prepared: str) -> set[str]:
         return {w for w in prepared.split() if w in self.platform_ids}
 
-    def scores(self, question: str) -> tuple[str, list[Candidate]]:
+    def scores(self, question: str) -> Scored:
         """Every candidate topic with its blended score, best first."""
         index = self._index
         prepared = self.prepare(question)
         rewritten, known, unknown = self._query_words(prepared)
-        if not rewritten.strip():
-            return rewritten, []
         if not known:
-            return rewritten, []
+            return Scored(rewritten, [], 0.0)
         q_weight = sum(known.values()) + unknown
         t = self.thresholds
         phrases = index.phrases
@@ -320,21 +329,23 @@ class Matcher:
                 best[ti] += t.coverage_weight * 100 * covered / q_weight
                 best[ti] += t.answer_weight * 100 * in_answer / q_weight
         named = self._platforms_named(rewritten)
-        if len(named) == 1 and "opt" in rewritten.split():
+        if len(named) == 1:
             (platform,) = named
             ti = index.platform_topic.get(platform)
             if ti is not None and ti in best:
-                best[ti] += t.platform_bonus
+                wants_out = "opt" in rewritten.split()
+                best[ti] += t.platform_bonus if wants_out else t.platform_mention_bonus
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
-        return rewritten, [Candidate(index.topic_ids[ti], min(s, 100.0)) for ti, s in ranked]
+        candidates = [Candidate(index.topic_ids[ti], min(s, 100.0)) for ti, s in ranked]
+        return Scored(rewritten, candidates, sum(known.values()))
 
     def match(self, question: str) -> MatchResult:
-        query, ranked = self.scores(question)
-        return self.decide(query, ranked, self.thresholds)
+        return self.decide(self.scores(question), self.thresholds)
 
     @staticmethod
-    def decide(query: str, ranked: list[Candidate], t: Thresholds) -> MatchResult:
+    def decide(scored: Scored, t: Thresholds) -> MatchResult:
         """Answer, clarify or fall back, given the ranked candidates."""
+        query, ranked = scored.query, scored.ranked
         if not ranked:
             return MatchResult("fallback", None, 0.0, (), query)
         if ranked[0].topic == OUT_OF_SCOPE:
@@ -343,7 +354,8 @@ class Matcher:
         ranked = [c for c in ranked if c.topic != OUT_OF_SCOPE]
         top = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
-        if top.score >= t.answer and top.score - runner >= t.margin:
+        confident = top.score >= t.answer and top.score - runner >= t.margin
+        if confident and scored.information >= t.min_information:
             return MatchResult(
                 "answer", top.topic, top.score, tuple(ranked[: t.max_candidates]), query
             )

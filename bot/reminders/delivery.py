@@ -285,9 +285,15 @@ class _RoundRun:
                 for _ in range(self.policy.concurrency):
                     group.create_task(self._worker(feed))
         except BaseExceptionGroup as group_error:
-            if len(group_error.exceptions) == 1:
-                raise group_error.exceptions[0] from None
-            raise
+            # Callers see the crash itself, not an ExceptionGroup; other workers that failed
+            # in the same instant are named in a note.
+            first, *others = group_error.exceptions
+            if others:
+                first.add_note(
+                    f"{len(others)} other delivery worker(s) failed too: "
+                    + ", ".join(repr(e) for e in others)
+                )
+            raise first from None
 
     async def _worker(self, feed: _Feed) -> None:
         while not self._stop.is_set():

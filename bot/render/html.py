@@ -20,7 +20,9 @@ def visible_length(text: str) -> int:
 
 
 def _pieces(text: str, separator: str) -> list[str]:
-    return [p for p in text.split(separator) if p.strip()]
+    """Split on `separator`, but never inside a tag such as <a href="...">."""
+    parts = re.split(re.escape(separator) + r"(?![^<]*>)", text)
+    return [p for p in parts if p.strip()]
 
 
 _TAG_PARTS = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")

@@ -42,7 +42,8 @@ def render_steps(platform: Platform, region: str | None) -> str:
             key, route = found
             label = REGION_NAMES.get(region, "")
             title = f"{header} ({label})" if label and key != "default" else header
-            return f"{title}\n{_route_text(platform, route)}\n\n<b>What to expect:</b> {platform.expect}"
+            expect = f"<b>What to expect:</b> {platform.expect}"
+            return f"{title}\n{_route_text(platform, route)}\n\n{expect}"
     groups: list[tuple[list[str], Route]] = []
     for key, route in platform.routes.items():
         for keys, existing in groups:
