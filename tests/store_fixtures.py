@@ -8,7 +8,7 @@ The fixtures are *named* `backend` and `store`; the module attributes carry a `_
 suffix so that test parameters do not shadow the import.
 
 PostgreSQL: the server at 127.0.0.1:5432, database `test`, trust auth as `postgres` (or
-`root`); `OPTOUT_TEST_PG_URL` overrides. Each test gets its own schema, dropped afterwards.
+`root`); `OPTOUT_TEST_PG_URL` replaces both. Each test gets its own schema, dropped afterwards.
 If the server is unreachable the PostgreSQL variants FAIL, unless `OPTOUT_SKIP_PG=1`.
 """
 
@@ -58,10 +58,10 @@ async def _find_pg_url() -> tuple[str | None, str]:
     """The first PostgreSQL URL that accepts a connection (cached for the session)."""
     if "url" in _pg_state:
         return _pg_state["url"], _pg_state["error"]
-    candidates = [os.environ["OPTOUT_TEST_PG_URL"]] if os.environ.get("OPTOUT_TEST_PG_URL") else []
+    override = os.environ.get("OPTOUT_TEST_PG_URL", "").strip()
     errors = []
     found = None
-    for url in [*candidates, *PG_URLS]:
+    for url in [override] if override else PG_URLS:
         try:
             conn = await _asyncpg_connect(url)
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
@@ -109,7 +109,7 @@ async def backend_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Asy
     url, error = await _find_pg_url()
     if url is None:
         message = (
-            "PostgreSQL at 127.0.0.1:5432 (database 'test') is not reachable: "
+            "PostgreSQL for the storage tests is not reachable: "
             f"{error}. Start it (.ci/run does) or set OPTOUT_SKIP_PG=1 to skip these tests."
         )
         if os.environ.get("OPTOUT_SKIP_PG") == "1":

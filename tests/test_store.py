@@ -14,6 +14,7 @@ from bot.store.repository import (
     Outcome,
     Store,
     Subscription,
+    deliveries,
     metadata,
 )
 from tests.store_fixtures import (
@@ -420,3 +421,29 @@ async def test_store_open_migrates_and_closes(backend: Backend) -> None:
         await db.subscribe(1, [DAY])
     async with await Store.open(backend.url, connect_args=dict(backend.connect_args)) as again:
         assert await again.get_subscription(1) == Subscription(1, True, (DAY,), None)
+
+
+async def test_due_chats_looks_past_long_stretches_of_finished_chats(store: Store) -> None:
+    """Most chats already done: the batch is still filled from further along the index."""
+    await bulk_subscribe(store, range(1, 3001), [DAY], region="eu")
+    keep = {700, 1400, 2100, 2800}
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            deliveries.insert(),
+            [
+                {
+                    "chat_id": c,
+                    "deadline_id": "dl",
+                    "lead_seconds": DAY,
+                    "status": "sent",
+                    "claimed_at": T0,
+                }
+                for c in range(1, 3001)
+                if c not in keep
+            ],
+        )
+    await store.analyze()
+    assert await store.due_chats("dl", DAY, ["eu"], limit=3) == [700, 1400, 2100]
+    assert await store.due_chats("dl", DAY, ["eu"], after_chat_id=2100, limit=3) == [2800]
+    assert await store.due_chats("dl", DAY, ["eu"], after_chat_id=2800, limit=3) == []
+    assert await store.due_chats("dl", DAY, ["eu"], limit=0) == []

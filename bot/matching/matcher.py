@@ -121,7 +121,8 @@ OUT_OF_SCOPE = "__out_of_scope__"
 _TAGS = re.compile(r"<[^>]+>")
 _PLACEHOLDERS = re.compile(r"\{\{[^}]*\}\}")
 FUZZY_POOL = 60  # phrases with the most word overlap that get the (costlier) fuzzy score
-POSTING_BUDGET = 20000
+CANDIDATE_PHRASES = 400  # phrases (by word overlap) whose topics are scored at all
+POSTING_BUDGET = 6000  # postings read per question before the commonest words are skipped
 
 
 def stem(word: str) -> str:
@@ -306,6 +307,8 @@ class Matcher:
             p: 2 * s / (q_weight + phrases[p].weight)
             for p, s in self._shared_weights(known).items()
         }
+        if len(dice) > CANDIDATE_PHRASES:  # large knowledge bases: keep the likeliest
+            dice = {p: dice[p] for p in heapq.nlargest(CANDIDATE_PHRASES, dice, key=dice.get)}
         pool = heapq.nlargest(FUZZY_POOL, dice, key=dice.__getitem__)
         texts = [index.texts[p] for p in pool]
         fuzzy = dict.fromkeys(range(len(pool)), 0.0)

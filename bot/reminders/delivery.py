@@ -242,7 +242,12 @@ class _RoundRun:
             self.round.is_late(started),
         )
         try:
-            while not self._past_deadline():
+            if not self._past_deadline():
+                await self.store.analyze()
+            while True:
+                if self._past_deadline():
+                    self.report.stopped_at_deadline = True
+                    break
                 pass_start = self.clock.now()
                 await self._one_pass()
                 if self._stop.is_set():
@@ -263,8 +268,6 @@ class _RoundRun:
                 await self.clock.sleep(min(max(until_stale, 0.01), self.policy.poll_interval))
         finally:
             self.report.duration = (self.clock.now() - started).total_seconds()
-        if self._past_deadline() and not self.report.stopped_at_deadline:
-            self.report.stopped_at_deadline = True
         log.info("round %s: finished %s", self.round.job_id, self.report)
         return self.report
 

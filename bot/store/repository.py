@@ -42,8 +42,10 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    not_,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -157,7 +159,13 @@ deliveries = Table(
     Column("finished_at", UtcDateTime, nullable=True),
     Column("error", String(64), nullable=True),
     PrimaryKeyConstraint("chat_id", "deadline_id", "lead_seconds"),
-    Index("ix_deliveries_round_status", "deadline_id", "lead_seconds", "status"),
+    Index(
+        "ix_deliveries_open_claims",
+        "deadline_id",
+        "lead_seconds",
+        sqlite_where=text("status = 'claimed'"),
+        postgresql_where=text("status = 'claimed'"),
+    ),
 )
 # Child tables first: the order `forget` and `migrate_chat` work in.
 CHAT_TABLES: tuple[Table, ...] = (deliveries, checklist, subscription_leads, subscriptions, chats)
@@ -612,31 +620,105 @@ class Store:
         with no delivery row for (deadline, lead) yet - or, if `stale_before` is given, whose
         claim was abandoned (see `claim_delivery`). Keyset pagination: pass the last id of the
         previous batch as `after_chat_id`, so a million subscribers stream in batches
-        without OFFSET scans or a long-lived cursor.
+        without OFFSET scans or a long-lived cursor. Fewer than `limit` ids means the end.
+
+        Each step first takes a window of candidate ids from the (lead_seconds, chat_id)
+        index and then filters only that window, with the id range repeated on every table.
+        That keeps each batch O(window) whatever plan the database picks - PostgreSQL without
+        fresh statistics otherwise chose plans that rescanned all remaining rows per batch.
         """
-        join = self._audience_from().outerjoin(
-            deliveries,
-            and_(
-                deliveries.c.chat_id == subscription_leads.c.chat_id,
-                deliveries.c.deadline_id == deadline_id,
-                deliveries.c.lead_seconds == lead_seconds,
-            ),
-        )
-        takeover = self._takeover_ok(stale_before, max_claims)
-        not_delivered: ColumnElement[bool] = deliveries.c.chat_id.is_(None)
-        if takeover is not None:
-            not_delivered = or_(not_delivered, takeover)
-        stmt = (
-            select(subscription_leads.c.chat_id)
-            .select_from(join)
-            .where(*self._audience(lead_seconds, regions), not_delivered)
-            .order_by(subscription_leads.c.chat_id)
-            .limit(limit)
-        )
-        if after_chat_id is not None:
-            stmt = stmt.where(subscription_leads.c.chat_id > after_chat_id)
+        if limit < 1:
+            return []
+        leads = subscription_leads
+        window = max(2 * limit, 64)
+        found: list[int] = []
+        lower = after_chat_id
         async with self._engine.connect() as conn:
-            return list((await conn.execute(stmt)).scalars())
+            while len(found) < limit:
+                candidates = (
+                    select(leads.c.chat_id)
+                    .where(leads.c.lead_seconds == lead_seconds)
+                    .order_by(leads.c.chat_id)
+                    .limit(window)
+                )
+                if lower is not None:
+                    candidates = candidates.where(leads.c.chat_id > lower)
+                ids = (await conn.execute(candidates)).scalars().all()
+                if not ids:
+                    break
+                upper = ids[-1]
+                wanted = limit - len(found)
+                stmt = (
+                    select(leads.c.chat_id)
+                    .where(
+                        leads.c.lead_seconds == lead_seconds,
+                        *self._id_range(leads.c.chat_id, lower, upper),
+                        self._is_active_audience(regions, lower, upper),
+                        ~self._blocking_delivery(
+                            deadline_id, lead_seconds, lower, upper, stale_before, max_claims
+                        ),
+                    )
+                    .order_by(leads.c.chat_id)
+                    .limit(wanted)
+                )
+                batch = (await conn.execute(stmt)).scalars().all()
+                found.extend(batch)
+                if len(ids) < window or len(batch) == wanted:
+                    break
+                lower = upper
+        return found
+
+    @staticmethod
+    def _id_range(column: Any, lower: int | None, upper: int) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = [column <= upper]
+        if lower is not None:
+            conditions.append(column > lower)
+        return conditions
+
+    def _is_active_audience(
+        self, regions: Sequence[str], lower: int | None, upper: int
+    ) -> ColumnElement[bool]:
+        return exists().where(
+            subscriptions.c.chat_id == subscription_leads.c.chat_id,
+            chats.c.chat_id == subscriptions.c.chat_id,
+            *self._id_range(subscriptions.c.chat_id, lower, upper),
+            *self._id_range(chats.c.chat_id, lower, upper),
+            subscriptions.c.active,
+            or_(chats.c.region.is_(None), chats.c.region.in_(list(regions))),
+        )
+
+    def _blocking_delivery(
+        self,
+        deadline_id: str,
+        lead_seconds: int,
+        lower: int | None,
+        upper: int,
+        stale_before: datetime | None,
+        max_claims: int,
+    ) -> ColumnElement[bool]:
+        """A delivery row that rules the chat out: any, except an abandoned claim."""
+        conditions = [
+            deliveries.c.chat_id == subscription_leads.c.chat_id,
+            deliveries.c.deadline_id == deadline_id,
+            deliveries.c.lead_seconds == lead_seconds,
+            *self._id_range(deliveries.c.chat_id, lower, upper),
+        ]
+        takeover = self._takeover_ok(stale_before, max_claims)
+        if takeover is not None:
+            conditions.append(not_(takeover))
+        return exists().where(*conditions)
+
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics (PostgreSQL; nothing to do on SQLite).
+
+        Called at the start of a delivery round: after a bulk import or a day of sign-ups the
+        statistics can be stale until autovacuum catches up, and the keyset scans want them.
+        ANALYZE only samples the tables and does not block reads or writes.
+        """
+        if self._engine.dialect.name != "postgresql":
+            return
+        async with self._engine.begin() as conn:
+            await conn.execute(text("ANALYZE chats, subscriptions, subscription_leads, deliveries"))
 
     async def claim_delivery(
         self,
