@@ -109,12 +109,34 @@ def cmd_chat(config: Config) -> int:
     from bot.clock import SystemClock
     from bot.console import Console
     from bot.conversation import Knowledge, Responder
+    from bot.personal import Personal
+    from bot.store.db import database_url_from
+    from bot.store.repository import Store
 
     knowledge = Knowledge.build(_knowledge(config))
-    console = Console(Responder(knowledge, SystemClock()))
-    console.ctx.region = config.default_region
+
+    async def session() -> None:
+        clock = SystemClock()
+        responder = Responder(knowledge, clock)
+        try:
+            store = await Store.open(database_url_from(config.database_url, config.data_dir))
+        except Exception as exc:
+            raise StartupError(f"cannot open the database: {exc}") from None
+        try:
+            personal = Personal(
+                store,
+                responder,
+                clock,
+                default_timezone=config.default_timezone,
+                default_region=config.default_region,
+            )
+            personal.install()
+            await Console(responder, personal=personal).run(prompt=sys.stdin.isatty())
+        finally:
+            await store.close()
+
     try:
-        asyncio.run(console.run(prompt=sys.stdin.isatty()))
+        asyncio.run(session())
     except KeyboardInterrupt:
         print()
     return 0

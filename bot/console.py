@@ -12,8 +12,10 @@ import sys
 from typing import TextIO
 
 from bot.conversation import ChatContext, Responder
+from bot.personal import Personal
 from bot.replies import Reply
 
+CONSOLE_CHAT_ID = 1  # the terminal is one private chat
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r'<a href="([^"]+)">(.*?)</a>', re.S)
 
@@ -36,11 +38,19 @@ def parse_command(text: str) -> tuple[str, str] | None:
 
 
 class Console:
-    def __init__(self, responder: Responder, out: TextIO = sys.stdout) -> None:
+    def __init__(
+        self, responder: Responder, out: TextIO = sys.stdout, personal: Personal | None = None
+    ) -> None:
         self.responder = responder
+        self.personal = personal
         self.out = out
-        self.ctx = ChatContext(chat_id=0)
         self.choices: list[str] = []
+
+    async def context(self) -> ChatContext:
+        """The console is one chat; with storage its settings persist like on Telegram."""
+        if self.personal is not None:
+            return await self.personal.context(CONSOLE_CHAT_ID)
+        return ChatContext(chat_id=CONSOLE_CHAT_ID)
 
     def show(self, replies: list[Reply]) -> None:
         self.choices = []
@@ -61,18 +71,18 @@ class Console:
         if text.isdigit() and self.choices:
             n = int(text)
             if 1 <= n <= len(self.choices):
-                self.show(await self.responder.callback(self.choices[n - 1], self.ctx))
+                self.show(await self.responder.callback(self.choices[n - 1], await self.context()))
                 return
             print(f"Pick a number from 1 to {len(self.choices)}, or ask a question.", file=self.out)
             return
         command = parse_command(text)
         if command:
-            self.show(await self.responder.command(command[0], command[1], self.ctx))
+            self.show(await self.responder.command(command[0], command[1], await self.context()))
         else:
-            self.show(await self.responder.text(text, self.ctx))
+            self.show(await self.responder.text(text, await self.context()))
 
     async def run(self, lines: TextIO = sys.stdin, prompt: bool = True) -> None:
-        self.show(await self.responder.command("start", "", self.ctx))
+        self.show(await self.responder.command("start", "", await self.context()))
         loop = asyncio.get_running_loop()
         while True:
             if prompt:

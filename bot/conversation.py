@@ -7,11 +7,11 @@ the same question gets the same answer everywhere.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import callbacks
 from bot.clock import Clock
-from bot.knowledge.model import DEFAULT_LANGUAGE, REGION_NAMES, KnowledgeBase, Platform
+from bot.knowledge.model import DEFAULT_LANGUAGE, REGION_NAMES, KnowledgeBase, Platform, Topic
 from bot.matching.matcher import Matcher, MatchResult
 from bot.render.deadlines import render_deadlines
 from bot.render.html import escape
@@ -86,6 +86,8 @@ class Responder:
     extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
     extra_callbacks: dict[str, CallbackHandler] = field(default_factory=dict)
     extra_help: list[tuple[str, str]] = field(default_factory=list)
+    # Extra button rows under an app's steps (the checklist, when storage is on).
+    platform_extras: Callable[[Platform], Keyboard] | None = None
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -103,6 +105,8 @@ class Responder:
 
     async def command(self, name: str, args: str, ctx: ChatContext) -> list[Reply]:
         name = name.lower()
+        if name in self.extra_commands:  # features may extend built-in commands
+            return await self.extra_commands[name](args, ctx)
         handler = {
             "start": self.start,
             "help": self.help,
@@ -113,8 +117,6 @@ class Responder:
         }.get(name)
         if handler is not None:
             return [await handler(args, ctx)]
-        if name in self.extra_commands:
-            return await self.extra_commands[name](args, ctx)
         return [self.unknown_command(name)]
 
     async def callback(self, data: str | None, ctx: ChatContext) -> list[Reply]:
@@ -125,7 +127,7 @@ class Responder:
             topic = self.kb.topic(cb.arg)
             if topic is None:
                 return [self.stale()]
-            return [render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)]
+            return [self.topic_reply(topic, ctx)]
         if cb.kind == "s":
             topic = self.kb.topic(cb.arg)
             if topic is None:
@@ -150,10 +152,17 @@ class Responder:
         return [self.stale()]
 
     # -- replies -------------------------------------------------------------------
+    def topic_reply(self, topic: Topic, ctx: ChatContext) -> Reply:
+        reply = render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)
+        platform = self.kb.platforms.get(topic.platform or "")
+        if platform is None or self.platform_extras is None:
+            return reply
+        return replace(reply, buttons=(*self.platform_extras(platform), *reply.buttons))
+
     def reply_for(self, result: MatchResult, question: str, ctx: ChatContext) -> Reply:
         if result.outcome == "answer" and result.topic:
             topic = self.kb.topics[result.topic]
-            return render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)
+            return self.topic_reply(topic, ctx)
         if result.outcome == "clarify" and result.candidates:
             buttons = [
                 Button(
@@ -265,7 +274,7 @@ class Responder:
     def platform_reply(self, platform: Platform, ctx: ChatContext) -> Reply:
         topic = self.kb.topic_for_platform(platform.id)
         if topic is not None:
-            return render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)
+            return self.topic_reply(topic, ctx)
         return Reply(render_steps(platform, ctx.region), MENU)
 
     async def deadline(self, args: str, ctx: ChatContext) -> Reply:

@@ -14,8 +14,6 @@ from collections.abc import Collection
 
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     MessageEntity,
@@ -39,29 +37,19 @@ from bot.config import Config
 from bot.console import parse_command
 from bot.conversation import COMMANDS, ChatContext, Knowledge, Responder
 from bot.knowledge.model import KnowledgeBase
+from bot.personal import Personal
+from bot.reminders.ratelimit import SendLimiter
+from bot.reminders.scheduler import BotSender, ReminderScheduler
 from bot.render.html import split_message
-from bot.replies import Keyboard, Reply
+from bot.replies import Reply
+from bot.store.db import database_url_from
+from bot.store.repository import Store
+from bot.telegram_markup import keyboard
 
 log = logging.getLogger("optout_bot.telegram")
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_TEXT = "I can only read text messages. Ask me a question, or try /optout or /faq."
-
-
-def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(b.label, url=b.url)
-                if b.url
-                else InlineKeyboardButton(b.label, callback_data=b.data)
-                for b in row
-            ]
-            for row in buttons
-        ]
-    )
 
 
 async def send_reply(message: Message, reply: Reply) -> None:
@@ -76,9 +64,13 @@ def _responder(context: ContextTypes.DEFAULT_TYPE) -> Responder:
     return context.bot_data["responder"]
 
 
-def _ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ChatContext:
+async def _ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ChatContext:
+    """The chat's stored settings (region, time zone) or the operator's defaults."""
     config: Config = context.bot_data["config"]
     chat = update.effective_chat
+    personal: Personal | None = context.bot_data.get("personal")
+    if chat is not None and personal is not None:
+        return await personal.context(chat.id)
     return ChatContext(chat_id=chat.id if chat else None, region=config.default_region)
 
 
@@ -137,7 +129,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     addressed, text = is_addressed(message, context.bot.username, context.bot.id, known)
     if not addressed:
         return
-    ctx = _ctx(update, context)
+    ctx = await _ctx(update, context)
     command = parse_command(text)
     if command:
         replies = await responder.command(command[0], command[1], ctx)
@@ -159,7 +151,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if query is None:
         return
-    replies = await _responder(context).callback(query.data, _ctx(update, context))
+    replies = await _responder(context).callback(query.data, await _ctx(update, context))
     toast = next((r.toast for r in replies if r.toast), None)
     try:
         await query.answer(toast)
@@ -201,11 +193,57 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_init(application: Application) -> None:
+    """Open the database, plug in the per-chat features, schedule reminders, set commands."""
     responder: Responder = application.bot_data["responder"]
+    config: Config = application.bot_data["config"]
+    clock: Clock = application.bot_data["clock"]
+    url = database_url_from(config.database_url, config.data_dir)
+    store = await Store.open(url)
+    application.bot_data["store"] = store
+    limiter = SendLimiter(config.broadcast_rate)
+    scheduler = ReminderScheduler(
+        application,
+        store,
+        lambda: responder.kb,
+        clock,
+        limiter,
+        BotSender(application, config.paid_broadcast),
+        config.default_timezone,
+    )
+    application.bot_data["scheduler"] = scheduler
+    personal = Personal(
+        store,
+        responder,
+        clock,
+        default_timezone=config.default_timezone,
+        default_region=config.default_region,
+        on_subscription_change=scheduler.reschedule,
+    )
+    personal.install()
+    application.bot_data["personal"] = personal
+    await scheduler.reschedule()
     commands = [*COMMANDS, *responder.extra_help]
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in commands])
-    me = application.bot
-    log.info("serving as @%s with %d topics", me.username, len(responder.kb.topics))
+    log.info(
+        "serving as @%s with %d topics; data in %s",
+        application.bot.username,
+        len(responder.kb.topics),
+        "PostgreSQL" if url.startswith("postgresql") else url.rsplit("/", 1)[-1],
+    )
+
+
+async def post_shutdown(application: Application) -> None:
+    store: Store | None = application.bot_data.get("store")
+    if store is not None:
+        await store.close()
+
+
+async def on_migrate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: move its stored settings to the new chat id."""
+    message = update.effective_message
+    store: Store | None = context.bot_data.get("store")
+    if message and message.migrate_to_chat_id and store is not None:
+        await store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
 
 
 def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = None) -> Application:
@@ -221,14 +259,18 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
         .rate_limiter(AIORateLimiter(max_retries=2))
         .concurrent_updates(True)
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if config.bot_api_url:
         base = config.bot_api_url.rstrip("/")
         builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
     application = builder.build()
-    responder = Responder(Knowledge.build(kb), clock or SystemClock())
+    clock = clock or SystemClock()
+    responder = Responder(Knowledge.build(kb), clock)
     application.bot_data["responder"] = responder
     application.bot_data["config"] = config
+    application.bot_data["clock"] = clock
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(
         # Edited messages are not answered again: the first answer still stands.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from telegram import Update
@@ -60,10 +61,12 @@ async def stop_bot(app: Application) -> None:
 
 @pytest.fixture
 async def running_bot(
-    standin: BotApiStandIn, kb: KnowledgeBase, clock: FakeClock
+    standin: BotApiStandIn, kb: KnowledgeBase, clock: FakeClock, tmp_path: Path
 ) -> AsyncIterator[Application]:
-    """The real application, polling the stand-in in this event loop."""
-    config = load_config({"BOT_TOKEN": TOKEN, "BOT_API_URL": standin.base_url})
+    """The real application, polling the stand-in in this event loop (SQLite in tmp_path)."""
+    config = load_config(
+        {"BOT_TOKEN": TOKEN, "BOT_API_URL": standin.base_url, "DATA_DIR": str(tmp_path / "data")}
+    )
     app = build_application(config, kb, clock)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     await start_bot(app)

@@ -7,7 +7,16 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """The console stores settings like Telegram does: keep them out of the repository."""
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
 
 
 def run(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
@@ -57,6 +66,13 @@ def test_bare_command_without_token_starts_the_console():
     assert "python -m bot run" in result.stderr
     assert "Instagram" in result.stdout
     assert "[1]" in result.stdout  # buttons are numbered choices
+
+
+def test_console_settings_persist_between_sessions():
+    first = run("chat", stdin="/region uk\n/remind 2d\n")
+    assert first.returncode == 0, first.stderr
+    second = run("chat", stdin="/privacy\n")
+    assert "Region: uk" in second.stdout and "2 days" in second.stdout
 
 
 def test_console_numbers_press_buttons_and_commands_work():

@@ -123,6 +123,12 @@ def find_vague_question(knowledge: Knowledge) -> str:
     pytest.fail("no question in the knowledge base leads to a clarify outcome")
 
 
+@pytest.fixture
+def responder(running_bot) -> Responder:  # noqa: F811
+    """The running bot's own responder, with the per-chat features it installed."""
+    return running_bot.bot_data["responder"]
+
+
 # -- start-up --------------------------------------------------------------------------------
 async def test_start_up_calls_getme_deletewebhook_and_sets_our_commands(
     standin: BotApiStandIn,  # noqa: F811
@@ -136,8 +142,10 @@ async def test_start_up_calls_getme_deletewebhook_and_sets_our_commands(
     assert methods.index("deleteWebhook") < first_poll  # no polling while a webhook is set
     [commands] = standin.calls_for("setMyCommands")
     sent = [c["command"] for c in commands.params["commands"]]
-    assert sent == [name for name, _ in (*COMMANDS, *responder.extra_help)]
+    live = running_bot.bot_data["responder"]
+    assert sent == [name for name, _ in (*COMMANDS, *live.extra_help)]
     assert {"start", "help", "faq", "optout", "deadline"} <= set(sent)
+    assert {"remind", "status", "region", "timezone", "privacy", "forget"} <= set(sent)
     assert running_bot.bot.username == standin.username
     assert [c.command for c in await running_bot.bot.get_my_commands()] == sent
 

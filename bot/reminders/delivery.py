@@ -50,7 +50,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import (
@@ -66,7 +66,7 @@ from telegram.error import (
 
 from bot.clock import Clock
 from bot.reminders.plan import Round
-from bot.store.repository import ChatSettings, Outcome, Store
+from bot.store.repository import ChatSettings, DeliveryContext, Outcome, Store
 
 __all__ = [
     "Compose",
@@ -79,6 +79,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHAT_GONE_MARKERS = ("chat not found", "user not found", "peer_id_invalid")
 
@@ -112,6 +113,7 @@ Compose = Callable[[ChatSettings, dict[str, str], Round], ComposeResult | Awaita
 class DeliveryPolicy:
     concurrency: int = 8  # workers; each one claims, sends and records strictly in turn
     batch_size: int = 500  # chat ids fetched per keyset page
+    claim_batch: int = 16  # chats a worker claims per round trip
     lease: float = 120.0  # seconds before an unrenewed open claim counts as abandoned
     max_claims: int = 2  # a claim is taken over at most once
     max_retries: int = 3  # transient errors (timeouts, network, 5xx) per message
@@ -121,8 +123,8 @@ class DeliveryPolicy:
     poll_interval: float = 5.0  # how often to look at claims other processes hold
 
     def __post_init__(self) -> None:
-        if self.concurrency < 1 or self.batch_size < 1 or self.max_claims < 1:
-            raise ValueError("concurrency, batch_size and max_claims must be at least 1")
+        if min(self.concurrency, self.batch_size, self.claim_batch, self.max_claims) < 1:
+            raise ValueError("concurrency, batch sizes and max_claims must be at least 1")
         if self.lease <= 0 or self.poll_interval <= 0:
             raise ValueError("lease and poll_interval must be positive")
 
@@ -184,25 +186,26 @@ class _Feed:
         self._exhausted = False
         self._lock = asyncio.Lock()
 
-    async def next(self) -> int | None:
+    async def take(self, n: int) -> list[int]:
+        """Up to `n` due chat ids; an empty list when this pass has seen them all."""
         async with self._lock:
-            if not self._buffer and not self._exhausted:
+            if len(self._buffer) < n and not self._exhausted:
                 run = self._run
                 batch = await run.store.due_chats(
                     run.round.deadline.id,
                     run.round.lead_seconds,
                     run.round.deadline.regions,
                     after_chat_id=self._after,
-                    limit=run.policy.batch_size,
+                    limit=max(run.policy.batch_size, n),
                     stale_before=run.clock.now() - run.lease,
                     max_claims=run.policy.max_claims,
                 )
                 if batch:
                     self._after = batch[-1]
                     self._buffer.extend(batch)
-                if len(batch) < run.policy.batch_size:
+                if len(batch) < max(run.policy.batch_size, n):
                     self._exhausted = True
-            return self._buffer.popleft() if self._buffer else None
+            return [self._buffer.popleft() for _ in range(min(n, len(self._buffer)))]
 
 
 class _RoundRun:
@@ -300,20 +303,27 @@ class _RoundRun:
 
     async def _worker(self, feed: _Feed) -> None:
         while not self._stop.is_set():
-            chat_id = await feed.next()
-            if chat_id is None:
+            chunk = await feed.take(self.policy.claim_batch)
+            if not chunk:
                 return
-            await self._deliver_one(chat_id)
+            await self._deliver_chunk(chunk)
 
-    # -- one chat -----------------------------------------------------------------------
+    # -- a few chats at a time ----------------------------------------------------------
 
-    async def _deliver_one(self, chat_id: int) -> None:
+    async def _deliver_chunk(self, chunk: list[int]) -> None:
+        """Claim a few chats in one round trip, then send and record them one by one.
+
+        Each result is recorded right after its send, so the unknown window of a crash is
+        still one request per worker. Claims not yet started when the round stops (deadline,
+        cancellation, a crash in another worker) are released, so a restart need not wait
+        for their lease.
+        """
         if self._past_deadline():
             self._stop_at_deadline()
             return
         now = self.clock.now()
-        won = await self.store.claim_delivery(
-            chat_id,
+        won = await self.store.claim_deliveries(
+            chunk,
             self.round.deadline.id,
             self.round.lead_seconds,
             owner=self.owner,
@@ -321,21 +331,47 @@ class _RoundRun:
             stale_before=now - self.lease,
             max_claims=self.policy.max_claims,
         )
+        self.report.claimed_elsewhere += len(chunk) - len(won)
         if not won:
-            self.report.claimed_elsewhere += 1
             return
+        pending = deque(won)
         try:
-            result = await self._attempt(chat_id)
-        except _LostClaim:
-            self.report.lost_lease += 1
-            log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
-            return
-        # Crashes and cancellation before this point leave the claim open: the lease rule
-        # (module docstring) decides what happens to it.
-        await self._record(result)
+            contexts = await self.store.delivery_contexts(won)
+            while pending and not self._stop.is_set():
+                chat_id = pending.popleft()
+                try:
+                    result = await self._attempt(chat_id, contexts[chat_id])
+                except _LostClaim:
+                    self.report.lost_lease += 1
+                    log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
+                    continue
+                # A crash or cancellation before this point leaves this one claim open:
+                # the lease rule (module docstring) decides what happens to it.
+                await self._record(result)
+        finally:
+            if pending:
+                await self._finish_despite_cancel(
+                    self.store.release_claims(
+                        list(pending),
+                        self.round.deadline.id,
+                        self.round.lead_seconds,
+                        owner=self.owner,
+                    )
+                )
+
+    @staticmethod
+    async def _finish_despite_cancel(work: Awaitable[T]) -> T:
+        """Run bookkeeping to the end even if the round is being cancelled meanwhile."""
+        task = asyncio.ensure_future(work)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await task
+            raise
 
     async def _record(self, result: _Result) -> None:
-        recording = asyncio.ensure_future(
+        # If the round is being stopped, the message went out all the same: write it down.
+        recorded = await self._finish_despite_cancel(
             self.store.record_delivery_result(
                 result.chat_id,
                 self.round.deadline.id,
@@ -347,12 +383,6 @@ class _RoundRun:
                 now=self.clock.now(),
             )
         )
-        try:
-            recorded = await asyncio.shield(recording)
-        except asyncio.CancelledError:
-            # Being stopped: the message went out, so write that down before stopping.
-            await recording
-            raise
         if not recorded:
             self.report.lost_lease += 1
             log.warning(
@@ -374,8 +404,9 @@ class _RoundRun:
         if result.error:
             report.errors[result.error] = report.errors.get(result.error, 0) + 1
 
-    async def _compose(self, chat_id: int) -> OutgoingMessage | _Result | None:
-        context = await self.store.delivery_context(chat_id)
+    async def _compose(
+        self, chat_id: int, context: DeliveryContext
+    ) -> OutgoingMessage | _Result | None:
         if context.subscription is None or not context.subscription.active:
             return _Result(Outcome.SKIPPED, 0, chat_id, "unsubscribed")
         try:
@@ -389,8 +420,8 @@ class _RoundRun:
             return OutgoingMessage(message)
         return message
 
-    async def _attempt(self, chat_id: int) -> _Result:
-        composed = await self._compose(chat_id)
+    async def _attempt(self, chat_id: int, context: DeliveryContext) -> _Result:
+        composed = await self._compose(chat_id, context)
         if isinstance(composed, _Result):
             return composed
         if composed is None:

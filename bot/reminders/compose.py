@@ -1,0 +1,64 @@
+"""The text of one reminder: only what is still left, the next step, and the buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import callbacks
+from bot.knowledge.model import KnowledgeBase
+from bot.personal import checklist_row
+from bot.reminders.plan import Round
+from bot.render.timefmt import relative
+from bot.replies import Button, Reply
+from bot.store.repository import ChatSettings
+
+FINISHED = ("done", "na")
+
+
+def compose_reminder(
+    kb: KnowledgeBase,
+    settings: ChatSettings,
+    checklist: dict[str, str],
+    round: Round,
+    now: datetime,
+    default_timezone: str,
+) -> Reply | None:
+    """None when every app of the deadline is done or not for this user: nothing to remind."""
+    deadline = round.deadline
+    left = [
+        kb.platforms[p]
+        for p in deadline.platforms
+        if p in kb.platforms and checklist.get(p) not in FINISHED
+    ]
+    if not left:
+        return None
+    tz = ZoneInfo(settings.timezone or default_timezone)
+    when = deadline.at.astimezone(tz)
+    lines = [
+        f"⏰ <b>Reminder:</b> {deadline.title}: {when:%a %d %b %Y, %H:%M} "
+        f"({relative(deadline.at, now)}).",
+    ]
+    if round.is_late(now):
+        lines.append("<i>(This reminder is late: I was offline when it was due.)</i>")
+    lines.append(deadline.before)
+    lines.append("Still to do: " + ", ".join(p.name for p in left) + ".")
+    first = left[0]
+    route = first.route_for(settings.region)
+    if route is not None and route[1].steps:
+        step = route[1].steps[0]
+        link = (
+            f'\n🔗 <a href="{route[1].form_url}">Form for {first.name}</a>'
+            if route[1].form_url
+            else ""
+        )
+        lines.append(f"Next step for {first.name}: {step}{link}")
+    buttons = (
+        checklist_row(first.id),
+        (Button(f"All steps for {first.name}", callbacks.encode("p", first.id)),),
+    )
+    return Reply("\n\n".join(lines), buttons)
+
+
+Composer = Callable[[ChatSettings, dict[str, str], Round], Reply | None]

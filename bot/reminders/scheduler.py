@@ -1,0 +1,136 @@
+"""Reminder rounds on PTB's JobQueue (APScheduler), recreated from data at every start.
+
+Jobs are not persisted (PTB cannot pickle them); the database and `faq/deadlines.yaml` are
+the truth, so at start-up and after every change the rounds are computed again and
+scheduled with stable ids and `replace_existing`: restarts never duplicate a job, and a
+round missed while the bot was down runs at once if its deadline is still ahead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import Application, ContextTypes, Job
+
+from bot.clock import Clock
+from bot.knowledge.model import KnowledgeBase
+from bot.reminders.compose import compose_reminder
+from bot.reminders.delivery import (
+    DeliveryPolicy,
+    OutgoingMessage,
+    RoundReport,
+    Sender,
+    deliver_round,
+)
+from bot.reminders.plan import Round, reminder_rounds, round_start
+from bot.reminders.ratelimit import SendLimiter
+from bot.store.repository import ChatSettings, Store
+from bot.telegram_markup import keyboard
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "remind:"
+
+
+class BotSender:
+    """Sends through the PTB bot; errors surface as `telegram.error` for the delivery loop."""
+
+    def __init__(self, application: Application, paid_broadcast: bool = False) -> None:
+        self.application = application
+        self.paid_broadcast = paid_broadcast
+
+    async def send(self, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None) -> None:
+        await self.application.bot.send_message(
+            chat_id,
+            text,
+            reply_markup=buttons,
+            allow_paid_broadcast=self.paid_broadcast or None,
+        )
+
+
+@dataclass
+class ReminderScheduler:
+    application: Application
+    store: Store
+    knowledge: Callable[[], KnowledgeBase]  # the current knowledge base (it can be reloaded)
+    clock: Clock
+    limiter: SendLimiter
+    sender: Sender
+    default_timezone: str = "Europe/Brussels"
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    reports: list[RoundReport] = field(default_factory=list)
+
+    def compose(
+        self, settings: ChatSettings, checklist: dict[str, str], rnd: Round
+    ) -> OutgoingMessage | None:
+        reply = compose_reminder(
+            self.knowledge(), settings, checklist, rnd, self.clock.now(), self.default_timezone
+        )
+        if reply is None:
+            return None
+        return OutgoingMessage(reply.text, keyboard(reply.buttons))
+
+    async def reschedule(self) -> list[Round]:
+        """Make the JobQueue hold exactly the rounds the data asks for; log the plan."""
+        now = self.clock.now()
+        leads = await self.store.lead_times_in_use()
+        rounds = reminder_rounds(self.knowledge().deadlines, leads, now)
+        job_queue = self.application.job_queue
+        wanted = {r.job_id for r in rounds}
+        for job in job_queue.jobs():
+            if job.name and job.name.startswith(JOB_PREFIX) and job.name not in wanted:
+                job.schedule_removal()
+        for rnd in rounds:
+            n = await self.store.count_subscribers(rnd.lead_seconds, rnd.deadline.regions)
+            start = round_start(rnd.due_at, n, self.limiter.effective_rate)
+            delay = max((start - now).total_seconds(), 0.0)
+            grace = max(int((rnd.deadline.at - now).total_seconds()), 1)
+            job_queue.run_once(
+                self._run,
+                when=timedelta(seconds=delay),
+                data=rnd,
+                name=rnd.job_id,
+                job_kwargs={
+                    "id": rnd.job_id,
+                    "replace_existing": True,
+                    # Late is better than never, until the deadline itself.
+                    "misfire_grace_time": grace,
+                    "coalesce": True,
+                },
+            )
+            log.info(
+                "reminder round %s: %d subscriber(s), due %s, starts in %.0f s%s",
+                rnd.job_id,
+                n,
+                rnd.due_at.isoformat(),
+                delay,
+                " (late: runs now)" if rnd.is_late(now) else "",
+            )
+        return rounds
+
+    async def _run(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        job: Job = context.job  # type: ignore[assignment]
+        rnd: Round = job.data  # type: ignore[assignment]
+        report = await deliver_round(
+            self.store,
+            self.sender,
+            rnd,
+            self.compose,
+            self.clock,
+            self.limiter,
+            policy=self.policy,
+        )
+        self.reports.append(report)
+        log.info(
+            "reminder round %s done: sent=%d skipped=%d deactivated=%d failed=%d in %.1f s",
+            rnd.job_id,
+            report.sent,
+            report.skipped,
+            report.deactivated,
+            report.failed,
+            report.duration,
+        )
