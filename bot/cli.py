@@ -147,7 +147,7 @@ def cmd_run(config: Config, webhook: bool) -> int:
         raise StartupError(
             "BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN=123456:ABC..."
         )
-    from bot.telegram_app import run_polling
+    from bot.serve import run_polling
 
     kb = _knowledge(config)
     return run_polling(config, kb)

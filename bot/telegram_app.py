@@ -278,13 +278,3 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
     )
     application.add_error_handler(on_error)
     return application
-
-
-def run_polling(config: Config, kb: KnowledgeBase) -> int:
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    application = build_application(config, kb)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
