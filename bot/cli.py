@@ -27,13 +27,21 @@ def _parser() -> argparse.ArgumentParser:
         description="Helps people keep their social-media content out of AI training.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = sub.add_parser("run", help="serve Telegram (long polling); needs BOT_TOKEN")
-    run.add_argument("--webhook", action="store_true", help=argparse.SUPPRESS)
+    run = sub.add_parser(
+        "run", help="serve Telegram (long polling, or a webhook with --webhook); needs BOT_TOKEN"
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve a webhook on LISTEN:PORT (default 0.0.0.0:8080) instead of long polling; "
+        "needs WEBHOOK_URL and WEBHOOK_SECRET (also the mode when WEBHOOK_URL is set)",
+    )
     sub.add_parser("chat", help="talk to the bot in this terminal")
     ask = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
     ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     sub.add_parser("check", help="validate the knowledge base in faq/")
+    sub.add_parser("unmatched", help="questions the bot could not answer (LOG_UNMATCHED), grouped")
     ev = sub.add_parser("eval", help="matcher accuracy on a labelled YAML file")
     ev.add_argument("file", type=Path)
     ev.add_argument("--quiet", action="store_true", help="summary only, no list of misses")
@@ -105,6 +113,36 @@ def cmd_eval(config: Config, path: Path, quiet: bool) -> int:
     return 0
 
 
+def cmd_unmatched(config: Config) -> int:
+    from bot.operator_tools import group_unmatched
+    from bot.store import analytics
+    from bot.store.db import database_url_from
+    from bot.store.repository import Store
+
+    async def read() -> list[str]:
+        try:
+            store = await Store.open(database_url_from(config.database_url, config.data_dir))
+        except Exception as exc:
+            raise StartupError(f"cannot open the database: {exc}") from None
+        try:
+            return await analytics.list_unmatched(store.engine)
+        finally:
+            await store.close()
+
+    texts = asyncio.run(read())
+    if not texts:
+        note = "" if config.log_unmatched else " (LOG_UNMATCHED is off, so none are kept)"
+        print(f"No unanswered questions stored{note}.")
+        return 0
+    groups = group_unmatched(texts)
+    print(f"{len(texts)} unanswered question(s) in {len(groups)} group(s), most frequent first:")
+    for group in groups:
+        print(f"{group.count:5d}  {group.example}")
+        for variant in group.variants[1:]:
+            print(f"       ~ {variant}")
+    return 0
+
+
 def cmd_chat(config: Config) -> int:
     from bot.clock import SystemClock
     from bot.console import Console
@@ -143,14 +181,29 @@ def cmd_chat(config: Config) -> int:
 
 
 def cmd_run(config: Config, webhook: bool) -> int:
+    """Serve Telegram: a webhook with `--webhook` or when WEBHOOK_URL is set, else polling."""
     if not config.bot_token:
         raise StartupError(
             "BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN=123456:ABC..."
         )
-    from bot.serve import run_polling
+    webhook = webhook or config.webhook_url is not None
+    if webhook and not config.webhook_url:
+        raise StartupError(
+            "WEBHOOK_URL is not set: webhook mode needs the public https:// address Telegram "
+            "should post updates to, e.g. WEBHOOK_URL=https://bot.example.org/telegram"
+        )
+    if webhook and not config.webhook_secret:
+        raise StartupError(
+            "WEBHOOK_SECRET is not set: webhook mode needs it so that only Telegram can post "
+            "updates; make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    from bot.serve import ServeError, serve
 
     kb = _knowledge(config)
-    return run_polling(config, kb)
+    try:
+        return serve(config, kb, webhook=webhook)
+    except ServeError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_ask(config, args.question, args.json)
         if command == "check":
             return cmd_check(config)
+        if command == "unmatched":
+            return cmd_unmatched(config)
         if command == "eval":
             return cmd_eval(config, args.file, args.quiet)
     except (ConfigError, StartupError) as exc:

@@ -5,14 +5,23 @@ A bad value stops start-up with one line naming the variable and what it expects
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.knowledge.model import REGIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 8080
+DEFAULT_LISTEN = "0.0.0.0"
+# Telegram's rule for setWebhook's secret_token.
+WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# The only ports Telegram delivers webhooks to.
+TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 
 class ConfigError(Exception):
@@ -31,6 +40,22 @@ class Config:
     database_url: str | None
     broadcast_rate: float
     paid_broadcast: bool
+    # Operator tools (issue 4): all have safe defaults.
+    admin_ids: frozenset[int] = frozenset()
+    flood_limit: int = 20  # messages per chat per minute before a "slow down" notice
+    log_unmatched: bool = False  # keep normalised fallback questions (no ids) for FAQ authors
+    unmatched_days: int = 30
+    log_text: bool = False  # include message text in logs (off: never)
+    # Webhook mode and the HTTP listener (issue 4).
+    webhook_url: str | None = None  # set: serve a webhook instead of long polling
+    webhook_secret: str | None = None  # required in webhook mode (checked by `run`)
+    port: int | None = None  # None: not set; webhook mode then listens on DEFAULT_PORT
+    listen: str = DEFAULT_LISTEN
+
+    @property
+    def listen_port(self) -> int:
+        """The port to listen on: PORT, or 8080 when it is not set."""
+        return DEFAULT_PORT if self.port is None else self.port
 
 
 def _bool(name: str, value: str) -> bool:
@@ -97,4 +122,124 @@ def load_config(env: dict[str, str] | None = None) -> Config:
             + ("" if paid else " (set PAID_BROADCAST=true for up to 1000)")
             + f", got {raw_rate!r}"
         )
-    return Config(token, api_url, faq_dir, region, tz, level, data_dir, database_url, rate, paid)
+    return Config(
+        token,
+        api_url,
+        faq_dir,
+        region,
+        tz,
+        level,
+        data_dir,
+        database_url,
+        rate,
+        paid,
+        admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
+        flood_limit=_int("FLOOD_LIMIT", env.get("FLOOD_LIMIT", ""), 20, 1, 10_000),
+        log_unmatched=_bool("LOG_UNMATCHED", env.get("LOG_UNMATCHED", "false")),
+        unmatched_days=_int("UNMATCHED_DAYS", env.get("UNMATCHED_DAYS", ""), 30, 1, 3650),
+        log_text=_bool("LOG_MESSAGE_TEXT", env.get("LOG_MESSAGE_TEXT", "false")),
+        webhook_url=_webhook_url(env.get("WEBHOOK_URL", ""), api_url),
+        webhook_secret=_webhook_secret(env.get("WEBHOOK_SECRET", "")),
+        port=_port(env.get("PORT", "")),
+        listen=_listen(env.get("LISTEN", "")),
+    )
+
+
+def _int(name: str, raw: str, default: int, low: int, high: int) -> int:
+    if not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a whole number from {low} to {high}, got {raw!r}"
+        ) from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return value
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(
+                f"ADMIN_IDS must be Telegram user ids separated by commas, got {part!r}"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _webhook_url(raw: str, api_url: str | None) -> str | None:
+    """The public address Telegram posts updates to.
+
+    Telegram delivers only to https:// on ports 443, 80, 88 or 8443. With BOT_API_URL (a
+    self-hosted Bot API server or a test stand-in) plain http:// and any port are allowed.
+    """
+    url = raw.strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    schemes = ("https", "http") if api_url else ("https",)
+    if parts.scheme not in schemes or not parts.hostname or port == -1 or parts.fragment:
+        need = "an http(s)" if api_url else "an https://"
+        raise ConfigError(
+            f"WEBHOOK_URL must be {need} URL such as https://bot.example.org/telegram, got {url!r}"
+        )
+    if api_url is None and port is not None and port not in TELEGRAM_WEBHOOK_PORTS:
+        raise ConfigError(
+            "WEBHOOK_URL must use port 443, 80, 88 or 8443 (the only ones Telegram posts to), "
+            f"got {port}"
+        )
+    return url
+
+
+def _webhook_secret(raw: str) -> str | None:
+    secret = raw.strip()
+    if not secret:
+        return None
+    if not WEBHOOK_SECRET_RE.fullmatch(secret):
+        # Never echo a secret: say what is wrong with it instead.
+        raise ConfigError(
+            "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's "
+            "rule); the one given "
+            + (
+                f"has {len(secret)} characters"
+                if len(secret) > 256
+                else "contains other characters (not shown)"
+            )
+        )
+    return secret
+
+
+def _port(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    try:
+        port = int(raw.strip())
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"PORT must be a whole number from 1 to 65535, got {raw!r}")
+    return port
+
+
+def _listen(raw: str) -> str:
+    address = raw.strip()
+    if not address:
+        return DEFAULT_LISTEN
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise ConfigError(
+            f"LISTEN must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1, "
+            f"got {address!r}"
+        ) from None
+    return address

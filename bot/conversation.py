@@ -29,6 +29,7 @@ class ChatContext:
     """What the core may know about the chat it answers (never the message history)."""
 
     chat_id: int | None = None
+    user_id: int | None = None  # only to check operator rights; never stored
     region: str | None = None
     language: str = DEFAULT_LANGUAGE
     timezone: str | None = None
@@ -82,7 +83,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 class Responder:
     knowledge: Knowledge
     clock: Clock
-    on_match: Callable[[MatchResult], None] | None = None
+    # Told about every match (for aggregate stats); gets the result and the question.
+    on_match: Callable[[MatchResult, str], None] | None = None
     extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
     extra_callbacks: dict[str, CallbackHandler] = field(default_factory=dict)
     extra_help: list[tuple[str, str]] = field(default_factory=list)
@@ -100,7 +102,7 @@ class Responder:
             return [self.empty_reply()]
         result = self.knowledge.matcher.match(question[:MAX_QUESTION])
         if self.on_match:
-            self.on_match(result)
+            self.on_match(result, question)
         return [self.reply_for(result, question, ctx)]
 
     async def command(self, name: str, args: str, ctx: ChatContext) -> list[Reply]:

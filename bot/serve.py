@@ -1,14 +1,94 @@
-"""Serving Telegram: long polling (a `worker:` process) or a webhook (a `web:` process)."""
+"""Serving Telegram: long polling (a `worker:` process) or a webhook (a `web:` process).
+
+Both modes share one lifecycle, owned here rather than by PTB's `run_polling`/`run_webhook`,
+so that the webhook can sit beside a health endpoint and shutdown can be bounded in time.
+
+Start-up::
+
+    HTTP server on LISTEN:PORT (webhook mode, or polling mode when PORT is set): it answers
+        503 until the bot is ready, so an early webhook delivery is retried by Telegram
+    initialize (getMe) -> post_init (database, reminder jobs, commands)
+    polling: start_polling (deleteWebhook, then getUpdates)
+    application.start() (update processing and the JobQueue)
+    webhook: setWebhook with WEBHOOK_SECRET
+
+The webhook is PTB's "custom webhook bot" pattern: a small tornado application (tornado comes
+with PTB's `webhooks` extra) with two routes. `POST <path of WEBHOOK_URL>` checks the
+`X-Telegram-Bot-Api-Secret-Token` header in constant time (a missing or wrong one gets 403
+and is logged without the body) and puts the update on `application.update_queue`; the
+answer is 200 only once the update is queued. `GET /healthz` is `bot.health`.
+
+Shutdown on SIGTERM or SIGINT, within `SHUTDOWN_BUDGET` seconds::
+
+    1. stop taking updates: polling stops (fetched updates are confirmed to Telegram);
+       the webhook server stops listening (Telegram keeps what it could not deliver and
+       retries it; the webhook stays registered for the next start)
+    2. reminder rounds in progress are cancelled and the scheduler shut down, so no new round
+       starts: `deliver_round` writes the result of every send that completed and releases
+       the claims it had not started (see `bot.reminders.delivery`); a send cut off mid-request
+       is recovered after a restart by the claim lease rule
+    3. meanwhile updates already taken are processed to the end (`application.stop`)
+    4. the HTTP client and the database are closed (`application.shutdown`, post_shutdown)
+
+The exit code is 0. A watchdog ends the process with code 1 if that has not happened
+`HARD_EXIT_AFTER` seconds after the signal (a platform sends SIGKILL soon after SIGTERM:
+Heroku after 30 s, Docker after 10 s).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hmac
+import json
 import logging
+import os
+import re
+import signal
+import sys
+import threading
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import Conflict, InvalidToken, TelegramError
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
 
 from bot.config import Config
+from bot.health import health_report
 from bot.knowledge.model import KnowledgeBase
+from bot.reminders.scheduler import JOB_PREFIX
 from bot.telegram_app import build_application
+
+__all__ = [
+    "HARD_EXIT_AFTER",
+    "HEALTH_PATH",
+    "SECRET_HEADER",
+    "SHUTDOWN_BUDGET",
+    "ServeError",
+    "serve",
+    "setup_logging",
+    "webhook_path",
+]
+
+log = logging.getLogger("optout_bot.serve")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HEALTH_PATH = "/healthz"
+SHUTDOWN_BUDGET = 8.0  # seconds from the signal to a closed database
+HARD_EXIT_AFTER = 9.5  # seconds from the signal to a forced exit, if the budget was not kept
+MAX_BODY = 1 << 20  # an update is a few kilobytes; refuse anything over 1 MiB
+WEBHOOK_MAX_CONNECTIONS = 40  # Telegram's default; updates are processed concurrently
+
+
+class ServeError(Exception):
+    """Start-up failed; one line for the operator (the CLI prints it, exit code 2)."""
 
 
 def setup_logging(config: Config) -> None:
@@ -16,10 +96,379 @@ def setup_logging(config: Config) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # A reminder round cancelled at shutdown is reported by us, not as a job "exception".
+    logging.getLogger("apscheduler.executors.default").addFilter(_drop_cancelled_jobs)
+
+
+def _drop_cancelled_jobs(record: logging.LogRecord) -> bool:
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, asyncio.CancelledError)
+
+
+def webhook_path(url: str) -> str:
+    """The path the webhook listens on: the path of WEBHOOK_URL (`/` if it has none)."""
+    path = urlsplit(url).path or "/"
+    if path.rstrip("/") == HEALTH_PATH:
+        raise ServeError(f"WEBHOOK_URL must not end in {HEALTH_PATH}: that is the health check")
+    return path
+
+
+def serve(config: Config, kb: KnowledgeBase, *, webhook: bool) -> int:
+    """Serve until SIGTERM or SIGINT; return the exit code. Raises ServeError at start-up."""
+    setup_logging(config)
+    return asyncio.run(_Serving(config, kb, webhook=webhook).run())
 
 
 def run_polling(config: Config, kb: KnowledgeBase) -> int:
-    setup_logging(config)
-    application = build_application(config, kb)
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    """Long polling (kept for callers of the earlier API)."""
+    return serve(config, kb, webhook=False)
+
+
+class _Serving:
+    def __init__(self, config: Config, kb: KnowledgeBase, *, webhook: bool) -> None:
+        if webhook and not (config.webhook_url and config.webhook_secret):
+            raise ServeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
+        self.config = config
+        self.webhook = webhook
+        self.mode = "webhook" if webhook else "polling"
+        self.path = webhook_path(config.webhook_url or "") if webhook else None
+        self.secret = (config.webhook_secret or "").encode()
+        self.application: Application = build_application(config, kb)
+        self.state = "starting"  # -> running -> stopping
+        self.started_at = datetime.now(UTC)
+        self.http: HTTPServer | None = None
+        self._stop_requested: asyncio.Event | None = None
+        self._signal_name: str | None = None
+        self._signal_at = 0.0
+        self._watchdog: threading.Timer | None = None
+        self._initialized = False
+
+    # -- the whole life ----------------------------------------------------------------
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._stop_requested = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        try:
+            starting = asyncio.ensure_future(self._start())
+            stopping = asyncio.ensure_future(self._stop_requested.wait())
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not starting.done():  # a signal during start-up: stop what has started
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await starting
+                return await self._shutdown()
+            error = starting.exception()
+            if error is not None:
+                stopping.cancel()
+                await self._cleanup_after_failed_start()
+                raise _serve_error(error, self.config) from None
+            await stopping
+            return await self._shutdown()
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        assert self._stop_requested is not None
+        name = signal.Signals(sig).name
+        if self._stop_requested.is_set():
+            log.info("%s again: already stopping", name)
+            return
+        self._signal_name = name
+        self._signal_at = asyncio.get_running_loop().time()
+        log.info("%s received: stopping (at most %.0f s)", name, SHUTDOWN_BUDGET)
+        self._stop_requested.set()
+        self._watchdog = threading.Timer(HARD_EXIT_AFTER, _force_exit)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+
+    # -- start-up -------------------------------------------------------------------------
+    async def _start(self) -> None:
+        app = self.application
+        if self.webhook or self.config.port is not None:
+            self._start_http()
+        await app.initialize()
+        self._initialized = True
+        if app.post_init:
+            await app.post_init(app)
+        if not self.webhook:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, error_callback=_polling_error
+            )
+        await app.start()
+        self.state = "running"
+        if self.webhook:
+            assert self.config.webhook_url is not None
+            await app.bot.set_webhook(
+                self.config.webhook_url,
+                secret_token=self.config.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                max_connections=WEBHOOK_MAX_CONNECTIONS,
+            )
+            log.info("webhook registered: %s (secret token set)", self.config.webhook_url)
+        else:
+            log.info("long polling started")
+
+    def _start_http(self) -> None:
+        routes: list[Any] = [(re.escape(HEALTH_PATH), _HealthHandler, {"serving": self})]
+        if self.path is not None:
+            routes.append((re.escape(self.path), _WebhookHandler, {"serving": self}))
+        web = WebApplication(routes, log_function=_log_request)
+        host, port = self.config.listen, self.config.listen_port
+        try:
+            sockets = bind_sockets(port, address=host)
+        except OSError as exc:
+            raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        self.http = HTTPServer(web, xheaders=True, max_body_size=MAX_BODY)
+        self.http.add_sockets(sockets)
+        bound = sockets[0].getsockname()[1]
+        what = f"webhook at {self.path} and {HEALTH_PATH}" if self.path else HEALTH_PATH
+        log.info("listening on http://%s:%d (%s)", host, bound, what)
+
+    async def _cleanup_after_failed_start(self) -> None:
+        self.state = "stopping"
+        app = self.application
+        with contextlib.suppress(Exception):
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+        if self._initialized:
+            with contextlib.suppress(Exception):
+                await app.shutdown()
+        if app.post_shutdown:  # closes the database if post_init opened it
+            with contextlib.suppress(Exception):
+                await app.post_shutdown(app)
+        await self._close_http(1.0)
+
+    # -- shutdown ---------------------------------------------------------------------------
+    async def _shutdown(self) -> int:
+        loop = asyncio.get_running_loop()
+        began = self._signal_at or loop.time()
+        deadline = began + SHUTDOWN_BUDGET
+
+        def left(reserve: float = 0.0) -> float:
+            return max(0.05, deadline - reserve - loop.time())
+
+        self.state = "stopping"
+        app = self.application
+        # 1. Stop taking updates.
+        if self.webhook:
+            await self._close_http(min(2.0, left()))
+        if app.updater is not None and app.updater.running:
+            await _bounded(app.updater.stop(), min(3.0, left()), "stopping the poller")
+        # 2. Reminder rounds checkpoint and end; 3. updates already taken finish.
+        jobs, n_rounds = self._cancel_reminder_rounds()
+        draining = asyncio.ensure_future(app.stop()) if app.running else None
+        waiting: set[asyncio.Future[Any]] = set(jobs)
+        if draining is not None:
+            waiting.add(draining)
+        if waiting:
+            _, late = await asyncio.wait(waiting, timeout=left(reserve=1.5))
+            if late:
+                n_late = len(late - {draining})
+                log.warning(
+                    "shutdown: %s still running after %.1f s; abandoning them",
+                    " and ".join(
+                        (["updates in progress"] if draining in late else [])
+                        + ([f"{n_late} job(s)"] if n_late else [])
+                    ),
+                    loop.time() - began,
+                )
+                for future in late:
+                    future.cancel()
+                await asyncio.wait(late, timeout=0.5)
+        if n_rounds:
+            log.info(
+                "shutdown: %d reminder round(s) stopped at a checkpoint; they resume at the "
+                "next start",
+                n_rounds,
+            )
+        # 4. Close the HTTP client and the database.
+        if self._initialized:
+            await _bounded(app.shutdown(), left(), "closing the Bot API client")
+        if app.post_shutdown:
+            await _bounded(app.post_shutdown(app), max(left(), 0.5), "closing the database")
+        await self._close_http(0.5)
+        log.info(
+            "stopped cleanly in %.2f s%s",
+            loop.time() - began,
+            f" after {self._signal_name}" if self._signal_name else "",
+        )
+        return 0
+
+    def _cancel_reminder_rounds(self) -> tuple[set[asyncio.Future[Any]], int]:
+        """Shut the scheduler down (no new round starts) and cancel the rounds in progress.
+
+        Returns every running job (to wait for) and how many of them were reminder rounds.
+
+        PTB's own `JobQueue.stop(wait=True)` would wait for a running round to finish, which
+        for a large round can take hours; cancelling is safe because `deliver_round` is.
+        The running jobs are the futures of APScheduler's AsyncIOExecutor, which PTB's
+        `JobQueue.stop` reads the same way.
+        """
+        job_queue = self.application.job_queue
+        if job_queue is None:
+            return set(), 0
+        executor = getattr(job_queue, "_executor", None)
+        running = {f for f in getattr(executor, "_pending_futures", ()) if not f.done()}
+        rounds = {f for f in running if (_job_name(f) or "").startswith(JOB_PREFIX)}
+        if job_queue.scheduler.running:
+            # Stops new jobs. APScheduler's executor would cancel every running job here; it
+            # only cancels what is still in its set, so other jobs (such as a statistics
+            # flush) are taken out of it first and simply finish.
+            if executor is not None:
+                executor._pending_futures.difference_update(running - rounds)
+            job_queue.scheduler.shutdown(wait=False)
+        for future in rounds:
+            future.cancel()
+        return running, len(rounds)
+
+    async def _close_http(self, timeout: float) -> None:
+        if self.http is None:
+            return
+        http, self.http = self.http, None
+        http.stop()
+        await _bounded(http.close_all_connections(), timeout, "closing HTTP connections")
+
+
+def _job_name(future: asyncio.Future[Any]) -> str | None:
+    """The name of the job a running APScheduler future executes (None if unknown).
+
+    The future runs `apscheduler.executors.base.run_coroutine_job(job, ...)`; its `job` is the
+    APScheduler job, named like the PTB job (reminder rounds: `remind:<deadline>:<lead>`).
+    """
+    coro = future.get_coro() if isinstance(future, asyncio.Task) else None
+    frame = getattr(coro, "cr_frame", None)
+    job = frame.f_locals.get("job") if frame is not None else None
+    name = getattr(job, "name", None)
+    return name if isinstance(name, str) else None
+
+
+async def _bounded(work: Awaitable[Any], timeout: float, what: str) -> None:
+    try:
+        await asyncio.wait_for(work, timeout)
+    except TimeoutError:
+        log.warning("shutdown: %s took over %.1f s; going on", what, timeout)
+    except Exception:
+        log.exception("shutdown: %s failed; going on", what)
+
+
+def _force_exit() -> None:
+    sys.stderr.write(
+        f"optout-bot: shutdown did not finish within {HARD_EXIT_AFTER:g} s; forcing exit\n"
+    )
+    sys.stderr.flush()
+    os._exit(1)
+
+
+def _polling_error(exc: TelegramError) -> None:
+    """One line per polling error; PTB retries with backoff by itself."""
+    if isinstance(exc, Conflict):
+        log.error(
+            "polling conflict: another process polls with this token, or a webhook is set "
+            "(run exactly one of web and worker): %s",
+            exc,
+        )
+    else:
+        log.warning("polling failed, retrying: %s: %s", type(exc).__name__, exc)
+
+
+def _serve_error(exc: BaseException, config: Config) -> ServeError:
+    if isinstance(exc, ServeError):
+        return exc
+    if isinstance(exc, InvalidToken):
+        return ServeError("the Bot API refused BOT_TOKEN: check the token from @BotFather")
+    if isinstance(exc, TelegramError):
+        where = config.bot_api_url or "api.telegram.org"
+        return ServeError(f"start-up failed talking to the Bot API at {where}: {exc}")
+    first = (str(exc).splitlines() or [""])[0][:300]
+    return ServeError(f"start-up failed: {type(exc).__name__}: {first}")
+
+
+def _log_request(handler: Any) -> None:
+    """Access log: one line per request, never the body. At DEBUG what is routine or was
+    logged already with its reason (webhook 400/403/503); at INFO the rest (404, 405, 500)."""
+    status = handler.get_status()
+    level = logging.DEBUG if status < 400 or status in (400, 403, 503) else logging.INFO
+    request = handler.request
+    log.log(
+        level,
+        "%s %s %d from %s in %.1f ms",
+        request.method,
+        request.path,
+        status,
+        request.remote_ip,
+        request.request_time() * 1000,
+    )
+
+
+class _WebhookHandler(RequestHandler):
+    """POST from Telegram: check the secret, queue the update, answer 200."""
+
+    SUPPORTED_METHODS = ("POST",)
+
+    def initialize(self, serving: _Serving) -> None:
+        self.serving = serving
+
+    async def post(self) -> None:
+        serving = self.serving
+        given = self.request.headers.get(SECRET_HEADER)
+        if given is None or not hmac.compare_digest(given.encode(), serving.secret):
+            # Never the body: it is someone's message, or an attacker's payload.
+            log.warning(
+                "webhook: refused a request from %s with %s secret token (403)",
+                self.request.remote_ip,
+                "no" if given is None else "a wrong",
+            )
+            self._answer(403, "forbidden")
+            return
+        if serving.state != "running":
+            self._answer(503, serving.state)  # Telegram delivers it again later
+            return
+        application = serving.application
+        try:
+            update = Update.de_json(json.loads(self.request.body), application.bot)
+        except Exception:
+            update = None
+        if update is None:
+            log.warning(
+                "webhook: refused a request from %s: not a Telegram update (%d bytes) (400)",
+                self.request.remote_ip,
+                len(self.request.body),
+            )
+            self._answer(400, "not a Telegram update")
+            return
+        await application.update_queue.put(update)
+        self._answer(200, "ok")
+
+    def _answer(self, status: int, text: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"ok": status == 200, "description": text}))
+
+
+class _HealthHandler(RequestHandler):
+    """GET /healthz: database and scheduler state; 200 healthy, 503 otherwise."""
+
+    SUPPORTED_METHODS = ("GET",)
+
+    def initialize(self, serving: _Serving) -> None:
+        self.serving = serving
+
+    async def get(self) -> None:
+        serving = self.serving
+        report = await health_report(
+            serving.application,
+            state=serving.state,
+            mode=serving.mode,
+            started_at=serving.started_at,
+        )
+        self.set_status(report.status_code)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(report.body))

@@ -14,6 +14,8 @@ from collections.abc import Collection
 
 from telegram import (
     BotCommand,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
     LinkPreviewOptions,
     Message,
     MessageEntity,
@@ -28,6 +30,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -36,7 +39,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.console import parse_command
 from bot.conversation import COMMANDS, ChatContext, Knowledge, Responder
+from bot.inline import inline_answers
 from bot.knowledge.model import KnowledgeBase
+from bot.operator_tools import LAST_MATCH, SLOW_DOWN, FloodGuard, Operator
 from bot.personal import Personal
 from bot.reminders.ratelimit import SendLimiter
 from bot.reminders.scheduler import BotSender, ReminderScheduler
@@ -69,9 +74,19 @@ async def _ctx(update: Update, context: ContextTypes.DEFAULT_TYPE) -> ChatContex
     config: Config = context.bot_data["config"]
     chat = update.effective_chat
     personal: Personal | None = context.bot_data.get("personal")
+    user = update.effective_user
     if chat is not None and personal is not None:
-        return await personal.context(chat.id)
-    return ChatContext(chat_id=chat.id if chat else None, region=config.default_region)
+        ctx = await personal.context(chat.id)
+    else:
+        ctx = ChatContext(chat_id=chat.id if chat else None, region=config.default_region)
+    ctx.user_id = user.id if user else None
+    return ctx
+
+
+def _flood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    guard: FloodGuard | None = context.bot_data.get("flood")
+    chat = update.effective_chat
+    return guard.check(chat.id) if guard is not None and chat is not None else "ok"
 
 
 BUILTIN_COMMANDS = frozenset({*(name for name, _ in COMMANDS), "deadlines"})
@@ -129,27 +144,43 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     addressed, text = is_addressed(message, context.bot.username, context.bot.id, known)
     if not addressed:
         return
+    verdict = _flood(update, context)
+    if verdict != "ok":
+        if verdict == "notice":
+            await message.chat.send_message(SLOW_DOWN)
+        log.info("update=%s outcome=flood-%s", update.update_id, verdict)
+        return
     ctx = await _ctx(update, context)
     command = parse_command(text)
+    LAST_MATCH.set(None)
     if command:
         replies = await responder.command(command[0], command[1], ctx)
-        outcome = f"command:{command[0]}"
+        outcome, topic = f"command:{command[0]}", "-"
     else:
         replies = await responder.text(text, ctx)
-        outcome = "text"
+        match = LAST_MATCH.get()
+        outcome = match.outcome if match else "empty"
+        topic = (match.topic if match else None) or "-"
     for reply in replies:
         await send_reply(message, reply)
+    config: Config = context.bot_data["config"]
     log.info(
-        "update=%s %s latency_ms=%.1f",
+        "update=%s outcome=%s topic=%s latency_ms=%.1f%s",
         update.update_id,
         outcome,
+        topic,
         (time.perf_counter() - started) * 1000,
+        f" text={text!r}" if config.log_text else "",
     )
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
+        return
+    if _flood(update, context) != "ok":
+        with contextlib.suppress(TelegramError):
+            await query.answer(SLOW_DOWN[:200])
         return
     replies = await _responder(context).callback(query.data, await _ctx(update, context))
     toast = next((r.toast for r in replies if r.toast), None)
@@ -174,6 +205,31 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                     continue
                 log.info("could not edit message, sending a new one: %s", exc)
         await send_reply(message, reply)
+
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@botname question`: up to five shareable answers with their sources."""
+    query = update.inline_query
+    if query is None:
+        return
+    responder = _responder(context)
+    operator: Operator | None = context.bot_data.get("operator")
+    answers = inline_answers(
+        responder.knowledge,
+        query.query,
+        responder.clock.now(),
+        operator.popular if operator else None,
+    )
+    results = [
+        InlineQueryResultArticle(
+            id=a.topic,
+            title=a.title,
+            description=a.description,
+            input_message_content=InputTextMessageContent(a.text, parse_mode=ParseMode.HTML),
+        )
+        for a in answers
+    ]
+    await query.answer(results, cache_time=300, is_personal=False)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -221,6 +277,22 @@ async def post_init(application: Application) -> None:
     )
     personal.install()
     application.bot_data["personal"] = personal
+    operator = Operator(
+        store,
+        responder,
+        clock,
+        config.faq_dir,
+        admin_ids=config.admin_ids,
+        log_unmatched=config.log_unmatched,
+        unmatched_days=config.unmatched_days,
+        on_reload=scheduler.reschedule,
+    )
+    operator.install()
+    application.bot_data["operator"] = operator
+    application.bot_data["flood"] = FloodGuard(config.flood_limit)
+    application.job_queue.run_repeating(
+        _flush_operator, interval=60, first=60, name="operator-flush"
+    )
     await scheduler.reschedule()
     commands = [*COMMANDS, *responder.extra_help]
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in commands])
@@ -232,8 +304,21 @@ async def post_init(application: Application) -> None:
     )
 
 
+async def _flush_operator(context: ContextTypes.DEFAULT_TYPE) -> None:
+    operator: Operator = context.bot_data["operator"]
+    await operator.flush()
+    guard: FloodGuard = context.bot_data["flood"]
+    guard.forget_idle()
+
+
 async def post_shutdown(application: Application) -> None:
+    operator: Operator | None = application.bot_data.get("operator")
     store: Store | None = application.bot_data.get("store")
+    if operator is not None:
+        try:
+            await operator.flush()
+        except Exception:
+            log.exception("could not write the last answer counts")
     if store is not None:
         await store.close()
 
@@ -272,6 +357,7 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
     application.bot_data["clock"] = clock
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(InlineQueryHandler(on_inline))
     application.add_handler(
         # Edited messages are not answered again: the first answer still stands.
         MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_message)

@@ -24,6 +24,10 @@ first line; a control API under ``/_standin/`` (JSON) drives it from another pro
 "args": {...}}``), ``GET /_standin/calls?method=&after=``, ``POST /_standin/fail``
 (``{"method", "kind", "times", "retry_after", "description", "seconds"}``),
 ``POST /_standin/block`` (``{"chat_id"}``), ``GET /_standin/health``.
+``POST /_standin/fail`` with ``"probability"`` (and ``"kinds"``, a list, instead of
+``"kind"``; optional ``"seed"``) calls `fail_randomly` instead; ``GET /_standin/calls`` with
+``compact=1`` returns ``[index, method, chat_id, ok, fault, time]`` rows, small enough for
+100,000 calls.
 
 Webhook mode: after ``setWebhook`` queued updates are POSTed to the webhook URL (with the
 ``X-Telegram-Bot-Api-Secret-Token`` header) instead of waiting for ``getUpdates``, which then
@@ -32,7 +36,9 @@ fails with 409 as on Telegram.
 Fault kinds for ``fail_next``: 429 (``retry_after``), 403 (blocked by the user), 400
 (``description``), 502 (nginx's HTML page, as Telegram's front end sends it), 409, 500,
 and ``"stall"``: hold the connection ``seconds`` then close it without an answer and
-without performing the call.
+without performing the call. ``fail_randomly(method, kinds, probability)`` fails a random
+share of the calls instead (benchmarks: "5% of sends fail transiently"); faults queued with
+``fail_next`` come first.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import contextlib
 import inspect
 import itertools
 import json
+import random
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -308,6 +315,15 @@ class Fault:
 
 
 @dataclass
+class RandomFault:
+    kinds: tuple[int | str, ...]
+    probability: float
+    retry_after: int = 1
+    description: str | None = None
+    seconds: float = 10.0
+
+
+@dataclass
 class _Request:
     method: str
     path: str
@@ -355,6 +371,8 @@ class BotApiStandIn:
         self.webhook: dict[str, Any] = {"url": ""}
         self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status)
         self._faults: dict[str, list[Fault]] = {}
+        self._random_faults: dict[str, RandomFault] = {}
+        self._rng = random.Random()
         self._pending: list[dict[str, Any]] = []
         self._next_update_id = 100_000
         self._message_ids = itertools.count(1)
@@ -435,6 +453,38 @@ class BotApiStandIn:
             raise ValueError(f"unknown fault kind {kind!r}")
         self._faults.setdefault(method, []).append(
             Fault(kind, times, retry_after, description, seconds)
+        )
+
+    def fail_randomly(
+        self,
+        method: str,
+        kinds: int | str | Iterable[int | str],
+        probability: float,
+        *,
+        retry_after: int = 1,
+        description: str | None = None,
+        seconds: float = 10.0,
+        seed: int | None = None,
+    ) -> None:
+        """Fail each call of `method` with chance `probability`, with one of `kinds` at random.
+
+        Keeps going until called again with probability 0. Faults queued with `fail_next`
+        are used up first. `seed` makes the sequence repeatable.
+        """
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError(f"probability must be between 0 and 1, got {probability!r}")
+        if isinstance(kinds, (int, str)):
+            kinds = [kinds]
+        checked = tuple(int(k) if isinstance(k, str) and k.isdigit() else k for k in kinds)
+        if not checked or any(k not in (400, 403, 409, 429, 500, 502, "stall") for k in checked):
+            raise ValueError(f"unknown fault kind(s) {kinds!r}")
+        if seed is not None:
+            self._rng.seed(seed)
+        if probability == 0.0:
+            self._random_faults.pop(method, None)
+            return
+        self._random_faults[method] = RandomFault(
+            checked, probability, retry_after, description, seconds
         )
 
     def pending_faults(self, method: str | None = None) -> int:
@@ -774,6 +824,10 @@ class BotApiStandIn:
     def _take_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method)
         if not queue:
+            chance = self._random_faults.get(method)
+            if chance is not None and self._rng.random() < chance.probability:
+                kind = self._rng.choice(chance.kinds)
+                return Fault(kind, 1, chance.retry_after, chance.description, chance.seconds)
             return None
         fault = queue[0]
         fault.times -= 1
@@ -793,6 +847,9 @@ class BotApiStandIn:
         if action == "calls":
             after = int(query.get("after", 0))
             calls = self.calls_for(query.get("method") or None, after=after, include_failed=True)
+            if query.get("compact") in ("1", "true"):
+                rows = [[c.index, c.method, c.chat_id, c.ok, c.fault, c.time] for c in calls]
+                return _json(200, {"ok": True, "result": rows})
             result = [
                 {
                     "index": c.index,
@@ -826,6 +883,20 @@ class BotApiStandIn:
             except (LookupError, TypeError, ValueError) as exc:
                 return _json(400, {"ok": False, "description": str(exc)})
             return _json(200, {"ok": True, "result": update})
+        if action == "fail" and "probability" in data:
+            try:
+                self.fail_randomly(
+                    data["method"],
+                    data.get("kinds", data.get("kind")),
+                    float(data["probability"]),
+                    retry_after=int(data.get("retry_after", 1)),
+                    description=data.get("description"),
+                    seconds=float(data.get("seconds", 10.0)),
+                    seed=data.get("seed"),
+                )
+            except (KeyError, TypeError, ValueError) as exc:
+                return _json(400, {"ok": False, "description": str(exc)})
+            return _json(200, {"ok": True, "result": True})
         if action == "fail":
             try:
                 self.fail_next(

@@ -59,13 +59,23 @@ async def stop_bot(app: Application) -> None:
             await app.post_shutdown(app)
 
 
+ADMIN_ID = 777
+
+
 @pytest.fixture
 async def running_bot(
     standin: BotApiStandIn, kb: KnowledgeBase, clock: FakeClock, tmp_path: Path
 ) -> AsyncIterator[Application]:
     """The real application, polling the stand-in in this event loop (SQLite in tmp_path)."""
     config = load_config(
-        {"BOT_TOKEN": TOKEN, "BOT_API_URL": standin.base_url, "DATA_DIR": str(tmp_path / "data")}
+        {
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_URL": standin.base_url,
+            "DATA_DIR": str(tmp_path / "data"),
+            # Tests send bursts from one chat; flood control has its own test.
+            "FLOOD_LIMIT": "10000",
+            "ADMIN_IDS": str(ADMIN_ID),
+        }
     )
     app = build_application(config, kb, clock)
     logging.getLogger("httpx").setLevel(logging.WARNING)

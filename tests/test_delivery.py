@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,7 @@ from bot.reminders.delivery import (
 )
 from bot.reminders.plan import HOUR, Round
 from bot.reminders.ratelimit import PerChatLimiter, SendLimiter, TokenBucket
-from bot.store.repository import ChatSettings, Store
+from bot.store.repository import ChatSettings, DeliveryResult, Store
 from tests.sender_double import (
     Delivered,
     ScriptedSender,
@@ -426,11 +428,13 @@ class CrashOnRecord(Store):
 
     crashed = False
 
-    async def record_delivery_result(self, chat_id: int, *args: object, **kwargs: object) -> bool:
-        if chat_id == 7 and not self.crashed:
+    async def record_delivery_results(
+        self, results: Sequence[DeliveryResult], **kwargs: Any
+    ) -> list[bool]:
+        if any(r.chat_id == 7 for r in results) and not self.crashed:
             CrashOnRecord.crashed = True
             raise SimulatedCrash("killed between send and record")
-        return await super().record_delivery_result(chat_id, *args, **kwargs)  # type: ignore[arg-type]
+        return await super().record_delivery_results(results, **kwargs)
 
 
 async def test_crash_between_send_and_record_resends_that_one_chat(backend: Backend) -> None:
@@ -441,7 +445,9 @@ async def test_crash_between_send_and_record_resends_that_one_chat(backend: Back
     log: list[Delivered] = []
     CrashOnRecord.crashed = False
     with pytest.raises(SimulatedCrash):
-        await run_round(CrashOnRecord(store.engine), ScriptedSender(clock, delivered=log), clock)
+        await run_round(
+            CrashOnRecord(store.engine), ScriptedSender(clock, delivered=log), clock, concurrency=1
+        )
 
     await _restart(backend, log, clock)
     assert exactly_once(log, range(1, 11)) == ["chat 7 got 2 messages"]

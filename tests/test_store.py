@@ -235,6 +235,10 @@ async def test_no_message_text_is_stored(store: Store) -> None:
             "finished_at",
             "error",
         },
+        # Aggregates without any chat id; question text only when the operator opts in
+        # (LOG_UNMATCHED), and then never with a chat or user id.
+        "answer_counts": {"day", "outcome", "topic", "count"},
+        "unmatched_questions": {"id", "text", "day"},
     }
     assert columns == {t.name: {c.name for c in t.columns} for t in metadata.sorted_tables}
 

@@ -1,5 +1,6 @@
 """Persistence: SQLite file by default, PostgreSQL with `DATABASE_URL`; migrated at start-up."""
 
+from bot.store import analytics  # noqa: F401 - registers its tables in `metadata`
 from bot.store.db import database_url_from, make_engine
 from bot.store.migrations import LATEST_VERSION, SchemaTooNewError, current_version, migrate
 from bot.store.repository import (

@@ -16,12 +16,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-__all__ = ["SQLITE_FILENAME", "database_url_from", "is_postgresql", "is_sqlite", "make_engine"]
+__all__ = [
+    "READ_ONLY_OPTION",
+    "SQLITE_FILENAME",
+    "database_url_from",
+    "is_postgresql",
+    "is_sqlite",
+    "make_engine",
+]
 
 log = logging.getLogger(__name__)
 
 SQLITE_FILENAME = "optout.sqlite3"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option: this connection only reads, so on SQLite open a deferred transaction
+# (readers never wait for the write lock under WAL). Ignored on PostgreSQL.
+READ_ONLY_OPTION = "optout_read_only"
 
 _PG_SCHEMES = ("postgres", "postgresql", "postgresql+asyncpg")
 _SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite")
@@ -85,12 +95,12 @@ def make_engine(url: str, **engine_kwargs: Any) -> AsyncEngine:
     """An async engine configured for several concurrent writers.
 
     SQLite: WAL (readers never block the writer), `synchronous=NORMAL` (durable with WAL),
-    foreign keys on, a busy timeout, and every transaction opened with `BEGIN IMMEDIATE`.
-    The last point matters: pysqlite's default opens transactions lazily, so DDL ran outside
-    any transaction and a read-then-write transaction could fail at once with "database is
-    locked" instead of waiting. Taking the write lock at `BEGIN` serializes writers (and the
-    migration) cleanly across processes; transactions here are short, so readers waiting a
-    few milliseconds is the cheaper trade.
+    foreign keys on, a busy timeout, and every transaction opened with `BEGIN IMMEDIATE`
+    unless the connection carries the `READ_ONLY_OPTION` execution option (then a deferred
+    `BEGIN`: under WAL readers never wait). The point: pysqlite's default opens transactions
+    lazily, so DDL ran outside any transaction and a read-then-write transaction could fail
+    at once with "database is locked" instead of waiting. Taking the write lock at `BEGIN`
+    serializes writers (and the migration) cleanly across processes.
 
     PostgreSQL: `pool_pre_ping` so connections dropped by a host restart are replaced.
     Extra keyword arguments go to `create_async_engine` (tests pass `connect_args`).
@@ -140,4 +150,5 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

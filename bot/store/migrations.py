@@ -29,6 +29,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Connection,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -169,9 +170,36 @@ def _v2_attempts_and_leases(conn: Connection) -> None:
     )
 
 
+def _v3_operator_tables(conn: Connection) -> None:
+    """Aggregate answer counts for /stats, and opt-in unmatched questions for FAQ authors.
+
+    Neither table holds a chat or user id: counts are per day, outcome and topic; an
+    unmatched question is its normalised text and the day it was asked.
+    """
+    md = MetaData()
+    Table(
+        "answer_counts",
+        md,
+        Column("day", Date, nullable=False),
+        Column("outcome", String(16), nullable=False),
+        Column("topic", String(64), nullable=False),  # "" when no topic was answered
+        Column("count", Integer, nullable=False),
+        PrimaryKeyConstraint("day", "outcome", "topic"),
+    )
+    Table(
+        "unmatched_questions",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("text", String(300), nullable=False),
+        Column("day", Date, nullable=False, index=True),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "delivery attempt counters and leases", _v2_attempts_and_leases),
+    Migration(3, "answer counts and unmatched questions", _v3_operator_tables),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -15,8 +15,10 @@ same way; the API takes and returns timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -55,7 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.knowledge.model import DEFAULT_LANGUAGE, REGIONS
-from bot.store.db import make_engine
+from bot.store.db import READ_ONLY_OPTION, make_engine
 from bot.store.migrations import migrate
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
     "ChatSettings",
     "DeliveryContext",
     "DeliveryRecord",
+    "DeliveryResult",
     "OpenClaim",
     "Outcome",
     "Store",
@@ -213,6 +216,18 @@ class DeliveryRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """How one claimed delivery ended, as the delivery loop reports it."""
+
+    chat_id: int
+    deadline_id: str
+    lead_seconds: int
+    outcome: Outcome
+    attempts: int = 1
+    error: str | None = None  # an error class name, never message text
+
+
+@dataclass(frozen=True, slots=True)
 class OpenClaim:
     chat_id: int
     claimed_at: datetime
@@ -294,8 +309,28 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        insert_module: Any = pg_dialect if engine.dialect.name == "postgresql" else sqlite_dialect
+        self._reader = engine.execution_options(**{READ_ONLY_OPTION: True})
+        is_sqlite = engine.dialect.name == "sqlite"
+        insert_module: Any = sqlite_dialect if is_sqlite else pg_dialect
         self._insert = insert_module.insert
+        # SQLite has one writer at a time. Queueing our own writers here keeps them off
+        # SQLite's busy handler, which waits in coarse sleeps (milliseconds, growing);
+        # other processes still meet it, through the busy timeout.
+        self._write_lock = asyncio.Lock() if is_sqlite else None
+
+    def _read(self) -> AsyncConnection:
+        """A connection for reading: a plain (deferred) transaction, never the write lock."""
+        return self._reader.connect()
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (on SQLite: `BEGIN IMMEDIATE`, one writer of ours at a time)."""
+        if self._write_lock is None:
+            async with self._engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self._engine.begin() as conn:
+            yield conn
 
     @classmethod
     async def open(cls, url: str, **engine_kwargs: Any) -> Self:
@@ -334,12 +369,12 @@ class Store:
         row = {"chat_id": chat_id, "language": DEFAULT_LANGUAGE, **values}
         stmt = self._insert(chats).values(**row)
         stmt = stmt.on_conflict_do_update(index_elements=[chats.c.chat_id], set_=values)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(stmt)
 
     async def get_settings(self, chat_id: int) -> ChatSettings:
         """The chat's settings; defaults for a chat never seen (nothing is written)."""
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return await self._settings(conn, chat_id)
 
     async def _settings(self, conn: AsyncConnection, chat_id: int) -> ChatSettings:
@@ -368,7 +403,7 @@ class Store:
     async def subscribe(self, chat_id: int, lead_times: Sequence[int]) -> Subscription:
         """Switch reminders on with exactly these lead times (replacing any earlier ones)."""
         leads = _check_lead_times(lead_times)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await self._ensure_chat(conn, chat_id)
             await conn.execute(
                 self._insert(subscriptions)
@@ -392,7 +427,7 @@ class Store:
         Delivery records stay until `forget`, so re-subscribing mid-round does not resend.
         Returns whether there was a subscription.
         """
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(
                 delete(subscription_leads).where(subscription_leads.c.chat_id == chat_id)
             )
@@ -407,7 +442,7 @@ class Store:
         Keeps the lead times so the chat can be re-activated if the user comes back.
         """
         _check_short("reason", reason, 32)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             result = await conn.execute(
                 update(subscriptions)
                 .where(subscriptions.c.chat_id == chat_id)
@@ -416,7 +451,7 @@ class Store:
         return result.rowcount > 0
 
     async def get_subscription(self, chat_id: int) -> Subscription | None:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return await self._subscription(conn, chat_id)
 
     async def _subscription(self, conn: AsyncConnection, chat_id: int) -> Subscription | None:
@@ -447,7 +482,7 @@ class Store:
             .distinct()
             .order_by(subscription_leads.c.lead_seconds.desc())
         )
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return tuple((await conn.execute(stmt)).scalars())
 
     def _audience(self, lead_seconds: int, regions: Sequence[str]) -> list[ColumnElement[bool]]:
@@ -471,7 +506,7 @@ class Store:
             .select_from(self._audience_from())
             .where(*self._audience(lead_seconds, regions))
         )
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
     # -- checklist ----------------------------------------------------------------------
@@ -482,7 +517,7 @@ class Store:
                 f"checklist state must be one of {', '.join(CHECK_STATES)}, got {state!r}"
             )
         _check_short("platform", platform, 64)
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await self._ensure_chat(conn, chat_id)
             await conn.execute(
                 self._insert(checklist)
@@ -494,7 +529,7 @@ class Store:
             )
 
     async def clear_check(self, chat_id: int, platform: str) -> bool:
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             result = await conn.execute(
                 delete(checklist).where(
                     checklist.c.chat_id == chat_id, checklist.c.platform == platform
@@ -503,7 +538,7 @@ class Store:
         return result.rowcount > 0
 
     async def get_checklist(self, chat_id: int) -> dict[str, str]:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return await self._checklist(conn, chat_id)
 
     async def _checklist(self, conn: AsyncConnection, chat_id: int) -> dict[str, str]:
@@ -522,7 +557,7 @@ class Store:
         Explicit deletes (children first) rather than trusting ON DELETE CASCADE, so it holds
         even on a SQLite connection opened without foreign keys.
         """
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             for table in CHAT_TABLES:
                 await conn.execute(delete(table).where(table.c.chat_id == chat_id))
 
@@ -535,7 +570,7 @@ class Store:
         """
         if old_id == new_id:
             return True
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             old = (await conn.execute(select(chats).where(chats.c.chat_id == old_id))).first()
             if old is None:
                 return False
@@ -636,7 +671,7 @@ class Store:
         window = max(2 * limit, 64)
         found: list[int] = []
         lower = after_chat_id
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             while len(found) < limit:
                 candidates = (
                     select(leads.c.chat_id)
@@ -720,7 +755,7 @@ class Store:
         """
         if self._engine.dialect.name != "postgresql":
             return
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             await conn.execute(text("ANALYZE chats, subscriptions, subscription_leads, deliveries"))
 
     async def claim_delivery(
@@ -789,7 +824,7 @@ class Store:
             for chat_id in ids
         ]
         try:
-            async with self._engine.begin() as conn:
+            async with self._write() as conn:
                 won = set(
                     (
                         await conn.execute(
@@ -865,7 +900,7 @@ class Store:
             deliveries.c.status == CLAIMED,
             deliveries.c.claimed_by == holder,
         ]
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             deleted = await conn.execute(delete(deliveries).where(*ours, deliveries.c.claims <= 1))
             reset = await conn.execute(
                 update(deliveries)
@@ -884,7 +919,7 @@ class Store:
         now: datetime | None = None,
     ) -> bool:
         """Extend our lease before a long wait or a retry. False: someone took the claim over."""
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             result = await conn.execute(
                 update(deliveries)
                 .where(
@@ -913,25 +948,49 @@ class Store:
         With `owner` given, only a claim still held by that owner is closed, so a process that
         lost its lease cannot overwrite the result of the one that took over.
         """
-        outcome = Outcome(outcome)
-        conditions = [
-            *self._delivery_key(chat_id, deadline_id, lead_seconds),
-            deliveries.c.status == CLAIMED,
-        ]
-        if owner is not None:
-            conditions.append(deliveries.c.claimed_by == (owner[:32] or None))
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                update(deliveries)
-                .where(*conditions)
-                .values(
-                    status=outcome.value,
-                    attempts=attempts,
-                    error=error[:64] if error else None,
-                    finished_at=now or _utcnow(),
+        result = DeliveryResult(
+            chat_id, deadline_id, lead_seconds, Outcome(outcome), attempts, error
+        )
+        return (await self.record_delivery_results([result], owner=owner, now=now))[0]
+
+    async def record_delivery_results(
+        self,
+        results: Sequence[DeliveryResult],
+        *,
+        owner: str | None = None,
+        now: datetime | None = None,
+    ) -> list[bool]:
+        """`record_delivery_result` for several claims in one transaction (group commit).
+
+        The delivery loop funnels the results of all its workers through here, so one commit
+        covers whatever finished meanwhile; each worker still waits for its own result to be
+        committed before it sends again.
+        """
+        if not results:
+            return []
+        finished = now or _utcnow()
+        holder = None if owner is None else (owner[:32] or None)
+        recorded: list[bool] = []
+        async with self._write() as conn:
+            for item in results:
+                conditions = [
+                    *self._delivery_key(item.chat_id, item.deadline_id, item.lead_seconds),
+                    deliveries.c.status == CLAIMED,
+                ]
+                if owner is not None:
+                    conditions.append(deliveries.c.claimed_by == holder)
+                result = await conn.execute(
+                    update(deliveries)
+                    .where(*conditions)
+                    .values(
+                        status=Outcome(item.outcome).value,
+                        attempts=item.attempts,
+                        error=item.error[:64] if item.error else None,
+                        finished_at=finished,
+                    )
                 )
-            )
-        return result.rowcount == 1
+                recorded.append(result.rowcount == 1)
+        return recorded
 
     async def delivery_context(self, chat_id: int) -> DeliveryContext:
         """Settings, checklist and subscription of a chat, in one connection."""
@@ -942,7 +1001,7 @@ class Store:
         ids = list(dict.fromkeys(chat_ids))
         if not ids:
             return {}
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             settings = {
                 row.chat_id: ChatSettings(row.chat_id, row.language, row.region, row.timezone)
                 for row in await conn.execute(select(chats).where(chats.c.chat_id.in_(ids)))
@@ -979,7 +1038,7 @@ class Store:
     async def get_delivery(
         self, chat_id: int, deadline_id: str, lead_seconds: int
     ) -> DeliveryRecord | None:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             row = (
                 await conn.execute(
                     select(deliveries).where(
@@ -1008,7 +1067,7 @@ class Store:
             )
             .order_by(deliveries.c.claimed_at)
         )
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return [
                 OpenClaim(r.chat_id, r.claimed_at, r.claimed_by, r.claims)
                 for r in await conn.execute(stmt)
@@ -1029,7 +1088,7 @@ class Store:
         lease: any such claim was offered for takeover during that pass and nobody took it
         (claimed too often, or the chat is no longer subscribed), so it will never finish.
         """
-        async with self._engine.begin() as conn:
+        async with self._write() as conn:
             result = await conn.execute(
                 update(deliveries)
                 .where(
@@ -1045,7 +1104,7 @@ class Store:
     # -- operator view ------------------------------------------------------------------
 
     async def stats(self) -> StoreStats:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             n_chats = (await conn.execute(select(func.count()).select_from(chats))).scalar_one()
             subs = dict(
                 (bool(active), int(n))

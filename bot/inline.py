@@ -1,0 +1,54 @@
+"""Inline mode: `@botname question` in any chat offers shareable answers with sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.conversation import Knowledge
+from bot.matching.matcher import OUT_OF_SCOPE, THRESHOLDS
+from bot.render.html import MESSAGE_LIMIT, split_message, visible_length
+from bot.render.topics import render_topic
+
+MAX_RESULTS = 5
+MAX_QUERY = 256
+
+
+@dataclass(frozen=True, slots=True)
+class InlineAnswer:
+    topic: str
+    title: str
+    description: str
+    text: str  # HTML, fits one message, ends with its sources
+
+
+def shareable(knowledge: Knowledge, topic_id: str, now: datetime) -> InlineAnswer:
+    kb = knowledge.kb
+    topic = kb.topics[topic_id]
+    body = render_topic(kb, topic, None, now).text
+    sources = "\n".join(
+        f'• <a href="{s.url}">{s.title}</a>' if s.url.startswith("http") else f"• {s.title}"
+        for s in topic.sources
+    )
+    tail = f"\n\n<b>Sources</b>\n{sources}\n\n<i>Shared via optout-bot</i>"
+    room = MESSAGE_LIMIT - visible_length(tail) - 10
+    first = split_message(body, room)[0]
+    if first != body:
+        first += "\n…"
+    return InlineAnswer(topic.id, topic.title, topic.text().question, first + tail)
+
+
+def inline_answers(
+    knowledge: Knowledge, query: str, now: datetime, popular: list[str] | None = None
+) -> list[InlineAnswer]:
+    """Up to five matching answers; for an empty query, the most asked topics."""
+    query = query.strip()[:MAX_QUERY]
+    if not query:
+        ids = [t for t in (popular or []) if t in knowledge.kb.topics]
+        ids += [t for t in knowledge.kb.topics if t not in ids]
+        return [shareable(knowledge, t, now) for t in ids[:MAX_RESULTS]]
+    scored = knowledge.matcher.scores(query)
+    ids = [
+        c.topic for c in scored.ranked if c.topic != OUT_OF_SCOPE and c.score >= THRESHOLDS.clarify
+    ][:MAX_RESULTS]
+    return [shareable(knowledge, t, now) for t in ids]

@@ -1,0 +1,199 @@
+"""Tools for whoever runs the bot: aggregate stats, FAQ reload, flood control, unmatched log.
+
+Nothing here identifies a person: counts are aggregates, and unmatched questions (opt-in)
+are kept as normalised text with the day only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from bot.clock import Clock
+from bot.conversation import ChatContext, Knowledge, Responder
+from bot.knowledge.loader import read_knowledge_base
+from bot.matching.matcher import MatchResult
+from bot.matching.normalize import normalize
+from bot.render.html import escape
+from bot.replies import Reply
+from bot.store import analytics
+from bot.store.analytics import CountKey
+from bot.store.repository import Store
+
+log = logging.getLogger(__name__)
+
+FloodVerdict = Literal["ok", "notice", "drop"]
+# The match made while handling the current update, for the one-line update log.
+LAST_MATCH: ContextVar[MatchResult | None] = ContextVar("last_match", default=None)
+
+
+class FloodGuard:
+    """At most `limit` messages per chat per `window` seconds; one notice, then silence."""
+
+    def __init__(
+        self, limit: int = 20, window: float = 60.0, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.now = now
+        self._seen: dict[int, deque[float]] = defaultdict(deque)
+        self._warned: set[int] = set()
+
+    def check(self, chat_id: int) -> FloodVerdict:
+        now = self.now()
+        seen = self._seen[chat_id]
+        while seen and now - seen[0] >= self.window:
+            seen.popleft()
+        if len(seen) < self.limit:
+            seen.append(now)
+            self._warned.discard(chat_id)
+            return "ok"
+        if chat_id in self._warned:
+            return "drop"
+        self._warned.add(chat_id)
+        return "notice"
+
+    def forget_idle(self) -> None:
+        """Drop chats that have been quiet for a whole window (keeps memory bounded)."""
+        now = self.now()
+        for chat_id in [c for c, s in self._seen.items() if not s or now - s[-1] >= self.window]:
+            del self._seen[chat_id]
+            self._warned.discard(chat_id)
+
+
+SLOW_DOWN = (
+    "You're sending messages very fast. I'll pause for a minute; "
+    "then ask again, one question at a time."
+)
+
+
+@dataclass
+class Operator:
+    """Counts answers, keeps unmatched questions if allowed, and serves /stats and /reload."""
+
+    store: Store
+    responder: Responder
+    clock: Clock
+    faq_dir: Path
+    admin_ids: frozenset[int] = frozenset()
+    log_unmatched: bool = False
+    unmatched_days: int = 30
+    on_reload: Callable[[], object] | None = None
+    popular: list[str] = field(default_factory=list)  # most answered topics, for inline mode
+    _counts: Counter[CountKey] = field(default_factory=Counter)
+    _unmatched: list[str] = field(default_factory=list)
+
+    def install(self) -> None:
+        self.responder.on_match = self.record
+        self.responder.extra_commands.update({"stats": self.stats, "reload": self.reload})
+
+    def record(self, result: MatchResult, question: str) -> None:
+        day = self.clock.now().date()
+        self._counts[(day, result.outcome, result.topic or "")] += 1
+        LAST_MATCH.set(result)
+        if self.log_unmatched and result.outcome == "fallback":
+            text = normalize(question)[: analytics.MAX_UNMATCHED_TEXT]
+            if text:
+                self._unmatched.append(text)
+
+    async def flush(self) -> None:
+        """Write the counts gathered since the last flush; called by a repeating job."""
+        counts, self._counts = self._counts, Counter()
+        texts, self._unmatched = self._unmatched, []
+        try:
+            await analytics.add_counts(self.store.engine, counts)
+            await analytics.add_unmatched(self.store.engine, texts, self.clock.now().date())
+            keep_from = (self.clock.now() - timedelta(days=self.unmatched_days)).date()
+            await analytics.purge_unmatched(self.store.engine, keep_from)
+            answered = (await analytics.totals(self.store.engine)).by_topic
+            self.popular = sorted(answered, key=answered.__getitem__, reverse=True)[:5]
+        except Exception:
+            self._counts.update(counts)  # keep them for the next flush
+            self._unmatched.extend(texts)
+            raise
+
+    def is_admin(self, ctx: ChatContext) -> bool:
+        return ctx.user_id is not None and ctx.user_id in self.admin_ids
+
+    async def stats(self, args: str, ctx: ChatContext) -> list[Reply]:
+        if not self.is_admin(ctx):
+            return [self.responder.unknown_command("stats")]
+        await self.flush()
+        answers = await analytics.totals(self.store.engine)
+        store = await self.store.stats()
+        total = answers.total
+        fallback = answers.by_outcome.get("fallback", 0)
+        top = sorted(answers.by_topic.items(), key=lambda kv: kv[1], reverse=True)[:5]
+        lines = [
+            "<b>optout-bot statistics</b> (aggregates only)",
+            f"Chats with stored settings: {store.chats}",
+            f"Subscriptions: {store.active_subscriptions} active, "
+            f"{store.inactive_subscriptions} inactive",
+            f"Questions: {total} ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(answers.by_outcome.items()))
+            + ")",
+            f"Fallback share: {fallback / total:.1%}" if total else "Fallback share: -",
+            "Top topics: " + (", ".join(f"{t} ({n})" for t, n in top) or "-"),
+            "Reminders: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(store.deliveries.items())) or "none yet"),
+        ]
+        return [Reply("\n".join(lines))]
+
+    async def reload(self, args: str, ctx: ChatContext) -> list[Reply]:
+        if not self.is_admin(ctx):
+            return [self.responder.unknown_command("reload")]
+        kb, problems = read_knowledge_base(self.faq_dir)
+        if problems:
+            shown = "\n".join(f"• {p}" for p in problems[:20])
+            more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+            return [
+                Reply(
+                    f"❌ The FAQ has {len(problems)} problem(s); I kept the running version.\n"
+                    f"<code>{escape(shown)}{more}</code>"
+                )
+            ]
+        self.responder.knowledge = Knowledge.build(kb)
+        if self.on_reload is not None:
+            result = self.on_reload()
+            if hasattr(result, "__await__"):
+                await result  # type: ignore[misc]
+        log.info("knowledge base reloaded: %d topics", len(kb.topics))
+        return [
+            Reply(
+                f"✅ Reloaded: {len(kb.topics)} topics, {len(kb.platforms)} platforms, "
+                f"{len(kb.deadlines)} deadlines. Reminders were rescheduled."
+            )
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedGroup:
+    example: str
+    count: int
+    variants: tuple[str, ...]
+
+
+def group_unmatched(texts: list[str], threshold: float = 75.0) -> list[UnmatchedGroup]:
+    """Greedy grouping by similarity: each text joins the first group it resembles."""
+    groups: list[tuple[str, list[str]]] = []
+    for text in sorted(texts, key=len):
+        for head, members in groups:
+            if fuzz.token_set_ratio(head, text) >= threshold:
+                members.append(text)
+                break
+        else:
+            groups.append((text, [text]))
+    out = [
+        UnmatchedGroup(head, len(members), tuple(dict.fromkeys(members))[:5])
+        for head, members in groups
+    ]
+    return sorted(out, key=lambda g: g.count, reverse=True)

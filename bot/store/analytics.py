@@ -1,0 +1,115 @@
+"""Aggregate answer counts and opt-in unmatched questions: operator data without people in it.
+
+Counts are kept per day, outcome and topic; an unmatched question is only its normalised
+text and the day. No chat or user id is ever written here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.store.repository import metadata
+
+MAX_UNMATCHED_TEXT = 300
+
+answer_counts = Table(
+    "answer_counts",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "outcome", "topic"),
+)
+unmatched_questions = Table(
+    "unmatched_questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("text", String(MAX_UNMATCHED_TEXT), nullable=False),
+    Column("day", Date, nullable=False, index=True),
+)
+
+CountKey = tuple[date, str, str]  # day, outcome, topic ("" when none)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerTotals:
+    by_outcome: dict[str, int]
+    by_topic: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_outcome.values())
+
+
+async def add_counts(engine: AsyncEngine, deltas: Counter[CountKey]) -> None:
+    """Add counts (an update, or an insert for a new key) in one transaction."""
+    if not deltas:
+        return
+    async with engine.begin() as conn:
+        for (day, outcome, topic), n in deltas.items():
+            key = (
+                (answer_counts.c.day == day)
+                & (answer_counts.c.outcome == outcome)
+                & (answer_counts.c.topic == topic)
+            )
+            result = await conn.execute(
+                update(answer_counts).where(key).values(count=answer_counts.c.count + n)
+            )
+            if result.rowcount == 0:
+                await conn.execute(
+                    insert(answer_counts).values(day=day, outcome=outcome, topic=topic, count=n)
+                )
+
+
+async def totals(engine: AsyncEngine) -> AnswerTotals:
+    async with engine.connect() as conn:
+        outcomes = await conn.execute(
+            select(answer_counts.c.outcome, func.sum(answer_counts.c.count)).group_by(
+                answer_counts.c.outcome
+            )
+        )
+        topics = await conn.execute(
+            select(answer_counts.c.topic, func.sum(answer_counts.c.count))
+            .where(answer_counts.c.outcome == "answer")
+            .group_by(answer_counts.c.topic)
+        )
+        return AnswerTotals({o: int(n) for o, n in outcomes}, {t: int(n) for t, n in topics if t})
+
+
+async def add_unmatched(engine: AsyncEngine, texts: list[str], day: date) -> None:
+    rows = [{"text": t[:MAX_UNMATCHED_TEXT], "day": day} for t in texts if t]
+    if rows:
+        async with engine.begin() as conn:
+            await conn.execute(insert(unmatched_questions), rows)
+
+
+async def purge_unmatched(engine: AsyncEngine, before: date) -> int:
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            delete(unmatched_questions).where(unmatched_questions.c.day < before)
+        )
+        return int(result.rowcount or 0)
+
+
+async def list_unmatched(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(unmatched_questions.c.text))
+        return [r[0] for r in rows]
