@@ -267,6 +267,7 @@ class _Serving:
         waiting: set[asyncio.Future[Any]] = set(jobs)
         if draining is not None:
             waiting.add(draining)
+        late: set[asyncio.Future[Any]] = set()
         if waiting:
             _, late = await asyncio.wait(waiting, timeout=left(reserve=1.5))
             if late:
@@ -294,8 +295,10 @@ class _Serving:
         if app.post_shutdown:
             await _bounded(app.post_shutdown(app), max(left(), 0.5), "closing the database")
         await self._close_http(0.5)
-        log.info(
-            "stopped cleanly in %.2f s%s",
+        log.log(
+            logging.WARNING if late else logging.INFO,
+            "stopped %s in %.2f s%s",
+            "at the time limit" if late else "cleanly",
             loop.time() - began,
             f" after {self._signal_name}" if self._signal_name else "",
         )

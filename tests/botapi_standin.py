@@ -339,6 +339,7 @@ class StandInState:
     chats: dict[int, dict[str, Any]] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     callback_queries: dict[str, bool] = field(default_factory=dict)  # id -> answered
+    inline_queries: dict[str, bool] = field(default_factory=dict)  # id -> answered
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
 
@@ -1202,6 +1203,46 @@ class BotApiStandIn:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.state.callback_queries[query_id] = True
         return True
+
+    def _api_answerinlinequery(self, params: dict[str, Any]) -> bool:
+        """As Telegram: at most 50 results, unique ids, message texts that parse and fit."""
+        query_id = str(params.get("inline_query_id", ""))
+        if query_id not in self.state.inline_queries or self.state.inline_queries[query_id]:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired")
+        results = params.get("results") or []
+        if len(results) > 50:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [r.get("id") for r in results]
+        if len(set(ids)) != len(ids) or any(not i or len(str(i)) > 64 for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
+        for result in results:
+            content = result.get("input_message_content") or {}
+            text = content.get("message_text", "")
+            if content.get("parse_mode") == "HTML":
+                try:
+                    text, _ = parse_html(text)
+                except ValueError as exc:
+                    raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+            if not text.strip() or len(text) > MESSAGE_LIMIT:
+                raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.state.inline_queries[query_id] = True
+        return True
+
+    def inline_query(self, query: str, *, user: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A user types `@bot query` in any chat."""
+        query_id = str(next(self._callback_ids))
+        self.state.inline_queries[query_id] = False
+        return self.enqueue(
+            {
+                "inline_query": {
+                    "id": query_id,
+                    "from": user or self.user,
+                    "query": query,
+                    "offset": "",
+                    "chat_type": "sender",
+                }
+            }
+        )
 
     def _api_sendchataction(self, params: dict[str, Any]) -> bool:
         self._chat(params.get("chat_id"))

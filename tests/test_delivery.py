@@ -423,6 +423,34 @@ async def test_cancel_mid_round_then_restart_sends_each_exactly_once(backend: Ba
     assert report.sent == len(subscribers) - delivered_before
 
 
+class KilledHard(Store):
+    """A SIGKILL runs no cleanup: claims taken ahead in a chunk are never given back."""
+
+    async def release_claims(self, *args: object, **kwargs: object) -> int:
+        return 0
+
+
+async def test_hard_kill_strands_claimed_chunks_which_the_restart_recovers(
+    backend: Backend,
+) -> None:
+    store = await backend.store()
+    subscribers = range(1, 61)
+    await bulk_subscribe(store, subscribers, [LEAD])
+    clock = FakeClock(START)
+    log: list[Delivered] = []
+    crashing = ScriptedSender(clock, crash_on_call=9, delivered=log)
+    with pytest.raises(SimulatedCrash):
+        await run_round(KilledHard(store.engine), crashing, clock, claim_batch=8)
+    stranded = await store.open_claims(DEADLINE.id, LEAD)
+    assert len(stranded) > 4, "claims beyond the in-flight sends should be stranded"
+
+    restart_at = clock.now()
+    report = await _restart(backend, log, clock)
+    assert exactly_once(log, subscribers) == []
+    assert report.sent == len(subscribers) - 9
+    assert clock.now() - restart_at >= timedelta(seconds=30)  # it waited for the lease
+
+
 class CrashOnRecord(Store):
     """Dies after Telegram accepted a message but before the result was written."""
 

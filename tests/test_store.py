@@ -11,6 +11,7 @@ import pytest
 from bot.store.db import database_url_from, make_engine
 from bot.store.repository import (
     ChatSettings,
+    DeliveryResult,
     Outcome,
     Store,
     Subscription,
@@ -451,3 +452,93 @@ async def test_due_chats_looks_past_long_stretches_of_finished_chats(store: Stor
     assert await store.due_chats("dl", DAY, ["eu"], after_chat_id=2100, limit=3) == [2800]
     assert await store.due_chats("dl", DAY, ["eu"], after_chat_id=2800, limit=3) == []
     assert await store.due_chats("dl", DAY, ["eu"], limit=0) == []
+
+
+async def test_claim_deliveries_in_batches(store: Store) -> None:
+    await bulk_subscribe(store, range(1, 7), [DAY])
+    assert await store.claim_deliveries([3, 1, 2], "dl", DAY, owner="a", now=T0) == [1, 2, 3]
+    assert await store.claim_deliveries([2, 3, 4, 5], "dl", DAY, owner="b", now=T0) == [4, 5]
+    # A forgotten chat in the chunk does not spoil the others.
+    assert await store.claim_deliveries([6, 99], "dl", DAY, owner="b", now=T0) == [6]
+    assert await store.claim_deliveries([], "dl", DAY, owner="b", now=T0) == []
+    records = [await store.get_delivery(c, "dl", DAY) for c in range(1, 7)]
+    assert [r.claimed_by if r else None for r in records] == ["a", "a", "a", "b", "b", "b"]
+
+
+async def test_concurrent_batch_claims_split_the_chats(backend: Backend) -> None:
+    stores = [await backend.store() for _ in range(3)]
+    await bulk_subscribe(stores[0], range(1, 101), [DAY])
+    chunks = [list(range(start, start + 20)) for start in range(1, 101, 10)]  # overlapping
+
+    async def claim(i: int, chunk: list[int]) -> list[int]:
+        return await stores[i % 3].claim_deliveries(chunk, "dl", DAY, owner=f"o{i}", now=T0)
+
+    won = await asyncio.gather(*(claim(i, chunk) for i, chunk in enumerate(chunks)))
+    flat = [chat for chats_won in won for chat in chats_won]
+    assert sorted(flat) == list(range(1, 101))  # every chat claimed exactly once
+
+
+async def test_release_claims_gives_back_only_untouched_claims_of_ours(store: Store) -> None:
+    await bulk_subscribe(store, range(1, 5), [DAY])
+    lease = timedelta(minutes=2)
+    assert await store.claim_deliveries([1, 2, 3], "dl", DAY, owner="a", now=T0) == [1, 2, 3]
+    assert await store.claim_delivery(4, "dl", DAY, owner="crashed", now=T0)
+    later = T0 + timedelta(minutes=5)
+    assert await store.claim_delivery(
+        4, "dl", DAY, owner="a", now=later, stale_before=later - lease
+    )
+    await store.record_delivery_result(3, "dl", DAY, "sent", owner="a", now=later)
+
+    assert await store.release_claims([1, 3, 4], "dl", DAY, owner="b") == 0  # not b's
+    assert await store.release_claims([1, 3, 4], "dl", DAY, owner="a") == 2  # 3 is finished
+    assert await store.get_delivery(1, "dl", DAY) is None  # fresh claim: gone
+    taken = await store.get_delivery(4, "dl", DAY)
+    assert taken is not None and (taken.status, taken.claims) == ("claimed", 1)
+    # ... and immediately available to the next run, which takes it over once more.
+    now = later + timedelta(seconds=1)
+    second = await store.get_delivery(2, "dl", DAY)
+    assert second is not None and second.status == "claimed"  # not released: not asked
+    # 1 (released) and 4 (handed back) are due at once; 2 only because its lease ran out.
+    assert await store.due_chats("dl", DAY, ["eu"], stale_before=now - lease) == [1, 2, 4]
+    assert await store.due_chats("dl", DAY, ["eu"], stale_before=T0) == [1, 4]
+
+
+async def test_delivery_contexts_read_several_chats_at_once(store: Store) -> None:
+    await store.subscribe(1, [3600, DAY])
+    await store.set_check(1, "meta", "done")
+    await store.set_language(2, "pt")
+    contexts = await store.delivery_contexts([1, 2, 3])
+    assert contexts[1].subscription == Subscription(1, True, (DAY, 3600), None)
+    assert contexts[1].checklist == {"meta": "done"}
+    assert contexts[2].settings == ChatSettings(2, "pt") and contexts[2].subscription is None
+    assert contexts[3].settings == ChatSettings(3) and contexts[3].checklist == {}
+    assert await store.delivery_contexts([]) == {}
+
+
+async def test_record_results_in_one_transaction(store: Store) -> None:
+    await bulk_subscribe(store, [1, 2, 3], [DAY])
+    await store.claim_deliveries([1, 3], "dl", DAY, owner="a", now=T0)
+    await store.claim_delivery(2, "dl", DAY, owner="b", now=T0)
+    results = [
+        DeliveryResult(1, "dl", DAY, Outcome.SENT, 1),
+        DeliveryResult(2, "dl", DAY, Outcome.SENT, 1),  # b's claim: not ours to close
+        DeliveryResult(3, "dl", DAY, Outcome.FAILED, 4, "TimedOut"),
+    ]
+    assert await store.record_delivery_results(results, owner="a", now=T0) == [True, False, True]
+    assert (await store.stats()).deliveries == {"sent": 1, "failed": 1, "claimed": 1}
+
+
+async def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}"
+    async with await Store.open(url) as store:
+        await store.subscribe(1, [DAY])
+        other = make_engine(url)
+        try:
+            async with other.begin() as conn:  # another process holds the write lock
+                await conn.exec_driver_sql("UPDATE chats SET language = 'de'")
+                settings = await asyncio.wait_for(store.get_settings(1), timeout=2)
+                assert settings.language == "en"  # the committed snapshot
+                assert await asyncio.wait_for(store.due_chats("dl", DAY, ["eu"]), 2) == [1]
+        finally:
+            await other.dispose()
+        assert (await store.get_settings(1)).language == "de"

@@ -780,3 +780,22 @@ async def test_ptb_surfaces_standin_errors_as_telegram_errors(
     standin.fail_next("sendMessage", 400, description="Bad Request: message is too long")
     with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await running_bot.bot.send_message(USER, "hello")
+
+
+# -- inline mode ---------------------------------------------------------------------------
+async def test_inline_query_offers_up_to_five_shareable_answers_with_sources(
+    standin,  # noqa: F811
+    running_bot,  # noqa: F811
+):
+    standin.inline_query("stop insta using my photos for ai")
+    [answer] = await standin.wait_for("answerInlineQuery", 1, timeout=5)
+    results = answer.params["results"]
+    assert answer.ok and 1 <= len(results) <= 5
+    assert results[0]["id"] == "opt-out-instagram"
+    for result in results:
+        text = result["input_message_content"]["message_text"]
+        assert "Sources" in text and "<a href=" in text
+    mark = standin.mark()
+    standin.inline_query("")
+    [popular] = await standin.wait_for("answerInlineQuery", 1, timeout=5, after=mark)
+    assert popular.ok and len(popular.params["results"]) == 5

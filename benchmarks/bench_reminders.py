@@ -1,0 +1,850 @@
+"""Reminder start-up and delivery figures with many subscribers, SQLite and PostgreSQL.
+
+    python benchmarks/bench_reminders.py            # 100,000 subscribers, about 15 minutes
+    python benchmarks/bench_reminders.py --quick    # 10,000 subscribers, for development
+
+Not a test: it prints figures. For each database (a SQLite file in a temporary directory, and
+a fresh schema on the PostgreSQL server at 127.0.0.1:5432, database `test`, dropped at the
+end; `OPTOUT_TEST_PG_URL` overrides the URL) it bulk-inserts the subscribers (region eu, a mix
+of lead times, some with every app of the deadline ticked off so there is nothing to remind
+them of) and measures:
+
+* restore at start-up: the real PTB application (`bot.telegram_app.build_application`, token
+  123:BENCH, pointed at the stand-in), its JobQueue started, then `ReminderScheduler.reschedule()`
+  against the shipped knowledge base with its deadlines moved into the future; median of 3 runs.
+  Memory: tracemalloc peak during `reschedule()` and the process RSS (/proc/self/status);
+  median of 3 separate runs, because tracemalloc slows the code it watches.
+* delivery: `deliver_round` for one round through `BotSender` (the real PTB bot, its
+  AIORateLimiter included) to the Bot API stand-in (`tests/botapi_standin.py`, run as its own
+  process on 127.0.0.1) over real HTTP: at 1,000 msg/s (paid broadcast) to every subscriber
+  and at 30 msg/s to a subset, then both again with 5% of sendMessage calls failing at random
+  (half 502 Bad Gateway, half 429 with retry_after=1). Each long run is done once.
+  From the stand-in's own record: requests per second (first to last request) against the
+  limit, the most requests in any one-second window, duplicates (a chat that received more
+  than one message) and losses (a due chat that received nothing and has no recorded outcome).
+* a baseline in the same run: the stand-in's raw capacity, the same number of sendMessage
+  calls through the same PTB bot set-up without any limiter and without a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import importlib.util
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+import sqlalchemy  # noqa: E402
+import telegram  # noqa: E402
+from sqlalchemy import delete, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from telegram.ext import Application  # noqa: E402
+
+from bot.clock import SystemClock  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from bot.knowledge.loader import load_knowledge_base  # noqa: E402
+from bot.knowledge.model import KnowledgeBase  # noqa: E402
+from bot.reminders.delivery import DeliveryPolicy, RoundReport, deliver_round  # noqa: E402
+from bot.reminders.plan import DAY, HOUR, Round  # noqa: E402
+from bot.reminders.ratelimit import SendLimiter  # noqa: E402
+from bot.reminders.scheduler import BotSender, ReminderScheduler  # noqa: E402
+from bot.store.repository import ChatSettings, Store, checklist, deliveries  # noqa: E402
+from bot.telegram_app import build_application  # noqa: E402
+from tests.store_fixtures import PG_URLS, bulk_subscribe  # noqa: E402
+
+TOKEN = "123:BENCH"
+FIRST_CHAT = 100_000_000  # private chat ids look like user ids
+WEEK = 7 * DAY
+PAID_RATE = 1000.0
+FREE_RATE = 30.0
+FAULT_SHARE = 0.05
+FAULT_KINDS = (502, 429)
+RESTORE_RUNS = 3
+
+
+# -- knobs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Size:
+    subscribers: int
+    slow_subset: int  # the subscribers of the 30 msg/s round (lead time 2 h)
+    fast_policy: DeliveryPolicy
+    slow_policy: DeliveryPolicy
+
+
+def size_for(args: argparse.Namespace) -> Size:
+    subscribers = args.subscribers or (10_000 if args.quick else 100_000)
+    slow = args.slow_subset or (300 if args.quick else 2_000)
+    if not 0 < slow <= subscribers // 2:
+        raise SystemExit("--slow-subset must be between 1 and half the subscribers")
+    return Size(
+        subscribers,
+        slow,
+        DeliveryPolicy(concurrency=args.fast_concurrency),
+        DeliveryPolicy(concurrency=args.slow_concurrency),
+    )
+
+
+# -- the population -------------------------------------------------------------------------
+
+
+@dataclass
+class Population:
+    """Who is subscribed with which lead times, and who has nothing left to be reminded of."""
+
+    all_ids: list[int]
+    slow_ids: list[int]  # also subscribed 2 h before: the 30 msg/s round
+    nothing_left: set[int]  # facebook done and instagram "not for me": compose returns None
+    lead_groups: dict[tuple[int, ...], list[int]]
+    ticks: list[dict[str, Any]]
+
+
+def make_population(n: int, slow: int) -> Population:
+    step = n // slow
+    groups: dict[tuple[int, ...], list[int]] = {
+        (3 * DAY, DAY, 2 * HOUR): [],
+        (3 * DAY, DAY): [],
+        (WEEK, DAY): [],
+        (DAY,): [],
+    }
+    ticks: list[dict[str, Any]] = []
+    nothing_left: set[int] = set()
+    slow_ids: list[int] = []
+    all_ids = [FIRST_CHAT + i for i in range(n)]
+    for i, chat_id in enumerate(all_ids):
+        if i % step == 0 and len(slow_ids) < slow:
+            groups[(3 * DAY, DAY, 2 * HOUR)].append(chat_id)
+            slow_ids.append(chat_id)
+        elif i % 10 < 5:
+            groups[(3 * DAY, DAY)].append(chat_id)
+        elif i % 10 < 7:
+            groups[(WEEK, DAY)].append(chat_id)
+        else:
+            groups[(DAY,)].append(chat_id)
+        if i % 20 == 3:  # 5%: every app done or not applicable
+            nothing_left.add(chat_id)
+            ticks.append({"chat_id": chat_id, "platform": "facebook", "state": "done"})
+            ticks.append({"chat_id": chat_id, "platform": "instagram", "state": "na"})
+        elif i % 10 == 7:  # 10%: one app done, the reminder names the other
+            ticks.append({"chat_id": chat_id, "platform": "instagram", "state": "done"})
+        elif i % 25 == 11:
+            ticks.append({"chat_id": chat_id, "platform": "facebook", "state": "later"})
+    return Population(all_ids, slow_ids, nothing_left, groups, ticks)
+
+
+async def populate(store: Store, pop: Population) -> None:
+    for leads, ids in pop.lead_groups.items():
+        for start in range(0, len(ids), 50_000):
+            await bulk_subscribe(store, ids[start : start + 50_000], leads, region="eu")
+    async with store.engine.begin() as conn:
+        for start in range(0, len(pop.ticks), 50_000):
+            await conn.execute(checklist.insert(), pop.ticks[start : start + 50_000])
+
+
+def future_knowledge_base() -> KnowledgeBase:
+    """The shipped knowledge base with its deadlines 30 and 31 days from now."""
+    kb = load_knowledge_base(ROOT / "faq")
+    now = datetime.now(UTC).replace(microsecond=0)
+    moved = {
+        d.id: replace(d, at=now + timedelta(days=30 + k))
+        for k, d in enumerate(sorted(kb.deadlines.values(), key=lambda d: d.at))
+    }
+    return replace(kb, deadlines=moved)
+
+
+# -- databases ------------------------------------------------------------------------------
+
+
+@dataclass
+class Database:
+    name: str
+    url: str
+    connect_args: dict[str, Any] = field(default_factory=dict)
+
+    async def open(self) -> Store:
+        return await Store.open(self.url, connect_args=dict(self.connect_args))
+
+
+async def _pg_connect(url: str) -> asyncpg.Connection:
+    u = make_url(url)
+    return await asyncpg.connect(
+        host=u.host,
+        port=u.port or 5432,
+        user=u.username,
+        password=u.password,
+        database=u.database,
+        timeout=5,
+    )
+
+
+@contextlib.asynccontextmanager
+async def sqlite_database() -> AsyncIterator[Database]:
+    with tempfile.TemporaryDirectory(prefix="optout-bench-") as tmp:
+        yield Database("SQLite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}")
+
+
+@contextlib.asynccontextmanager
+async def postgresql_database() -> AsyncIterator[Database]:
+    override = os.environ.get("OPTOUT_TEST_PG_URL", "").strip()
+    errors = []
+    url = None
+    for candidate in [override] if override else PG_URLS:
+        try:
+            conn = await _pg_connect(candidate)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            errors.append(f"{make_url(candidate).render_as_string(hide_password=True)}: {exc!r}")
+            continue
+        await conn.close()
+        url = candidate
+        break
+    if url is None:
+        raise RuntimeError("PostgreSQL is not reachable: " + "; ".join(errors))
+    schema = f"optout_bench_{uuid.uuid4().hex[:12]}"
+    admin = await _pg_connect(url)
+    try:
+        await admin.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await admin.close()
+    try:
+        yield Database("PostgreSQL", url, {"server_settings": {"search_path": schema}})
+    finally:
+        admin = await _pg_connect(url)
+        try:
+            await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        finally:
+            await admin.close()
+
+
+# -- the Bot API stand-in, as its own process -----------------------------------------------
+
+
+class StandIn:
+    """`python -m tests.botapi_standin` in a child process, driven over its control API."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()
+        self.port = 0
+        self.client = httpx.AsyncClient(timeout=120)
+
+    async def __aenter__(self) -> StandIn:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.botapi_standin", "--port", "0", "--token", TOKEN],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+        )
+        assert self._proc.stdout is not None
+        line = await asyncio.to_thread(self._proc.stdout.readline)
+        if not line.strip().isdigit():
+            self._log.seek(0)
+            raise RuntimeError(f"the stand-in did not start: {self._log.read().decode()[-2000:]}")
+        self.port = int(line)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+        if self._proc is not None:
+            self._proc.terminate()
+            await asyncio.to_thread(self._proc.wait)
+        self._log.close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def cpu_seconds(self) -> float:
+        assert self._proc is not None
+        return process_cpu_seconds(self._proc.pid)
+
+    async def _control(self, action: str, payload: dict[str, Any]) -> Any:
+        url = f"http://127.0.0.1:{self.port}/_standin/{action}"
+        answer = (await self.client.post(url, json=payload)).json()
+        if not answer.get("ok"):
+            raise RuntimeError(f"stand-in refused {action}: {answer}")
+        return answer["result"]
+
+    async def fail_randomly(self, share: float, kinds: Sequence[int], seed: int) -> None:
+        await self._control(
+            "fail",
+            {
+                "method": "sendMessage",
+                "probability": share,
+                "kinds": list(kinds),
+                "retry_after": 1,
+                "seed": seed,
+            },
+        )
+
+    async def send_calls(self) -> list[SendCall]:
+        url = f"http://127.0.0.1:{self.port}/_standin/calls"
+        answer = (
+            await self.client.get(url, params={"method": "sendMessage", "compact": "1"})
+        ).json()
+        return [SendCall(chat, ok, fault, at) for _, _, chat, ok, fault, at in answer["result"]]
+
+
+@dataclass(frozen=True, slots=True)
+class SendCall:
+    chat_id: int
+    ok: bool
+    fault: str | None
+    at: float  # the stand-in's time.time() when it read the request
+
+
+# -- process measurements -------------------------------------------------------------------
+
+
+def proc_status_kib(field_name: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class RssSampler:
+    """The largest VmRSS seen while a block runs (sampled every 0.2 s)."""
+
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak_kib = max(self.peak_kib, proc_status_kib("VmRSS"))
+            await asyncio.sleep(0.2)
+
+    async def __aenter__(self) -> RssSampler:
+        self.peak_kib = proc_status_kib("VmRSS")
+        self._task = asyncio.create_task(self._sample())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self.peak_kib = max(self.peak_kib, proc_status_kib("VmRSS"))
+
+
+def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
+    """Most events in any half-open interval of `window` seconds."""
+    best = start = 0
+    for end, t in enumerate(times):
+        while t - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+# -- the application ------------------------------------------------------------------------
+
+
+def production_app(base_url: str, kb: KnowledgeBase, *, paid: bool) -> Application:
+    config = load_config(
+        {
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_URL": base_url,
+            "DATA_DIR": tempfile.gettempdir(),
+            "PAID_BROADCAST": "true" if paid else "false",
+        }
+    )
+    return build_application(config, kb, SystemClock())
+
+
+@contextlib.asynccontextmanager
+async def running_app(base_url: str, kb: KnowledgeBase, *, paid: bool) -> AsyncIterator[Application]:
+    """Initialized (getMe answered by the stand-in) with its JobQueue running; no polling."""
+    app = production_app(base_url, kb, paid=paid)
+    await app.initialize()
+    assert app.job_queue is not None
+    await app.job_queue.start()
+    try:
+        yield app
+    finally:
+        await app.job_queue.stop(wait=False)
+        await app.shutdown()
+
+
+def scheduler_for(
+    app: Application, store: Store, kb: KnowledgeBase, rate: float, policy: DeliveryPolicy
+) -> ReminderScheduler:
+    return ReminderScheduler(
+        app,
+        store,
+        lambda: kb,
+        SystemClock(),
+        SendLimiter(rate),
+        BotSender(app, paid_broadcast=rate > FREE_RATE),
+        policy=policy,
+    )
+
+
+# -- restore at start-up --------------------------------------------------------------------
+
+
+@dataclass
+class RestoreFigures:
+    open_s: list[float] = field(default_factory=list)
+    reschedule_s: list[float] = field(default_factory=list)
+    tracemalloc_peak_kib: list[float] = field(default_factory=list)
+    rss_kib: list[int] = field(default_factory=list)
+    rss_growth_kib: list[int] = field(default_factory=list)
+    rounds: int = 0
+    jobs: int = 0
+
+
+async def measure_restore(db: Database, base_url: str, kb: KnowledgeBase) -> RestoreFigures:
+    figures = RestoreFigures()
+    for traced in [False] * RESTORE_RUNS + [True] * RESTORE_RUNS:
+        gc.collect()
+        started = time.perf_counter()
+        store = await db.open()
+        opened = time.perf_counter() - started
+        try:
+            async with running_app(base_url, kb, paid=True) as app:
+                scheduler = scheduler_for(app, store, kb, PAID_RATE, DeliveryPolicy())
+                rss_before = proc_status_kib("VmRSS")
+                if traced:
+                    tracemalloc.start()
+                started = time.perf_counter()
+                rounds = await scheduler.reschedule()
+                elapsed = time.perf_counter() - started
+                if traced:
+                    _, peak = tracemalloc.get_traced_memory()
+                    tracemalloc.stop()
+                    figures.tracemalloc_peak_kib.append(peak / 1024)
+                    figures.rss_kib.append(proc_status_kib("VmRSS"))
+                    figures.rss_growth_kib.append(proc_status_kib("VmRSS") - rss_before)
+                else:
+                    figures.open_s.append(opened)
+                    figures.reschedule_s.append(elapsed)
+                assert app.job_queue is not None
+                figures.rounds = len(rounds)
+                figures.jobs = sum(
+                    1 for j in app.job_queue.jobs() if (j.name or "").startswith("remind:")
+                )
+        finally:
+            await store.close()
+    return figures
+
+
+# -- delivery -------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryFigures:
+    label: str
+    backend: str
+    limit: float
+    effective_limit: float
+    policy: DeliveryPolicy
+    due: int
+    expected_sends: int
+    requests: int
+    delivered: int
+    span_s: float
+    round_s: float
+    max_1s: int
+    duplicates: int
+    losses: int
+    inconsistent: int
+    strangers: int
+    faults: Counter[str]
+    statuses: Counter[str]
+    report: RoundReport
+    peak_rss_kib: int
+    bot_cpu: float  # CPU seconds per wall second of the round, this process
+    standin_cpu: float
+
+    @property
+    def request_rate(self) -> float:
+        return (self.requests - 1) / self.span_s if self.span_s > 0 else 0.0
+
+    @property
+    def delivered_rate(self) -> float:
+        return self.delivered / self.span_s if self.span_s > 0 else 0.0
+
+    @property
+    def achieved(self) -> float:
+        return self.request_rate / self.limit
+
+
+async def delivery_run(
+    label: str,
+    db: Database,
+    store: Store,
+    kb: KnowledgeBase,
+    pop: Population,
+    *,
+    rate: float,
+    lead: int,
+    due_ids: Sequence[int],
+    policy: DeliveryPolicy,
+    faults: bool,
+    seed: int,
+) -> DeliveryFigures:
+    deadline = min(kb.deadlines.values(), key=lambda d: d.at)
+    # A deadline id of its own per run: every run starts from an empty delivery log.
+    bench_deadline = replace(deadline, id=f"bench-{uuid.uuid4().hex[:10]}")
+    rnd = Round(bench_deadline, lead, bench_deadline.at - timedelta(seconds=lead))
+    async with StandIn() as standin, running_app(standin.base_url, kb, paid=rate > FREE_RATE) as app:
+        if faults:
+            await standin.fail_randomly(FAULT_SHARE, FAULT_KINDS, seed)
+        scheduler = scheduler_for(app, store, kb, rate, policy)
+        cpu0, standin_cpu0, wall0 = time.process_time(), standin.cpu_seconds(), time.perf_counter()
+        async with RssSampler() as rss:
+            report = await deliver_round(
+                store,
+                scheduler.sender,
+                rnd,
+                scheduler.compose,
+                scheduler.clock,
+                scheduler.limiter,
+                policy=policy,
+            )
+        wall = time.perf_counter() - wall0
+        bot_cpu = (time.process_time() - cpu0) / wall
+        standin_cpu = (standin.cpu_seconds() - standin_cpu0) / wall
+        calls = await standin.send_calls()
+    async with store.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(deliveries.c.chat_id, deliveries.c.status).where(
+                    deliveries.c.deadline_id == bench_deadline.id,
+                    deliveries.c.lead_seconds == lead,
+                )
+            )
+        ).all()
+    async with store.engine.begin() as conn:  # keep the tables the size they started at
+        await conn.execute(delete(deliveries).where(deliveries.c.deadline_id == bench_deadline.id))
+
+    status = {row.chat_id: row.status for row in rows}
+    received = Counter(c.chat_id for c in calls if c.ok)
+    due = set(due_ids)
+    times = sorted(c.at for c in calls)
+    finished = {"sent", "skipped", "failed", "deactivated", "expired"}
+    return DeliveryFigures(
+        label=label,
+        backend=db.name,
+        limit=rate,
+        effective_limit=scheduler.limiter.effective_rate,
+        policy=policy,
+        due=len(due),
+        expected_sends=len(due - pop.nothing_left),
+        requests=len(calls),
+        delivered=sum(received.values()),
+        span_s=(times[-1] - times[0]) if len(times) > 1 else 0.0,
+        round_s=report.duration,
+        max_1s=max_in_window(times),
+        duplicates=sum(1 for n in received.values() if n > 1),
+        losses=sum(1 for c in due if c not in received and status.get(c) not in finished),
+        # The database and the stand-in disagree: recorded "sent" but never received, or
+        # received but recorded as something else.
+        inconsistent=sum(1 for c in due if (status.get(c) == "sent") != (c in received)),
+        strangers=sum(1 for c in received if c not in due),
+        faults=Counter(c.fault for c in calls if c.fault),
+        statuses=Counter(status.values()),
+        report=report,
+        peak_rss_kib=rss.peak_kib,
+        bot_cpu=bot_cpu,
+        standin_cpu=standin_cpu,
+    )
+
+
+# -- the baseline ---------------------------------------------------------------------------
+
+
+@dataclass
+class BaselineFigures:
+    calls: int
+    concurrency: int
+    seconds: float
+    received: int
+    bot_cpu: float
+    standin_cpu: float
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.seconds
+
+
+async def measure_baseline(
+    kb: KnowledgeBase, pop: Population, concurrency: int
+) -> BaselineFigures:
+    """The same sendMessage calls as the 1,000/s round, as fast as the transport allows.
+
+    Same PTB bot set-up as the bot's (defaults, HTTP client), minus its AIORateLimiter; no
+    SendLimiter, no database; the messages are composed beforehand.
+    """
+    deadline = min(kb.deadlines.values(), key=lambda d: d.at)
+    rnd = Round(deadline, DAY, deadline.at - timedelta(days=1))
+    chat_ids = [c for c in pop.all_ids if c not in pop.nothing_left]
+    async with StandIn() as standin:
+        production = production_app(standin.base_url, kb, paid=True)
+        app = (
+            Application.builder()
+            .token(TOKEN)
+            .base_url(standin.base_url)
+            .defaults(production.bot.defaults)
+            .build()
+        )
+        await app.initialize()
+        try:
+            composer = scheduler_for(app, None, kb, PAID_RATE, DeliveryPolicy())  # type: ignore[arg-type]
+            messages = [
+                composer.compose(ChatSettings(0, "en", "eu", None), ticks, rnd)
+                for ticks in ({}, {"instagram": "done"}, {"facebook": "later"})
+            ]
+            sender = BotSender(app, paid_broadcast=True)
+            todo = iter(enumerate(chat_ids))
+
+            async def worker() -> None:
+                for n, chat_id in todo:
+                    message = messages[n % len(messages)]
+                    assert message is not None
+                    await sender.send(chat_id, message.text, message.buttons)
+
+            cpu0, standin_cpu0 = time.process_time(), standin.cpu_seconds()
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            seconds = time.perf_counter() - started
+            bot_cpu = (time.process_time() - cpu0) / seconds
+            standin_cpu = (standin.cpu_seconds() - standin_cpu0) / seconds
+        finally:
+            await app.shutdown()
+        calls = await standin.send_calls()
+    return BaselineFigures(
+        len(chat_ids), concurrency, seconds, sum(c.ok for c in calls), bot_cpu, standin_cpu
+    )
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+def med(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def print_delivery(fig: DeliveryFigures) -> None:
+    r = fig.report
+    print(
+        f"  {fig.label}: {fig.requests} sendMessage requests ({fig.delivered} delivered) in "
+        f"{fig.span_s:.1f} s = {fig.request_rate:.1f} req/s, {fig.delivered_rate:.1f} delivered/s; "
+        f"achieved/limit {fig.achieved:.3f} (limiter's own ceiling {fig.effective_limit:.0f}/s); "
+        f"busiest second {fig.max_1s}; round {fig.round_s:.1f} s"
+    )
+    print(
+        f"    due {fig.due} (nothing left for {fig.due - fig.expected_sends}); outcomes "
+        f"{dict(fig.statuses)}; duplicates {fig.duplicates}, losses {fig.losses}, "
+        f"db/stand-in disagreements {fig.inconsistent}, strangers {fig.strangers}"
+    )
+    print(
+        f"    faults injected {dict(fig.faults) or 0}; round saw RetryAfter {r.rate_limited}, "
+        f"retried {r.retried}, errors {r.errors or 0}; peak RSS {fig.peak_rss_kib / 1024:.0f} MiB; "
+        f"CPU bot {fig.bot_cpu:.2f} / stand-in {fig.standin_cpu:.2f} cores; "
+        f"policy concurrency={fig.policy.concurrency} claim_batch={fig.policy.claim_batch} "
+        f"batch_size={fig.policy.batch_size}",
+        flush=True,
+    )
+
+
+def print_table(
+    size: Size,
+    baseline: BaselineFigures | None,
+    restores: dict[str, RestoreFigures],
+    populate_s: dict[str, float],
+    runs: list[DeliveryFigures],
+) -> None:
+    print()
+    print(f"== Summary: {size.subscribers:,} subscribers ==")
+    print()
+    print(
+        "| database | bulk insert s | open+migrate s | reschedule() s | rounds/jobs "
+        "| tracemalloc peak KiB | RSS after MiB | RSS growth KiB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, fig in restores.items():
+        print(
+            f"| {name} | {populate_s[name]:.1f} | {med(fig.open_s):.3f} "
+            f"| {med(fig.reschedule_s):.3f} | {fig.rounds}/{fig.jobs} "
+            f"| {med(fig.tracemalloc_peak_kib):.0f} | {med(fig.rss_kib) / 1024:.0f} "
+            f"| {med(fig.rss_growth_kib):.0f} |"
+        )
+    print()
+    print("Restore: median of 3 runs each (time without tracemalloc, memory with it).")
+    print()
+    if baseline is not None:
+        print(
+            f"Baseline (no limiter, no database, {baseline.concurrency} concurrent senders): "
+            f"{baseline.calls:,} sendMessage calls in {baseline.seconds:.1f} s = "
+            f"{baseline.rate:.0f} calls/s ({baseline.received:,} received; CPU bot "
+            f"{baseline.bot_cpu:.2f} / stand-in {baseline.standin_cpu:.2f} cores); one run."
+        )
+        print()
+    print(
+        "| database | run | limit/s | concurrency | due | requests | req/s | achieved/limit "
+        "| busiest 1 s | delivered/s | round s | duplicates | losses | faults (502/429) |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for f in runs:
+        faults = f"{f.faults.get('502', 0)}/{f.faults.get('429', 0)}" if f.faults else "-"
+        print(
+            f"| {f.backend} | {f.label} | {f.limit:.0f} | {f.policy.concurrency} | {f.due:,} "
+            f"| {f.requests:,} | {f.request_rate:.1f} | {f.achieved:.3f} | {f.max_1s} "
+            f"| {f.delivered_rate:.1f} | {f.round_s:.1f} | {f.duplicates} | {f.losses} | {faults} |"
+        )
+    print()
+    print(
+        "Delivery: each run once. req/s = sendMessage requests the stand-in received, first to "
+        "last; achieved/limit = req/s / limit (target >= 0.95); busiest 1 s = most requests in "
+        "any one-second window (must not exceed the limit). duplicates = chats that received "
+        "more than one message; losses = due chats that received nothing and have no recorded "
+        "outcome (both must be 0)."
+    )
+
+
+# -- main -----------------------------------------------------------------------------------
+
+
+async def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    size = size_for(args)
+    kb = future_knowledge_base()
+    pop = make_population(size.subscribers, size.slow_subset)
+    print(
+        f"optout-bot reminder benchmark: {size.subscribers:,} subscribers "
+        f"({size.slow_subset:,} in the 30/s round), {len(pop.nothing_left):,} with nothing left "
+        f"to remind; lead-time mix "
+        + ", ".join(
+            f"{'/'.join(f'{s // HOUR}h' for s in leads)}: {len(ids):,}"
+            for leads, ids in pop.lead_groups.items()
+        )
+    )
+    print(
+        f"Python {platform.python_version()}, python-telegram-bot {telegram.__version__}, "
+        f"SQLAlchemy {sqlalchemy.__version__}, {os.cpu_count()} CPU(s), "
+        f"sniffio {'installed' if importlib.util.find_spec('sniffio') else 'NOT installed'}",
+        flush=True,
+    )
+    started = time.perf_counter()
+    wanted = [b.strip().lower() for b in args.backends.split(",") if b.strip()]
+    baseline = None
+    if not args.no_baseline:
+        print("\nbaseline: raw capacity of the stand-in through the PTB bot ...", flush=True)
+        baseline = await measure_baseline(kb, pop, size.fast_policy.concurrency)
+        print(
+            f"  {baseline.calls:,} calls in {baseline.seconds:.1f} s = {baseline.rate:.0f}/s "
+            f"(CPU bot {baseline.bot_cpu:.2f}, stand-in {baseline.standin_cpu:.2f})",
+            flush=True,
+        )
+    restores: dict[str, RestoreFigures] = {}
+    populate_s: dict[str, float] = {}
+    runs: list[DeliveryFigures] = []
+    databases: dict[str, Callable[[], contextlib.AbstractAsyncContextManager[Database]]] = {
+        "sqlite": sqlite_database,
+        "postgresql": postgresql_database,
+    }
+    plan: list[tuple[str, float, bool]] = [
+        ("1000/s all", PAID_RATE, False),
+        ("30/s subset", FREE_RATE, False),
+        ("1000/s all, 5% faults", PAID_RATE, True),
+        ("30/s subset, 5% faults", FREE_RATE, True),
+    ]
+    for key in wanted:
+        async with databases[key]() as db:
+            print(f"\n{db.name}: inserting {size.subscribers:,} subscribers ...", flush=True)
+            store = await db.open()
+            try:
+                t0 = time.perf_counter()
+                await populate(store, pop)
+                populate_s[db.name] = time.perf_counter() - t0
+                print(f"  inserted in {populate_s[db.name]:.1f} s", flush=True)
+                async with StandIn() as standin:
+                    restores[db.name] = fig = await measure_restore(db, standin.base_url, kb)
+                print(
+                    f"  restore: open+migrate {med(fig.open_s):.3f} s, reschedule "
+                    f"{med(fig.reschedule_s):.3f} s ({fig.rounds} rounds, {fig.jobs} jobs); "
+                    f"tracemalloc peak {med(fig.tracemalloc_peak_kib):.0f} KiB, RSS "
+                    f"{med(fig.rss_kib) / 1024:.0f} MiB",
+                    flush=True,
+                )
+                for n, (label, rate, faults) in enumerate(plan):
+                    if args.only and not any(o in label for o in args.only):
+                        continue
+                    fast = rate > FREE_RATE
+                    run_fig: Awaitable[DeliveryFigures] = delivery_run(
+                        label,
+                        db,
+                        store,
+                        kb,
+                        pop,
+                        rate=rate,
+                        lead=DAY if fast else 2 * HOUR,
+                        due_ids=pop.all_ids if fast else pop.slow_ids,
+                        policy=size.fast_policy if fast else size.slow_policy,
+                        faults=faults,
+                        seed=1000 + n,
+                    )
+                    print(f"  delivery {label} ...", flush=True)
+                    fig_run = await run_fig
+                    runs.append(fig_run)
+                    print_delivery(fig_run)
+            finally:
+                await store.close()
+    print_table(size, baseline, restores, populate_s, runs)
+    print(
+        f"\nWhole benchmark: {time.perf_counter() - started:.0f} s; process peak RSS (VmHWM) "
+        f"{proc_status_kib('VmHWM') / 1024:.0f} MiB."
+    )
+    bad = [f for f in runs if f.duplicates or f.losses or f.inconsistent or f.strangers]
+    return 1 if bad else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="10,000 subscribers (development)")
+    parser.add_argument("--subscribers", type=int, default=0, help="override the count")
+    parser.add_argument("--slow-subset", type=int, default=0, help="subscribers of the 30/s run")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql")
+    parser.add_argument("--fast-concurrency", type=int, default=16, help="workers at 1,000/s")
+    parser.add_argument("--slow-concurrency", type=int, default=8, help="workers at 30/s")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--only", action="append", help="run only delivery runs whose label contains this"
+    )
+    return asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
