@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -232,3 +233,17 @@ def test_round_is_hashable_and_frozen() -> None:
     assert {r, Round(d, HOUR, d.at - timedelta(hours=1))} == {r}
     with pytest.raises(AttributeError):
         r.lead_seconds = 5  # type: ignore[misc]
+
+
+def test_late_rounds_collapse_to_the_latest_per_deadline():
+    from bot.reminders.scheduler import collapse_late
+
+    now = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    base = Deadline("d", "D", now + timedelta(hours=1), "UTC", ("eu",), ("facebook",), "b", "a")
+    other = replace(base, id="e", at=now + timedelta(days=10))
+    rounds = reminder_rounds([base, other], [3 * 86400, 86400, 1800], now)
+    kept = collapse_late(rounds, now)
+    late = [r for r in kept if r.is_late(now)]
+    assert [(r.deadline.id, r.lead_seconds) for r in late] == [("d", 86400)]
+    assert ("d", 1800) in [(r.deadline.id, r.lead_seconds) for r in kept]  # still ahead
+    assert len([r for r in kept if r.deadline.id == "e"]) == 3

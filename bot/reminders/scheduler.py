@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, ContextTypes, Job
@@ -52,6 +52,20 @@ class BotSender:
         )
 
 
+def collapse_late(rounds: list[Round], now: datetime) -> list[Round]:
+    """Of the rounds missed while the bot was down, keep only the latest per deadline.
+
+    Someone offline through the 3-day and the 1-day reminder needs one late message, not two.
+    """
+    latest_late: dict[str, Round] = {}
+    for rnd in rounds:
+        if rnd.is_late(now):
+            kept = latest_late.get(rnd.deadline.id)
+            if kept is None or rnd.due_at > kept.due_at:
+                latest_late[rnd.deadline.id] = rnd
+    return [r for r in rounds if not r.is_late(now) or latest_late[r.deadline.id] is r]
+
+
 @dataclass
 class ReminderScheduler:
     application: Application
@@ -78,7 +92,7 @@ class ReminderScheduler:
         """Make the JobQueue hold exactly the rounds the data asks for; log the plan."""
         now = self.clock.now()
         leads = await self.store.lead_times_in_use()
-        rounds = reminder_rounds(self.knowledge().deadlines, leads, now)
+        rounds = collapse_late(reminder_rounds(self.knowledge().deadlines, leads, now), now)
         job_queue = self.application.job_queue
         wanted = {r.job_id for r in rounds}
         for job in job_queue.jobs():
