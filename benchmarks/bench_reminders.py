@@ -739,6 +739,8 @@ def print_table(
 
 async def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The injected 502s are HTML pages: PTB logs each one with a traceback. They are counted.
+    logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
     size = size_for(args)
     kb = future_knowledge_base()
     pop = make_population(size.subscribers, size.slow_subset)

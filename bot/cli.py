@@ -11,10 +11,14 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Config, ConfigError, load_config, load_dotenv_file
 from bot.knowledge.loader import KnowledgeBaseError, load_knowledge_base, read_knowledge_base
 from bot.knowledge.model import KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.store.repository import Store
 
 
 class StartupError(Exception):
@@ -113,17 +117,23 @@ def cmd_eval(config: Config, path: Path, quiet: bool) -> int:
     return 0
 
 
-def cmd_unmatched(config: Config) -> int:
-    from bot.operator_tools import group_unmatched
-    from bot.store import analytics
+async def open_store(config: Config) -> Store:
+    """The configured database, migrated; any failure becomes one clear start-up line."""
     from bot.store.db import database_url_from
     from bot.store.repository import Store
 
+    try:
+        return await Store.open(database_url_from(config.database_url, config.data_dir))
+    except Exception as exc:
+        raise StartupError(f"cannot open the database: {exc}") from None
+
+
+def cmd_unmatched(config: Config) -> int:
+    from bot.operator_tools import group_unmatched
+    from bot.store import analytics
+
     async def read() -> list[str]:
-        try:
-            store = await Store.open(database_url_from(config.database_url, config.data_dir))
-        except Exception as exc:
-            raise StartupError(f"cannot open the database: {exc}") from None
+        store = await open_store(config)
         try:
             return await analytics.list_unmatched(store.engine)
         finally:
@@ -148,27 +158,15 @@ def cmd_chat(config: Config) -> int:
     from bot.console import Console
     from bot.conversation import Knowledge, Responder
     from bot.personal import Personal
-    from bot.store.db import database_url_from
-    from bot.store.repository import Store
 
     knowledge = Knowledge.build(_knowledge(config))
 
     async def session() -> None:
         clock = SystemClock()
         responder = Responder(knowledge, clock)
+        store = await open_store(config)
         try:
-            store = await Store.open(database_url_from(config.database_url, config.data_dir))
-        except Exception as exc:
-            raise StartupError(f"cannot open the database: {exc}") from None
-        try:
-            personal = Personal(
-                store,
-                responder,
-                clock,
-                default_timezone=config.default_timezone,
-                default_region=config.default_region,
-            )
-            personal.install()
+            personal = Personal.from_config(store, responder, clock, config)
             await Console(responder, personal=personal).run(prompt=sys.stdin.isatty())
         finally:
             await store.close()

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from bot import callbacks
 from bot.clock import Clock
+from bot.config import Config
 from bot.conversation import ChatContext, Responder
 from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase, Platform
 from bot.reminders.plan import DEFAULT_LEAD_TIMES, format_lead, parse_lead_times, reminder_rounds
@@ -70,6 +71,27 @@ class Personal:
     # Called after a subscription changes, so the scheduler can add rounds for new lead times.
     on_subscription_change: Callable[[], Awaitable[None]] | None = None
     _help: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_config(
+        cls,
+        store: Store,
+        responder: Responder,
+        clock: Clock,
+        config: Config,
+        on_subscription_change: Callable[[], Awaitable[None]] | None = None,
+    ) -> Personal:
+        """Built and installed in the responder, with the operator's defaults."""
+        personal = cls(
+            store,
+            responder,
+            clock,
+            default_timezone=config.default_timezone,
+            default_region=config.default_region,
+            on_subscription_change=on_subscription_change,
+        )
+        personal.install()
+        return personal
 
     @property
     def kb(self) -> KnowledgeBase:

@@ -116,7 +116,14 @@ def webhook_path(url: str) -> str:
 def serve(config: Config, kb: KnowledgeBase, *, webhook: bool) -> int:
     """Serve until SIGTERM or SIGINT; return the exit code. Raises ServeError at start-up."""
     setup_logging(config)
-    return asyncio.run(_Serving(config, kb, webhook=webhook).run())
+    serving = _Serving(config, kb, webhook=webhook)
+    try:
+        return asyncio.run(serving.run())
+    finally:
+        # Armed by the signal, the watchdog also covers asyncio.run's own clean-up (tasks
+        # still running, resolver threads); it is disarmed only once all of that is done.
+        if serving.watchdog is not None:
+            serving.watchdog.cancel()
 
 
 def run_polling(config: Config, kb: KnowledgeBase) -> int:
@@ -140,7 +147,7 @@ class _Serving:
         self._stop_requested: asyncio.Event | None = None
         self._signal_name: str | None = None
         self._signal_at = 0.0
-        self._watchdog: threading.Timer | None = None
+        self.watchdog: threading.Timer | None = None  # armed by the first signal
         self._initialized = False
 
     # -- the whole life ----------------------------------------------------------------
@@ -157,19 +164,17 @@ class _Serving:
                 starting.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await starting
-                return await self._shutdown()
+                return await self._shutdown_logged()
             error = starting.exception()
             if error is not None:
                 stopping.cancel()
                 await self._cleanup_after_failed_start()
                 raise _serve_error(error, self.config) from None
             await stopping
-            return await self._shutdown()
+            return await self._shutdown_logged()
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
-            if self._watchdog is not None:
-                self._watchdog.cancel()
 
     def _on_signal(self, sig: signal.Signals) -> None:
         assert self._stop_requested is not None
@@ -181,9 +186,9 @@ class _Serving:
         self._signal_at = asyncio.get_running_loop().time()
         log.info("%s received: stopping (at most %.0f s)", name, SHUTDOWN_BUDGET)
         self._stop_requested.set()
-        self._watchdog = threading.Timer(HARD_EXIT_AFTER, _force_exit)
-        self._watchdog.daemon = True
-        self._watchdog.start()
+        self.watchdog = threading.Timer(HARD_EXIT_AFTER, _force_exit)
+        self.watchdog.daemon = True
+        self.watchdog.start()
 
     # -- start-up -------------------------------------------------------------------------
     async def _start(self) -> None:
@@ -246,6 +251,13 @@ class _Serving:
         await self._close_http(1.0)
 
     # -- shutdown ---------------------------------------------------------------------------
+    async def _shutdown_logged(self) -> int:
+        try:
+            return await self._shutdown()
+        except Exception:  # every step is bounded and guarded; this is a bug if it happens
+            log.exception("shutdown failed")
+            return 1
+
     async def _shutdown(self) -> int:
         loop = asyncio.get_running_loop()
         began = self._signal_at or loop.time()
@@ -462,6 +474,9 @@ class _HealthHandler(RequestHandler):
 
     def initialize(self, serving: _Serving) -> None:
         self.serving = serving
+
+    def compute_etag(self) -> None:  # a live state: never answered with 304
+        return None
 
     async def get(self) -> None:
         serving = self.serving

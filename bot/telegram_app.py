@@ -267,15 +267,7 @@ async def post_init(application: Application) -> None:
         config.default_timezone,
     )
     application.bot_data["scheduler"] = scheduler
-    personal = Personal(
-        store,
-        responder,
-        clock,
-        default_timezone=config.default_timezone,
-        default_region=config.default_region,
-        on_subscription_change=scheduler.reschedule,
-    )
-    personal.install()
+    personal = Personal.from_config(store, responder, clock, config, scheduler.reschedule)
     application.bot_data["personal"] = personal
     operator = Operator(
         store,

@@ -161,8 +161,9 @@ async def test_sigterm_in_the_middle_of_a_round_checkpoints_it(
     standin: BotApiStandIn, tmp_path: Path
 ):
     # A round for 5 subscribers at 30/s starts about 10.2 s before it is due (1 minute before
-    # the deadline): put that start about 8 s from now.
-    deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=79)
+    # the deadline): put that start about 12 s from now, after the set-up below.
+    deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=83)
+    round_start = deadline - timedelta(seconds=70.2)
     env = bot_env(standin, tmp_path / "data", FAQ_DIR=str(faq_with_deadline(tmp_path, deadline)))
     db = tmp_path / "data" / SQLITE_FILE
     first = await BotProcess(env, tmp_path / "run1").start()
@@ -173,6 +174,7 @@ async def test_sigterm_in_the_middle_of_a_round_checkpoints_it(
         for chat in chats:
             await subscribe(chat, "1m")
         setup = standin.mark()
+        assert datetime.now(UTC) < round_start - timedelta(seconds=1), "set-up too slow"
         # The round's first send hangs (a stalled connection); SIGTERM arrives meanwhile.
         standin.fail_next("sendMessage", "stall", seconds=60)
         [stalled] = await standin.wait_for(

@@ -7,10 +7,11 @@ so `python -m bot check` can list them all and start-up can refuse a broken FAQ.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -58,6 +59,7 @@ REQUIRED_TOPICS: tuple[str, ...] = (
     "reminders-help",
 )
 REQUIRED_PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "threads", "messenger", "whatsapp")
+_Entry = TypeVar("_Entry", Platform, Deadline)
 MIN_ALTERNATES = 8
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -626,12 +628,29 @@ def _check_placeholders(
                 break
 
 
+def _entries(
+    reader: _Reader, path: Path, key: str, build: Callable[[dict[str, Any]], _Entry | None]
+) -> dict[str, _Entry]:
+    """Read one file's list of entries by id, reporting duplicates and a missing file."""
+    found: dict[str, _Entry] = {}
+    if not path.exists():
+        reader.problems.append(Problem(str(path), None, f"missing {path.name}"))
+        return found
+    for obj in reader.load_file(path, key):
+        entry = build(obj)
+        if entry is None:
+            continue
+        if entry.id in found:
+            reader.problem(entry.line, f"duplicate {key[:-1]} id '{entry.id}'")
+            continue
+        found[entry.id] = entry
+    return found
+
+
 def read_knowledge_base(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     """Read `faq/` and return what could be read together with every problem found."""
     reader = _Reader(root)
     topics: dict[str, Topic] = {}
-    platforms: dict[str, Platform] = {}
-    deadlines: dict[str, Deadline] = {}
     alias_owner: dict[str, str] = {}
     if not root.is_dir():
         reader.problems.append(Problem(str(root), None, "the FAQ folder does not exist"))
@@ -654,40 +673,19 @@ def read_knowledge_base(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
                 continue
             topics[topic.id] = topic
 
-    platforms_path = root / "platforms.yaml"
-    if platforms_path.exists():
-        for obj in reader.load_file(platforms_path, "platforms"):
-            platform = reader.platform(obj)
-            if platform is None:
-                continue
-            if platform.id in platforms:
-                reader.problem(platform.line, f"duplicate platform id '{platform.id}'")
-                continue
-            platforms[platform.id] = platform
-            for alias in (platform.id, platform.name, *platform.aliases):
-                key = alias.strip().lower()
-                owner = alias_owner.get(key)
-                if owner and owner != platform.id:
-                    reader.problem(
-                        platform.line,
-                        f"alias {alias!r} of '{platform.id}' is also used by '{owner}'",
-                    )
-                alias_owner.setdefault(key, platform.id)
-    else:
-        reader.problems.append(Problem(str(platforms_path), None, "missing platforms.yaml"))
-
-    deadlines_path = root / "deadlines.yaml"
-    if deadlines_path.exists():
-        for obj in reader.load_file(deadlines_path, "deadlines"):
-            deadline = reader.deadline(obj)
-            if deadline is None:
-                continue
-            if deadline.id in deadlines:
-                reader.problem(deadline.line, f"duplicate deadline id '{deadline.id}'")
-                continue
-            deadlines[deadline.id] = deadline
-    else:
-        reader.problems.append(Problem(str(deadlines_path), None, "missing deadlines.yaml"))
+    platforms = _entries(reader, root / "platforms.yaml", "platforms", reader.platform)
+    for platform in platforms.values():
+        for alias in (platform.id, platform.name, *platform.aliases):
+            key = alias.strip().lower()
+            owner = alias_owner.get(key)
+            if owner and owner != platform.id:
+                reader.file = platform.file
+                reader.problem(
+                    platform.line,
+                    f"alias {alias!r} of '{platform.id}' is also used by '{owner}'",
+                )
+            alias_owner.setdefault(key, platform.id)
+    deadlines = _entries(reader, root / "deadlines.yaml", "deadlines", reader.deadline)
 
     synonyms: dict[str, tuple[str, ...]] = {}
     synonyms_path = root / "synonyms.yaml"
