@@ -94,9 +94,9 @@ def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
         result = knowledge.matcher.match(q[:1000])
         if as_json:
             print(json.dumps(result.as_dict(q), ensure_ascii=False), flush=True)
-        else:
-            reply = responder.reply_for(result, q, ctx) if q.strip() else responder.empty_reply()
-            text = to_plain(reply.text)
+        else:  # exactly what Telegram and the console would say
+            replies = asyncio.run(responder.text(q, ctx))
+            text = "\n\n".join(to_plain(r.text) for r in replies)
             print(text if question is not None else " ".join(text.split()), flush=True)
     return 0
 

@@ -13,6 +13,7 @@ from bot import callbacks
 from bot.clock import Clock
 from bot.knowledge.model import DEFAULT_LANGUAGE, REGION_NAMES, KnowledgeBase, Platform, Topic
 from bot.matching.matcher import Matcher, MatchResult
+from bot.matching.normalize import normalize
 from bot.render.deadlines import render_deadlines
 from bot.render.html import escape
 from bot.render.platforms import render_steps
@@ -20,7 +21,9 @@ from bot.render.topics import render_sources, render_topic
 from bot.replies import Button, Keyboard, Reply
 
 FAQ_PAGE_SIZE = 8
-MAX_QUESTION = 1000  # longer texts are matched on their first part only
+MAX_QUESTION = 1000
+HELP_WORDS = frozenset({"help", "menu", "commands", "what can you do", "how does this work"})
+GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good morning"})  # longer texts are matched on their first part only
 MAX_ECHO = 60
 
 
@@ -100,6 +103,11 @@ class Responder:
         question = (text or "").strip()
         if not question:
             return [self.empty_reply()]
+        word = normalize(question)
+        if word in HELP_WORDS:  # "help", "menu": what people type when lost
+            return [await self.help("", ctx)]
+        if word in GREETINGS:
+            return [await self.start("", ctx)]
         result = self.knowledge.matcher.match(question[:MAX_QUESTION])
         if self.on_match:
             self.on_match(result, question)

@@ -58,6 +58,7 @@ class Thresholds:
     # A question whose known words carry less information than this (summed IDF) is too
     # vague to answer outright ("meta", "my data"): the bot asks what is meant instead.
     min_information: float = 0.5
+    vague_margin: float = 8.0  # ... unless the best topic leads by at least this much
 
 
 THRESHOLDS = Thresholds()
@@ -358,7 +359,8 @@ class Matcher:
         top = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
         confident = top.score >= t.answer and top.score - runner >= t.margin
-        if confident and scored.information >= t.min_information:
+        specific = scored.information >= t.min_information or top.score - runner >= t.vague_margin
+        if confident and specific:
             return MatchResult(
                 "answer", top.topic, top.score, tuple(ranked[: t.max_candidates]), query
             )
