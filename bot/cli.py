@@ -84,15 +84,15 @@ def cmd_check(config: Config) -> int:
 def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
     from bot.clock import SystemClock
     from bot.console import to_plain
-    from bot.conversation import ChatContext, Knowledge, Responder
+    from bot.conversation import MAX_QUESTION, ChatContext, Knowledge, Responder
 
     knowledge = Knowledge.build(_knowledge(config))
     responder = Responder(knowledge, SystemClock())
     ctx = ChatContext(region=config.default_region)
     questions = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
     for q in questions:
-        result = knowledge.matcher.match(q[:1000])
         if as_json:
+            result = knowledge.matcher.match(q[:MAX_QUESTION])
             print(json.dumps(result.as_dict(q), ensure_ascii=False), flush=True)
         else:  # exactly what Telegram and the console would say
             replies = asyncio.run(responder.text(q, ctx))
