@@ -21,9 +21,9 @@ from bot.render.topics import render_sources, render_topic
 from bot.replies import Button, Keyboard, Reply
 
 FAQ_PAGE_SIZE = 8
-MAX_QUESTION = 1000
+MAX_QUESTION = 1000  # longer texts are matched on their first part only
 HELP_WORDS = frozenset({"help", "menu", "commands", "what can you do", "how does this work"})
-GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good morning"})  # longer texts are matched on their first part only
+GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good morning"})
 MAX_ECHO = 60
 
 
