@@ -63,7 +63,7 @@ from tornado.web import RequestHandler
 from bot.config import Config
 from bot.health import health_report
 from bot.knowledge.model import KnowledgeBase
-from bot.reminders.scheduler import JOB_PREFIX
+from bot.reminders.scheduler import ReminderScheduler
 from bot.telegram_app import build_application
 
 __all__ = [
@@ -317,31 +317,18 @@ class _Serving:
         return 0
 
     def _cancel_reminder_rounds(self) -> tuple[set[asyncio.Future[Any]], int]:
-        """Shut the scheduler down (no new round starts) and cancel the rounds in progress.
-
-        Returns every running job (to wait for) and how many of them were reminder rounds.
+        """Start no new job, and cancel the reminder rounds in progress.
 
         PTB's own `JobQueue.stop(wait=True)` would wait for a running round to finish, which
         for a large round can take hours; cancelling is safe because `deliver_round` is.
-        The running jobs are the futures of APScheduler's AsyncIOExecutor, which PTB's
-        `JobQueue.stop` reads the same way.
+        Other jobs (such as a statistics flush) are short and finish in `application.stop`.
         """
         job_queue = self.application.job_queue
-        if job_queue is None:
-            return set(), 0
-        executor = getattr(job_queue, "_executor", None)
-        running = {f for f in getattr(executor, "_pending_futures", ()) if not f.done()}
-        rounds = {f for f in running if (_job_name(f) or "").startswith(JOB_PREFIX)}
-        if job_queue.scheduler.running:
-            # Stops new jobs. APScheduler's executor would cancel every running job here; it
-            # only cancels what is still in its set, so other jobs (such as a statistics
-            # flush) are taken out of it first and simply finish.
-            if executor is not None:
-                executor._pending_futures.difference_update(running - rounds)
-            job_queue.scheduler.shutdown(wait=False)
-        for future in rounds:
-            future.cancel()
-        return running, len(rounds)
+        if job_queue is not None and job_queue.scheduler.running:
+            job_queue.scheduler.pause()
+        scheduler: ReminderScheduler | None = self.application.bot_data.get("scheduler")
+        rounds: set[asyncio.Future[Any]] = set(scheduler.cancel_running()) if scheduler else set()
+        return rounds, len(rounds)
 
     async def _close_http(self, timeout: float) -> None:
         if self.http is None:
@@ -349,19 +336,6 @@ class _Serving:
         http, self.http = self.http, None
         http.stop()
         await _bounded(http.close_all_connections(), timeout, "closing HTTP connections")
-
-
-def _job_name(future: asyncio.Future[Any]) -> str | None:
-    """The name of the job a running APScheduler future executes (None if unknown).
-
-    The future runs `apscheduler.executors.base.run_coroutine_job(job, ...)`; its `job` is the
-    APScheduler job, named like the PTB job (reminder rounds: `remind:<deadline>:<lead>`).
-    """
-    coro = future.get_coro() if isinstance(future, asyncio.Task) else None
-    frame = getattr(coro, "cr_frame", None)
-    job = frame.f_locals.get("job") if frame is not None else None
-    name = getattr(job, "name", None)
-    return name if isinstance(name, str) else None
 
 
 async def _bounded(work: Awaitable[Any], timeout: float, what: str) -> None:

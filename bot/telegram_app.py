@@ -234,9 +234,10 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log every error; tell the user briefly, unless they blocked us."""
-    log.error("error while handling an update", exc_info=context.error)
-    if isinstance(context.error, Forbidden):
+    if isinstance(context.error, Forbidden):  # the user blocked the bot: expected
+        log.warning("update not answered: %s", context.error)
         return
+    log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.callback_query:
         # Stop the button's spinner; harmless if it was answered already.
         with contextlib.suppress(TelegramError):
@@ -306,6 +307,9 @@ async def _flush_operator(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def post_shutdown(application: Application) -> None:
     operator: Operator | None = application.bot_data.get("operator")
     store: Store | None = application.bot_data.get("store")
+    scheduler: ReminderScheduler | None = application.bot_data.get("scheduler")
+    if scheduler is not None and isinstance(scheduler.sender, BotSender):
+        await scheduler.sender.close()
     if operator is not None:
         try:
             await operator.flush()

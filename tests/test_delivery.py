@@ -673,3 +673,38 @@ async def test_system_clock() -> None:
     before = clock.monotonic()
     await clock.sleep(0.001)
     assert clock.monotonic() >= before
+
+
+class _BlockingLimiter:
+    """Never lets a send start: a round cancelled here has nothing in doubt."""
+
+    def __init__(self) -> None:
+        self.waiting = asyncio.Event()
+
+    async def acquire(self, chat_id: int) -> None:
+        self.waiting.set()
+        await asyncio.Event().wait()
+
+    def pause(self, seconds: float) -> None:
+        pass
+
+
+async def test_cancelled_before_any_send_leaves_no_open_claim(backend: Backend) -> None:
+    store = await backend.store()
+    await bulk_subscribe(store, range(1, 6), [LEAD], region="eu")
+    clock = FakeClock(START)
+    sender = ScriptedSender(clock)
+    limiter = _BlockingLimiter()
+    task = asyncio.create_task(
+        deliver_round(store, sender, ROUND, compose, clock, limiter, policy=policy())
+    )
+    await asyncio.wait_for(limiter.waiting.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert sender.delivered == []
+    # Nothing was sent, so no claim may wait for a lease: a restart sends to everyone at once.
+    assert await store.open_claims(DEADLINE.id, LEAD) == []
+    report = await run_round(store, sender, clock)
+    assert exactly_once(sender.delivered, range(1, 6)) == []
+    assert report.sent == 5

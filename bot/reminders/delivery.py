@@ -285,6 +285,7 @@ class _RoundRun:
         self.policy = policy
         self.owner = owner
         self.lease = timedelta(seconds=policy.lease)
+        self._sent_to: set[int] = set()  # chats whose send was started (may have arrived)
         self.report = RoundReport(round.deadline.id, round.lead_seconds)
         self._stop = asyncio.Event()
         self._recorder = _Recorder(self)
@@ -392,20 +393,24 @@ class _RoundRun:
         if not won:
             return
         pending = deque(won)
+        current: int | None = None
         try:
             contexts = await self.store.delivery_contexts(won)
             while pending and not self._stop.is_set():
-                chat_id = pending.popleft()
+                chat_id = current = pending.popleft()
                 try:
                     result = await self._attempt(chat_id, contexts[chat_id])
                 except _LostClaim:
                     self.report.lost_lease += 1
                     log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
                     continue
-                # A crash or cancellation before this point leaves this one claim open:
+                # A crash or cancellation after the send started leaves this one claim open:
                 # the lease rule (module docstring) decides what happens to it.
                 await self._record(result)
+                current = None
         finally:
+            if current is not None and current not in self._sent_to:
+                pending.appendleft(current)  # stopped before sending: nothing is in doubt
             if pending:
                 await self._finish_despite_cancel(
                     self.store.release_claims(
@@ -491,6 +496,7 @@ class _RoundRun:
                 self._stop_at_deadline()
                 return _Result(Outcome.EXPIRED, attempts, chat_id)
             attempts += 1
+            self._sent_to.add(chat_id)  # from here on Telegram may have the message
             try:
                 await self.sender.send(chat_id, message.text, message.buttons)
                 return _Result(Outcome.SENT, attempts, chat_id)

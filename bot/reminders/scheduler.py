@@ -8,13 +8,17 @@ round missed while the bot was down runs at once if its deadline is still ahead.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Job
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.knowledge.model import KnowledgeBase
@@ -37,19 +41,41 @@ JOB_PREFIX = "remind:"
 
 
 class BotSender:
-    """Sends through the PTB bot; errors surface as `telegram.error` for the delivery loop."""
+    """Sends reminders; errors surface as `telegram.error` for the delivery loop.
+
+    It uses its own plain `Bot` (same token and server), not the application's: the
+    application's AIORateLimiter would sleep on a 429 behind the delivery loop's back,
+    without renewing the delivery's claim. The delivery loop paces and retries itself.
+    """
 
     def __init__(self, application: Application, paid_broadcast: bool = False) -> None:
-        self.application = application
+        app_bot = application.bot
+        self.bot = Bot(
+            app_bot.token,
+            base_url=app_bot.base_url.replace(app_bot.token, "{token}"),
+            base_file_url=app_bot.base_file_url.replace(app_bot.token, "{token}"),
+            request=HTTPXRequest(connection_pool_size=64),
+        )
         self.paid_broadcast = paid_broadcast
+        self._ready = False
 
     async def send(self, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None) -> None:
-        await self.application.bot.send_message(
+        if not self._ready:
+            await self.bot.initialize()
+            self._ready = True
+        await self.bot.send_message(
             chat_id,
             text,
+            parse_mode=ParseMode.HTML,
             reply_markup=buttons,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
             allow_paid_broadcast=self.paid_broadcast or None,
         )
+
+    async def close(self) -> None:
+        if self._ready:
+            self._ready = False
+            await self.bot.shutdown()
 
 
 def collapse_late(rounds: list[Round], now: datetime) -> list[Round]:
@@ -77,6 +103,14 @@ class ReminderScheduler:
     default_timezone: str = "Europe/Brussels"
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     reports: list[RoundReport] = field(default_factory=list)
+    _running: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def cancel_running(self) -> set[asyncio.Task[Any]]:
+        """Cancel the rounds in progress (safe: `deliver_round` checkpoints); return them."""
+        running = {t for t in self._running if not t.done()}
+        for task in running:
+            task.cancel()
+        return running
 
     def compose(
         self, settings: ChatSettings, checklist: dict[str, str], rnd: Round
@@ -129,15 +163,21 @@ class ReminderScheduler:
     async def _run(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         job: Job = context.job  # type: ignore[assignment]
         rnd: Round = job.data  # type: ignore[assignment]
-        report = await deliver_round(
-            self.store,
-            self.sender,
-            rnd,
-            self.compose,
-            self.clock,
-            self.limiter,
-            policy=self.policy,
-        )
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            report = await deliver_round(
+                self.store,
+                self.sender,
+                rnd,
+                self.compose,
+                self.clock,
+                self.limiter,
+                policy=self.policy,
+            )
+        finally:
+            self._running.discard(task)  # type: ignore[arg-type]
         self.reports.append(report)
         log.info(
             "reminder round %s done: sent=%d skipped=%d deactivated=%d failed=%d in %.1f s",

@@ -970,6 +970,10 @@ class Store:
             return []
         finished = now or _utcnow()
         holder = None if owner is None else (owner[:32] or None)
+        keys = [(item.chat_id, item.deadline_id, item.lead_seconds) for item in results]
+        if len(set(keys)) == len(keys):
+            return await self._record_grouped(results, keys, holder, owner is not None, finished)
+        # The same claim twice in one batch: one UPDATE each, in order, so the first wins.
         recorded: list[bool] = []
         async with self._write() as conn:
             for item in results:
@@ -991,6 +995,47 @@ class Store:
                 )
                 recorded.append(result.rowcount == 1)
         return recorded
+
+    async def _record_grouped(
+        self,
+        results: Sequence[DeliveryResult],
+        keys: list[tuple[int, str, int]],
+        holder: str | None,
+        check_owner: bool,
+        finished: datetime,
+    ) -> list[bool]:
+        """One `UPDATE ... WHERE chat_id IN (...) RETURNING chat_id` per distinct outcome.
+
+        A round's results are nearly all alike ("sent", one attempt, no error), so a batch of
+        a few hundred costs one or two statements instead of one each: a statement through
+        SQLAlchemy and the async driver costs far more CPU than the row it changes, and at
+        1,000 messages per second that CPU is what the delivery loop runs short of.
+        """
+        groups: dict[tuple[str, int, str, int, str | None], list[int]] = {}
+        for item in results:
+            error = item.error[:64] if item.error else None
+            status = Outcome(item.outcome).value
+            group = (item.deadline_id, item.lead_seconds, status, item.attempts, error)
+            groups.setdefault(group, []).append(item.chat_id)
+        done: set[tuple[int, str, int]] = set()
+        async with self._write() as conn:
+            for (deadline_id, lead_seconds, status, attempts, error), chat_ids in groups.items():
+                conditions = [
+                    deliveries.c.chat_id.in_(chat_ids),
+                    deliveries.c.deadline_id == deadline_id,
+                    deliveries.c.lead_seconds == lead_seconds,
+                    deliveries.c.status == CLAIMED,
+                ]
+                if check_owner:
+                    conditions.append(deliveries.c.claimed_by == holder)
+                changed = await conn.execute(
+                    update(deliveries)
+                    .where(*conditions)
+                    .values(status=status, attempts=attempts, error=error, finished_at=finished)
+                    .returning(deliveries.c.chat_id)
+                )
+                done.update((chat_id, deadline_id, lead_seconds) for chat_id in changed.scalars())
+        return [key in done for key in keys]
 
     async def delivery_context(self, chat_id: int) -> DeliveryContext:
         """Settings, checklist and subscription of a chat, in one connection."""
