@@ -45,12 +45,12 @@ class Thresholds:
     """The only place the matcher's decision thresholds live; tuned on tests/data/eval.yaml."""
 
     answer: float = 44.0  # best score needed to answer outright
-    margin: float = 1.0  # lead over the runner-up needed to answer outright
+    margin: float = 0.25  # lead over the runner-up needed to answer outright
     clarify: float = 36.0  # best score needed to offer "Did you mean ...?"
     clarify_window: float = 12.0  # candidates within this of the best are offered
     max_candidates: int = 3
     fuzzy_weight: float = 0.5  # share of the fuzzy score against the best phrasing
-    coverage_weight: float = 0.25  # share of "how much of the question the topic knows"
+    coverage_weight: float = 0.3  # share of "how much of the question the topic knows"
     answer_weight: float = 0.1  # bonus for question words found only in the answer text
     # the rest: weighted word overlap (Dice) with the best phrasing
     platform_bonus: float = 12.0  # one platform named + the wish to opt out
@@ -58,7 +58,7 @@ class Thresholds:
     # A question whose known words carry less information than this (summed IDF) is too
     # vague to answer outright ("meta", "my data"): the bot asks what is meant instead.
     min_information: float = 0.5
-    vague_margin: float = 8.0  # ... unless the best topic leads by at least this much
+    vague_margin: float = 7.0  # ... unless the best topic leads by at least this much
 
 
 THRESHOLDS = Thresholds()
