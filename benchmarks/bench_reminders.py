@@ -1,6 +1,6 @@
 """Reminder start-up and delivery figures with many subscribers, SQLite and PostgreSQL.
 
-    python benchmarks/bench_reminders.py            # 100,000 subscribers, about 15 minutes
+    python benchmarks/bench_reminders.py            # 100,000 subscribers, 16-18 min on 2 vCPUs
     python benchmarks/bench_reminders.py --quick    # 10,000 subscribers, for development
 
 Not a test: it prints figures. For each database (a SQLite file in a temporary directory, and
@@ -14,16 +14,24 @@ them of) and measures:
   against the shipped knowledge base with its deadlines moved into the future; median of 3 runs.
   Memory: tracemalloc peak during `reschedule()` and the process RSS (/proc/self/status);
   median of 3 separate runs, because tracemalloc slows the code it watches.
-* delivery: `deliver_round` for one round through `BotSender` (the real PTB bot, its
-  AIORateLimiter included) to the Bot API stand-in (`tests/botapi_standin.py`, run as its own
-  process on 127.0.0.1) over real HTTP: at 1,000 msg/s (paid broadcast) to every subscriber
-  and at 30 msg/s to a subset, then both again with 5% of sendMessage calls failing at random
-  (half 502 Bad Gateway, half 429 with retry_after=1). Each long run is done once.
+* delivery: `deliver_round` for one round through `BotSender` (the bot's reminder sender, a
+  plain PTB `Bot` on the application's token and server) to the Bot API stand-in
+  (`tests/botapi_standin.py`, run as its own process on 127.0.0.1) over real HTTP: at
+  1,000 msg/s (paid broadcast) to every subscriber and at 30 msg/s to a subset (2,000: about
+  67 s), then half of that subset (1,000; a round of its own, 30 minutes before the deadline)
+  at both limits with 5% of sendMessage calls failing at random (by default half 502 Bad
+  Gateway, half 429 with retry_after=1; `--fault-kinds 502` for 5xx only). Each 429 makes the
+  bot wait a full second, so the runs with faults use the smaller round to stay near 60-90 s.
+  Each delivery run is done once.
   From the stand-in's own record: requests per second (first to last request) against the
-  limit, the most requests in any one-second window, duplicates (a chat that received more
-  than one message) and losses (a due chat that received nothing and has no recorded outcome).
-* a baseline in the same run: the stand-in's raw capacity, the same number of sendMessage
-  calls through the same PTB bot set-up without any limiter and without a database.
+  limit, the most requests in any one-second window, the time Telegram (the stand-in) asked
+  the bot to wait (union of the 429 retry_after intervals) and the rate outside it,
+  duplicates (a chat that received more than one message) and losses (a due chat that
+  received nothing and has no recorded outcome).
+* two baselines in the same run: the transport alone (the same number of sendMessage calls
+  through the same `BotSender`, without the SendLimiter and without a database) and the
+  database path alone (`deliver_round` on the 7-day round, about a fifth of the subscribers,
+  with a sender that returns at once and no limiter).
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ import time
 import tracemalloc
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,7 +75,7 @@ from bot.config import load_config  # noqa: E402
 from bot.knowledge.loader import load_knowledge_base  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.reminders.delivery import DeliveryPolicy, RoundReport, deliver_round  # noqa: E402
-from bot.reminders.plan import DAY, HOUR, Round  # noqa: E402
+from bot.reminders.plan import DAY, HOUR, Round, format_lead_compact  # noqa: E402
 from bot.reminders.ratelimit import SendLimiter  # noqa: E402
 from bot.reminders.scheduler import BotSender, ReminderScheduler  # noqa: E402
 from bot.store.repository import ChatSettings, Store, checklist, deliveries  # noqa: E402
@@ -80,7 +88,9 @@ WEEK = 7 * DAY
 PAID_RATE = 1000.0
 FREE_RATE = 30.0
 FAULT_SHARE = 0.05
-FAULT_KINDS = (502, 429)
+DEFAULT_FAULT_KINDS = "502,429"
+FAULT_LEAD = 30 * 60
+RETRY_AFTER = 1  # seconds, in the injected 429s
 RESTORE_RUNS = 3
 
 
@@ -91,8 +101,9 @@ RESTORE_RUNS = 3
 class Size:
     subscribers: int
     slow_subset: int  # the subscribers of the 30 msg/s round (lead time 2 h)
-    fast_policy: DeliveryPolicy
-    slow_policy: DeliveryPolicy
+    fast_policy: DeliveryPolicy  # 1,000/s to everyone: CPU-bound, few HTTP connections win
+    slow_policy: DeliveryPolicy  # 30/s
+    fault_policy: DeliveryPolicy  # 1,000/s with faults: more workers ride out the backoffs
 
 
 def size_for(args: argparse.Namespace) -> Size:
@@ -103,8 +114,9 @@ def size_for(args: argparse.Namespace) -> Size:
     return Size(
         subscribers,
         slow,
-        DeliveryPolicy(concurrency=args.fast_concurrency),
+        DeliveryPolicy(concurrency=args.fast_concurrency, claim_batch=args.fast_claim_batch),
         DeliveryPolicy(concurrency=args.slow_concurrency),
+        DeliveryPolicy(concurrency=args.fault_concurrency),
     )
 
 
@@ -117,6 +129,7 @@ class Population:
 
     all_ids: list[int]
     slow_ids: list[int]  # also subscribed 2 h before: the 30 msg/s round
+    fault_ids: list[int]  # half of those, also 30 min before: the rounds with faults
     nothing_left: set[int]  # facebook done and instagram "not for me": compose returns None
     lead_groups: dict[tuple[int, ...], list[int]]
     ticks: list[dict[str, Any]]
@@ -125,6 +138,7 @@ class Population:
 def make_population(n: int, slow: int) -> Population:
     step = n // slow
     groups: dict[tuple[int, ...], list[int]] = {
+        (3 * DAY, DAY, 2 * HOUR, FAULT_LEAD): [],
         (3 * DAY, DAY, 2 * HOUR): [],
         (3 * DAY, DAY): [],
         (WEEK, DAY): [],
@@ -133,10 +147,15 @@ def make_population(n: int, slow: int) -> Population:
     ticks: list[dict[str, Any]] = []
     nothing_left: set[int] = set()
     slow_ids: list[int] = []
+    fault_ids: list[int] = []
     all_ids = [FIRST_CHAT + i for i in range(n)]
     for i, chat_id in enumerate(all_ids):
         if i % step == 0 and len(slow_ids) < slow:
-            groups[(3 * DAY, DAY, 2 * HOUR)].append(chat_id)
+            if len(slow_ids) % 2 == 0:
+                groups[(3 * DAY, DAY, 2 * HOUR, FAULT_LEAD)].append(chat_id)
+                fault_ids.append(chat_id)
+            else:
+                groups[(3 * DAY, DAY, 2 * HOUR)].append(chat_id)
             slow_ids.append(chat_id)
         elif i % 10 < 5:
             groups[(3 * DAY, DAY)].append(chat_id)
@@ -152,7 +171,7 @@ def make_population(n: int, slow: int) -> Population:
             ticks.append({"chat_id": chat_id, "platform": "instagram", "state": "done"})
         elif i % 25 == 11:
             ticks.append({"chat_id": chat_id, "platform": "facebook", "state": "later"})
-    return Population(all_ids, slow_ids, nothing_left, groups, ticks)
+    return Population(all_ids, slow_ids, fault_ids, nothing_left, groups, ticks)
 
 
 async def populate(store: Store, pop: Population) -> None:
@@ -246,7 +265,7 @@ class StandIn:
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __aexit__
         self.port = 0
         self.client = httpx.AsyncClient(timeout=120)
 
@@ -294,7 +313,7 @@ class StandIn:
                 "method": "sendMessage",
                 "probability": share,
                 "kinds": list(kinds),
-                "retry_after": 1,
+                "retry_after": RETRY_AFTER,
                 "seed": seed,
             },
         )
@@ -357,6 +376,21 @@ class RssSampler:
         self.peak_kib = max(self.peak_kib, proc_status_kib("VmRSS"))
 
 
+def union_of(intervals: Sequence[tuple[float, float]]) -> tuple[float, int]:
+    """Total length of the union of `intervals`, and how many disjoint pieces it has."""
+    total = 0.0
+    pieces = 0
+    end = float("-inf")
+    for a, b in sorted(intervals):
+        if b <= end:
+            continue
+        if a > end:
+            pieces += 1
+        total += b - max(a, end)
+        end = b
+    return total, pieces
+
+
 def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
     """Most events in any half-open interval of `window` seconds."""
     best = start = 0
@@ -383,7 +417,9 @@ def production_app(base_url: str, kb: KnowledgeBase, *, paid: bool) -> Applicati
 
 
 @contextlib.asynccontextmanager
-async def running_app(base_url: str, kb: KnowledgeBase, *, paid: bool) -> AsyncIterator[Application]:
+async def running_app(
+    base_url: str, kb: KnowledgeBase, *, paid: bool
+) -> AsyncIterator[Application]:
     """Initialized (getMe answered by the stand-in) with its JobQueue running; no polling."""
     app = production_app(base_url, kb, paid=paid)
     await app.initialize()
@@ -394,6 +430,13 @@ async def running_app(base_url: str, kb: KnowledgeBase, *, paid: bool) -> AsyncI
     finally:
         await app.job_queue.stop(wait=False)
         await app.shutdown()
+
+
+async def close_sender(sender: object) -> None:
+    """`BotSender` keeps a Bot (and its HTTP connections) of its own: shut it down."""
+    bot = getattr(sender, "bot", None)
+    if bot is not None and getattr(sender, "_ready", True):
+        await bot.shutdown()
 
 
 def scheduler_for(
@@ -474,6 +517,8 @@ class DeliveryFigures:
     requests: int
     delivered: int
     span_s: float
+    paused_s: float  # union of [429 received, + retry_after]: Telegram said wait
+    pauses: int  # disjoint pieces of that union
     round_s: float
     max_1s: int
     duplicates: int
@@ -499,6 +544,16 @@ class DeliveryFigures:
     def achieved(self) -> float:
         return self.request_rate / self.limit
 
+    @property
+    def unpaused_rate(self) -> float:
+        """Requests per second outside the waits Telegram asked for.
+
+        The waits cut the round into `pauses + 1` stretches; k evenly spaced requests in a
+        stretch of d seconds are a rate of (k - 1) / d, hence one request less per stretch.
+        """
+        active = self.span_s - self.paused_s
+        return (self.requests - 1 - self.pauses) / active if active > 0 else 0.0
+
 
 async def delivery_run(
     label: str,
@@ -511,28 +566,34 @@ async def delivery_run(
     lead: int,
     due_ids: Sequence[int],
     policy: DeliveryPolicy,
-    faults: bool,
+    faults: Sequence[int],
     seed: int,
 ) -> DeliveryFigures:
     deadline = min(kb.deadlines.values(), key=lambda d: d.at)
     # A deadline id of its own per run: every run starts from an empty delivery log.
     bench_deadline = replace(deadline, id=f"bench-{uuid.uuid4().hex[:10]}")
     rnd = Round(bench_deadline, lead, bench_deadline.at - timedelta(seconds=lead))
-    async with StandIn() as standin, running_app(standin.base_url, kb, paid=rate > FREE_RATE) as app:
+    async with (
+        StandIn() as standin,
+        running_app(standin.base_url, kb, paid=rate > FREE_RATE) as app,
+    ):
         if faults:
-            await standin.fail_randomly(FAULT_SHARE, FAULT_KINDS, seed)
+            await standin.fail_randomly(FAULT_SHARE, faults, seed)
         scheduler = scheduler_for(app, store, kb, rate, policy)
         cpu0, standin_cpu0, wall0 = time.process_time(), standin.cpu_seconds(), time.perf_counter()
-        async with RssSampler() as rss:
-            report = await deliver_round(
-                store,
-                scheduler.sender,
-                rnd,
-                scheduler.compose,
-                scheduler.clock,
-                scheduler.limiter,
-                policy=policy,
-            )
+        try:
+            async with RssSampler() as rss:
+                report = await deliver_round(
+                    store,
+                    scheduler.sender,
+                    rnd,
+                    scheduler.compose,
+                    scheduler.clock,
+                    scheduler.limiter,
+                    policy=policy,
+                )
+        finally:
+            await close_sender(scheduler.sender)
         wall = time.perf_counter() - wall0
         bot_cpu = (time.process_time() - cpu0) / wall
         standin_cpu = (standin.cpu_seconds() - standin_cpu0) / wall
@@ -550,6 +611,10 @@ async def delivery_run(
         await conn.execute(delete(deliveries).where(deliveries.c.deadline_id == bench_deadline.id))
 
     status = {row.chat_id: row.status for row in rows}
+    last = max((c.at for c in calls), default=0.0)
+    paused_s, pauses = union_of(
+        [(c.at, min(c.at + RETRY_AFTER, last)) for c in calls if c.fault == "429"]
+    )
     received = Counter(c.chat_id for c in calls if c.ok)
     due = set(due_ids)
     times = sorted(c.at for c in calls)
@@ -565,6 +630,8 @@ async def delivery_run(
         requests=len(calls),
         delivered=sum(received.values()),
         span_s=(times[-1] - times[0]) if len(times) > 1 else 0.0,
+        paused_s=paused_s,
+        pauses=pauses,
         round_s=report.duration,
         max_1s=max_in_window(times),
         duplicates=sum(1 for n in received.values() if n > 1),
@@ -582,7 +649,7 @@ async def delivery_run(
     )
 
 
-# -- the baseline ---------------------------------------------------------------------------
+# -- the baselines --------------------------------------------------------------------------
 
 
 @dataclass
@@ -599,34 +666,25 @@ class BaselineFigures:
         return self.calls / self.seconds
 
 
-async def measure_baseline(
+async def measure_transport(
     kb: KnowledgeBase, pop: Population, concurrency: int
 ) -> BaselineFigures:
     """The same sendMessage calls as the 1,000/s round, as fast as the transport allows.
 
-    Same PTB bot set-up as the bot's (defaults, HTTP client), minus its AIORateLimiter; no
-    SendLimiter, no database; the messages are composed beforehand.
+    Through the bot's own `BotSender` (a plain PTB `Bot`, which has no rate limiter), with no
+    SendLimiter and no database; the messages are composed beforehand.
     """
     deadline = min(kb.deadlines.values(), key=lambda d: d.at)
     rnd = Round(deadline, DAY, deadline.at - timedelta(days=1))
     chat_ids = [c for c in pop.all_ids if c not in pop.nothing_left]
-    async with StandIn() as standin:
-        production = production_app(standin.base_url, kb, paid=True)
-        app = (
-            Application.builder()
-            .token(TOKEN)
-            .base_url(standin.base_url)
-            .defaults(production.bot.defaults)
-            .build()
-        )
-        await app.initialize()
+    async with StandIn() as standin, running_app(standin.base_url, kb, paid=True) as app:
+        composer = scheduler_for(app, None, kb, PAID_RATE, DeliveryPolicy())  # type: ignore[arg-type]
+        messages = [
+            composer.compose(ChatSettings(0, "en", "eu", None), ticks, rnd)
+            for ticks in ({}, {"instagram": "done"}, {"facebook": "later"})
+        ]
+        sender = BotSender(app, paid_broadcast=True)
         try:
-            composer = scheduler_for(app, None, kb, PAID_RATE, DeliveryPolicy())  # type: ignore[arg-type]
-            messages = [
-                composer.compose(ChatSettings(0, "en", "eu", None), ticks, rnd)
-                for ticks in ({}, {"instagram": "done"}, {"facebook": "later"})
-            ]
-            sender = BotSender(app, paid_broadcast=True)
             todo = iter(enumerate(chat_ids))
 
             async def worker() -> None:
@@ -642,11 +700,56 @@ async def measure_baseline(
             bot_cpu = (time.process_time() - cpu0) / seconds
             standin_cpu = (standin.cpu_seconds() - standin_cpu0) / seconds
         finally:
-            await app.shutdown()
+            await close_sender(sender)
         calls = await standin.send_calls()
     return BaselineFigures(
         len(chat_ids), concurrency, seconds, sum(c.ok for c in calls), bot_cpu, standin_cpu
     )
+
+
+class _InstantSender:
+    async def send(self, chat_id: int, text: str, buttons: object) -> None:
+        await asyncio.sleep(0)
+
+
+class _NoLimit:
+    async def acquire(self, chat_id: int) -> None:
+        return None
+
+    def pause(self, seconds: float) -> None:
+        return None
+
+
+@dataclass
+class DatabasePathFigures:
+    backend: str
+    sent: int
+    seconds: float
+    bot_cpu: float
+    concurrency: int
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds
+
+
+async def measure_database_path(
+    db: Database, store: Store, kb: KnowledgeBase, policy: DeliveryPolicy
+) -> DatabasePathFigures:
+    """`deliver_round` on the 7-day round with nothing but the database and compose."""
+    deadline = min(kb.deadlines.values(), key=lambda d: d.at)
+    bench_deadline = replace(deadline, id=f"bench-{uuid.uuid4().hex[:10]}")
+    rnd = Round(bench_deadline, WEEK, bench_deadline.at - timedelta(seconds=WEEK))
+    composer = ReminderScheduler(None, store, lambda: kb, SystemClock(), None, None)  # type: ignore[arg-type]
+    cpu0, started = time.process_time(), time.perf_counter()
+    report = await deliver_round(
+        store, _InstantSender(), rnd, composer.compose, SystemClock(), _NoLimit(), policy=policy
+    )
+    seconds = time.perf_counter() - started
+    bot_cpu = (time.process_time() - cpu0) / seconds
+    async with store.engine.begin() as conn:
+        await conn.execute(delete(deliveries).where(deliveries.c.deadline_id == bench_deadline.id))
+    return DatabasePathFigures(db.name, report.sent, seconds, bot_cpu, policy.concurrency)
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -656,32 +759,42 @@ def med(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def describe_policy(policy: DeliveryPolicy) -> str:
+    return (
+        f"concurrency={policy.concurrency} claim_batch={policy.claim_batch} "
+        f"batch_size={policy.batch_size} max_retries={policy.max_retries} "
+        f"backoff_base={policy.backoff_base:g}s lease={policy.lease:g}s"
+    )
+
+
 def print_delivery(fig: DeliveryFigures) -> None:
     r = fig.report
     print(
-        f"  {fig.label}: {fig.requests} sendMessage requests ({fig.delivered} delivered) in "
-        f"{fig.span_s:.1f} s = {fig.request_rate:.1f} req/s, {fig.delivered_rate:.1f} delivered/s; "
-        f"achieved/limit {fig.achieved:.3f} (limiter's own ceiling {fig.effective_limit:.0f}/s); "
-        f"busiest second {fig.max_1s}; round {fig.round_s:.1f} s"
+        f"    {fig.requests:,} sendMessage requests ({fig.delivered:,} delivered) in "
+        f"{fig.span_s:.1f} s = {fig.request_rate:.1f} req/s ({fig.delivered_rate:.1f} "
+        f"delivered/s); achieved/limit {fig.achieved:.3f}; limiter ceiling "
+        f"{fig.effective_limit:.0f}/s; busiest second {fig.max_1s}; told to wait "
+        f"{fig.paused_s:.1f} s, {fig.unpaused_rate:.1f} req/s outside; round {fig.round_s:.1f} s"
     )
     print(
-        f"    due {fig.due} (nothing left for {fig.due - fig.expected_sends}); outcomes "
+        f"    due {fig.due:,} (nothing left for {fig.due - fig.expected_sends:,}); outcomes "
         f"{dict(fig.statuses)}; duplicates {fig.duplicates}, losses {fig.losses}, "
-        f"db/stand-in disagreements {fig.inconsistent}, strangers {fig.strangers}"
+        f"database/stand-in disagreements {fig.inconsistent}, messages to chats not due "
+        f"{fig.strangers}"
     )
     print(
-        f"    faults injected {dict(fig.faults) or 0}; round saw RetryAfter {r.rate_limited}, "
-        f"retried {r.retried}, errors {r.errors or 0}; peak RSS {fig.peak_rss_kib / 1024:.0f} MiB; "
-        f"CPU bot {fig.bot_cpu:.2f} / stand-in {fig.standin_cpu:.2f} cores; "
-        f"policy concurrency={fig.policy.concurrency} claim_batch={fig.policy.claim_batch} "
-        f"batch_size={fig.policy.batch_size}",
+        f"    faults injected {dict(fig.faults) or 0}; the round saw RetryAfter "
+        f"{r.rate_limited}, retried {r.retried}, errors {r.errors or 0}; peak RSS "
+        f"{fig.peak_rss_kib / 1024:.0f} MiB; CPU bot {fig.bot_cpu:.2f} / stand-in "
+        f"{fig.standin_cpu:.2f} cores; policy {describe_policy(fig.policy)}",
         flush=True,
     )
 
 
 def print_table(
     size: Size,
-    baseline: BaselineFigures | None,
+    transport: BaselineFigures | None,
+    db_paths: list[DatabasePathFigures],
     restores: dict[str, RestoreFigures],
     populate_s: dict[str, float],
     runs: list[DeliveryFigures],
@@ -702,39 +815,91 @@ def print_table(
             f"| {med(fig.rss_growth_kib):.0f} |"
         )
     print()
-    print("Restore: median of 3 runs each (time without tracemalloc, memory with it).")
-    print()
-    if baseline is not None:
-        print(
-            f"Baseline (no limiter, no database, {baseline.concurrency} concurrent senders): "
-            f"{baseline.calls:,} sendMessage calls in {baseline.seconds:.1f} s = "
-            f"{baseline.rate:.0f} calls/s ({baseline.received:,} received; CPU bot "
-            f"{baseline.bot_cpu:.2f} / stand-in {baseline.standin_cpu:.2f} cores); one run."
-        )
-        print()
     print(
-        "| database | run | limit/s | concurrency | due | requests | req/s | achieved/limit "
-        "| busiest 1 s | delivered/s | round s | duplicates | losses | faults (502/429) |"
+        f"Restore at start-up: median of {RESTORE_RUNS} runs each (times without tracemalloc, "
+        "memory with it; RSS is the whole process)."
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print()
+    print("| capacity without the limiter | messages | seconds | msg/s | CPU cores (bot) |")
+    print("|---|---:|---:|---:|---:|")
+    if transport is not None:
+        print(
+            f"| transport: BotSender -> stand-in, no limiter, no database, "
+            f"{transport.concurrency} senders | {transport.calls:,} | {transport.seconds:.1f} "
+            f"| {transport.rate:.0f} | {transport.bot_cpu:.2f} |"
+        )
+    for d in db_paths:
+        print(
+            f"| {d.backend} path: deliver_round, instant sender, no limiter, "
+            f"{d.concurrency} workers | {d.sent:,} | {d.seconds:.1f} | {d.rate:.0f} "
+            f"| {d.bot_cpu:.2f} |"
+        )
+    print()
+    print(
+        "| database | run | limit/s | workers | due | requests | req/s | achieved/limit "
+        "| busiest 1 s | told to wait s | req/s outside waits | round s | duplicates "
+        "| losses | faults 502/429 | peak RSS MiB |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for f in runs:
         faults = f"{f.faults.get('502', 0)}/{f.faults.get('429', 0)}" if f.faults else "-"
         print(
             f"| {f.backend} | {f.label} | {f.limit:.0f} | {f.policy.concurrency} | {f.due:,} "
             f"| {f.requests:,} | {f.request_rate:.1f} | {f.achieved:.3f} | {f.max_1s} "
-            f"| {f.delivered_rate:.1f} | {f.round_s:.1f} | {f.duplicates} | {f.losses} | {faults} |"
+            f"| {f.paused_s:.1f} | {f.unpaused_rate:.1f} | {f.round_s:.1f} | {f.duplicates} "
+            f"| {f.losses} | {faults} | {f.peak_rss_kib / 1024:.0f} |"
         )
     print()
     print(
         "Delivery: each run once. req/s = sendMessage requests the stand-in received, first to "
         "last; achieved/limit = req/s / limit (target >= 0.95); busiest 1 s = most requests in "
-        "any one-second window (must not exceed the limit). duplicates = chats that received "
-        "more than one message; losses = due chats that received nothing and have no recorded "
-        "outcome (both must be 0)."
+        "any one-second window; told to wait = time covered by 429 retry_after answers, when "
+        "the bot rightly sends nothing. duplicates = chats that received more than one "
+        "message; losses = due chats that received nothing and have no recorded outcome "
+        "(both must be 0)."
     )
 
 
 # -- main -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    label: str
+    rate: float
+    lead: int  # which round: 1 day (everyone), 2 hours (the subset), 30 min (half of it)
+    due: list[int]
+    policy: DeliveryPolicy
+    faults: tuple[int, ...]
+
+
+def delivery_plan(size: Size, pop: Population, fault_kinds: tuple[int, ...]) -> list[Planned]:
+    faulty = f"{FAULT_SHARE:.0%} faults"
+    half = "half the subset"
+    return [
+        Planned("1000/s, everyone", PAID_RATE, DAY, pop.all_ids, size.fast_policy, ()),
+        Planned("30/s, subset", FREE_RATE, 2 * HOUR, pop.slow_ids, size.slow_policy, ()),
+        Planned(
+            f"1000/s, {half}, {faulty}",
+            PAID_RATE,
+            FAULT_LEAD,
+            pop.fault_ids,
+            size.fault_policy,
+            fault_kinds,
+        ),
+        Planned(
+            f"30/s, {half}, {faulty}",
+            FREE_RATE,
+            FAULT_LEAD,
+            pop.fault_ids,
+            size.slow_policy,
+            fault_kinds,
+        ),
+    ]
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -742,47 +907,49 @@ async def run(args: argparse.Namespace) -> int:
     # The injected 502s are HTML pages: PTB logs each one with a traceback. They are counted.
     logging.getLogger("telegram.request").setLevel(logging.CRITICAL)
     size = size_for(args)
+    fault_kinds = tuple(int(k) for k in args.fault_kinds.split(",") if k.strip())
     kb = future_knowledge_base()
     pop = make_population(size.subscribers, size.slow_subset)
     print(
         f"optout-bot reminder benchmark: {size.subscribers:,} subscribers "
-        f"({size.slow_subset:,} in the 30/s round), {len(pop.nothing_left):,} with nothing left "
-        f"to remind; lead-time mix "
+        f"({size.slow_subset:,} in the subset, {len(pop.fault_ids):,} in half of it), "
+        f"{len(pop.nothing_left):,} with nothing left "
+        f"to remind; lead times "
         + ", ".join(
-            f"{'/'.join(f'{s // HOUR}h' for s in leads)}: {len(ids):,}"
+            f"{'/'.join(format_lead_compact(s) for s in leads)}: {len(ids):,}"
             for leads, ids in pop.lead_groups.items()
         )
     )
     print(
         f"Python {platform.python_version()}, python-telegram-bot {telegram.__version__}, "
-        f"SQLAlchemy {sqlalchemy.__version__}, {os.cpu_count()} CPU(s), "
-        f"sniffio {'installed' if importlib.util.find_spec('sniffio') else 'NOT installed'}",
+        f"SQLAlchemy {sqlalchemy.__version__}, {os.cpu_count()} CPU(s), load average "
+        f"{load_average()}; sniffio "
+        f"{'installed' if importlib.util.find_spec('sniffio') else 'NOT installed'}",
         flush=True,
     )
     started = time.perf_counter()
     wanted = [b.strip().lower() for b in args.backends.split(",") if b.strip()]
-    baseline = None
+    transport = None
     if not args.no_baseline:
-        print("\nbaseline: raw capacity of the stand-in through the PTB bot ...", flush=True)
-        baseline = await measure_baseline(kb, pop, size.fast_policy.concurrency)
         print(
-            f"  {baseline.calls:,} calls in {baseline.seconds:.1f} s = {baseline.rate:.0f}/s "
-            f"(CPU bot {baseline.bot_cpu:.2f}, stand-in {baseline.standin_cpu:.2f})",
+            f"\ntransport baseline: {size.subscribers - len(pop.nothing_left):,} sendMessage "
+            f"calls, no limiter, no database ...",
+            flush=True,
+        )
+        transport = await measure_transport(kb, pop, size.fast_policy.concurrency)
+        print(
+            f"    {transport.calls:,} calls in {transport.seconds:.1f} s = {transport.rate:.0f}/s "
+            f"(CPU bot {transport.bot_cpu:.2f}, stand-in {transport.standin_cpu:.2f} cores)",
             flush=True,
         )
     restores: dict[str, RestoreFigures] = {}
     populate_s: dict[str, float] = {}
+    db_paths: list[DatabasePathFigures] = []
     runs: list[DeliveryFigures] = []
     databases: dict[str, Callable[[], contextlib.AbstractAsyncContextManager[Database]]] = {
         "sqlite": sqlite_database,
         "postgresql": postgresql_database,
     }
-    plan: list[tuple[str, float, bool]] = [
-        ("1000/s all", PAID_RATE, False),
-        ("30/s subset", FREE_RATE, False),
-        ("1000/s all, 5% faults", PAID_RATE, True),
-        ("30/s subset, 5% faults", FREE_RATE, True),
-    ]
     for key in wanted:
         async with databases[key]() as db:
             print(f"\n{db.name}: inserting {size.subscribers:,} subscribers ...", flush=True)
@@ -791,43 +958,49 @@ async def run(args: argparse.Namespace) -> int:
                 t0 = time.perf_counter()
                 await populate(store, pop)
                 populate_s[db.name] = time.perf_counter() - t0
-                print(f"  inserted in {populate_s[db.name]:.1f} s", flush=True)
+                print(f"    inserted in {populate_s[db.name]:.1f} s", flush=True)
                 async with StandIn() as standin:
                     restores[db.name] = fig = await measure_restore(db, standin.base_url, kb)
                 print(
-                    f"  restore: open+migrate {med(fig.open_s):.3f} s, reschedule "
+                    f"    restore: open+migrate {med(fig.open_s):.3f} s, reschedule() "
                     f"{med(fig.reschedule_s):.3f} s ({fig.rounds} rounds, {fig.jobs} jobs); "
                     f"tracemalloc peak {med(fig.tracemalloc_peak_kib):.0f} KiB, RSS "
                     f"{med(fig.rss_kib) / 1024:.0f} MiB",
                     flush=True,
                 )
-                for n, (label, rate, faults) in enumerate(plan):
-                    if args.only and not any(o in label for o in args.only):
+                if not args.no_baseline:
+                    path = await measure_database_path(db, store, kb, size.fast_policy)
+                    db_paths.append(path)
+                    print(
+                        f"    database path alone: {path.sent:,} in {path.seconds:.1f} s = "
+                        f"{path.rate:.0f}/s (CPU {path.bot_cpu:.2f} cores)",
+                        flush=True,
+                    )
+                for n, planned in enumerate(delivery_plan(size, pop, fault_kinds)):
+                    if args.only and not any(o in planned.label for o in args.only):
                         continue
-                    fast = rate > FREE_RATE
-                    run_fig: Awaitable[DeliveryFigures] = delivery_run(
-                        label,
+                    print(f"  delivery {planned.label} ...", flush=True)
+                    fig_run = await delivery_run(
+                        planned.label,
                         db,
                         store,
                         kb,
                         pop,
-                        rate=rate,
-                        lead=DAY if fast else 2 * HOUR,
-                        due_ids=pop.all_ids if fast else pop.slow_ids,
-                        policy=size.fast_policy if fast else size.slow_policy,
-                        faults=faults,
+                        rate=planned.rate,
+                        lead=planned.lead,
+                        due_ids=planned.due,
+                        policy=planned.policy,
+                        faults=planned.faults,
                         seed=1000 + n,
                     )
-                    print(f"  delivery {label} ...", flush=True)
-                    fig_run = await run_fig
                     runs.append(fig_run)
                     print_delivery(fig_run)
             finally:
                 await store.close()
-    print_table(size, baseline, restores, populate_s, runs)
+    print_table(size, transport, db_paths, restores, populate_s, runs)
     print(
         f"\nWhole benchmark: {time.perf_counter() - started:.0f} s; process peak RSS (VmHWM) "
-        f"{proc_status_kib('VmHWM') / 1024:.0f} MiB."
+        f"{proc_status_kib('VmHWM') / 1024:.0f} MiB; load average at the end {load_average()}."
     )
     bad = [f for f in runs if f.duplicates or f.losses or f.inconsistent or f.strangers]
     return 1 if bad else 0
@@ -837,11 +1010,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 subscribers (development)")
     parser.add_argument("--subscribers", type=int, default=0, help="override the count")
-    parser.add_argument("--slow-subset", type=int, default=0, help="subscribers of the 30/s run")
+    parser.add_argument("--slow-subset", type=int, default=0, help="subscribers of the subset")
     parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite,postgresql")
-    parser.add_argument("--fast-concurrency", type=int, default=16, help="workers at 1,000/s")
+    parser.add_argument("--fast-concurrency", type=int, default=8, help="workers at 1,000/s")
+    parser.add_argument(
+        "--fast-claim-batch", type=int, default=64, help="chats a worker claims at once, 1,000/s"
+    )
     parser.add_argument("--slow-concurrency", type=int, default=8, help="workers at 30/s")
-    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--fault-concurrency", type=int, default=32, help="workers at 1,000/s with faults"
+    )
+    parser.add_argument(
+        "--fault-kinds", default=DEFAULT_FAULT_KINDS, help="injected errors, e.g. 502 or 502,429"
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="skip both baselines")
     parser.add_argument(
         "--only", action="append", help="run only delivery runs whose label contains this"
     )

@@ -132,8 +132,12 @@ class ReminderScheduler:
         for job in job_queue.jobs():
             if job.name and job.name.startswith(JOB_PREFIX) and job.name not in wanted:
                 job.schedule_removal()
+        counts: dict[tuple[str, ...], dict[int, int]] = {}  # one grouped count per region set
         for rnd in rounds:
-            n = await self.store.count_subscribers(rnd.lead_seconds, rnd.deadline.regions)
+            regions = tuple(rnd.deadline.regions)
+            if regions not in counts:
+                counts[regions] = await self.store.count_subscribers_by_lead(regions)
+            n = counts[regions].get(rnd.lead_seconds, 0)
             start = round_start(rnd.due_at, n, self.limiter.effective_rate)
             delay = max((start - now).total_seconds(), 0.0)
             grace = max(int((rnd.deadline.at - now).total_seconds()), 1)

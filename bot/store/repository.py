@@ -509,6 +509,24 @@ class Store:
         async with self._read() as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
+    async def count_subscribers_by_lead(self, regions: Sequence[str]) -> dict[int, int]:
+        """`count_subscribers` for every lead time at once: {lead_seconds: chats}.
+
+        One grouped scan instead of one per round: `reschedule` runs on every `/remind`, and
+        with 100,000 subscribers each count is a join over the whole audience.
+        """
+        stmt = (
+            select(subscription_leads.c.lead_seconds, func.count())
+            .select_from(self._audience_from())
+            .where(
+                subscriptions.c.active,
+                or_(chats.c.region.is_(None), chats.c.region.in_(list(regions))),
+            )
+            .group_by(subscription_leads.c.lead_seconds)
+        )
+        async with self._read() as conn:
+            return {int(lead): int(n) for lead, n in await conn.execute(stmt)}
+
     # -- checklist ----------------------------------------------------------------------
 
     async def set_check(self, chat_id: int, platform: str, state: str) -> None:
