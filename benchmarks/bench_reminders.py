@@ -80,7 +80,7 @@ from bot.reminders.ratelimit import SendLimiter  # noqa: E402
 from bot.reminders.scheduler import BotSender, ReminderScheduler  # noqa: E402
 from bot.store.repository import ChatSettings, Store, checklist, deliveries  # noqa: E402
 from bot.telegram_app import build_application  # noqa: E402
-from tests.store_fixtures import PG_URLS, bulk_subscribe  # noqa: E402
+from tests.store_fixtures import _find_pg_url, bulk_subscribe  # noqa: E402
 
 TOKEN = "123:BENCH"
 FIRST_CHAT = 100_000_000  # private chat ids look like user ids
@@ -227,20 +227,9 @@ async def sqlite_database() -> AsyncIterator[Database]:
 
 @contextlib.asynccontextmanager
 async def postgresql_database() -> AsyncIterator[Database]:
-    override = os.environ.get("OPTOUT_TEST_PG_URL", "").strip()
-    errors = []
-    url = None
-    for candidate in [override] if override else PG_URLS:
-        try:
-            conn = await _pg_connect(candidate)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            errors.append(f"{make_url(candidate).render_as_string(hide_password=True)}: {exc!r}")
-            continue
-        await conn.close()
-        url = candidate
-        break
+    url, error = await _find_pg_url()
     if url is None:
-        raise RuntimeError("PostgreSQL is not reachable: " + "; ".join(errors))
+        raise RuntimeError("PostgreSQL is not reachable: " + error)
     schema = f"optout_bench_{uuid.uuid4().hex[:12]}"
     admin = await _pg_connect(url)
     try:

@@ -91,12 +91,12 @@ def assert_friendly(text: str, plain: str | None = None) -> None:
 
 
 @pytest.fixture(autouse=True)
-async def _wire_rules(standin: BotApiStandIn) -> AsyncIterator[None]:  # noqa: F811
+async def _wire_rules(standin: BotApiStandIn) -> AsyncIterator[None]:
     yield
     check_wire(standin)
 
 
-async def exchange(standin: BotApiStandIn, text: str) -> list[Call]:  # noqa: F811
+async def exchange(standin: BotApiStandIn, text: str) -> list[Call]:
     """Send a private message; return every message the bot sent back (split parts too)."""
     mark = standin.mark()
     standin.private_message(text)
@@ -116,8 +116,8 @@ def _to_user(call: Call) -> bool:
 # -- through Telegram ---------------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(BAD_MESSAGES))
 async def test_bad_input_gets_a_friendly_reply_and_the_bot_keeps_serving(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     name: str,
 ):
     calls = await exchange(standin, BAD_MESSAGES[name])
@@ -131,8 +131,8 @@ async def test_bad_input_gets_a_friendly_reply_and_the_bot_keeps_serving(
 
 
 async def test_user_html_is_escaped_never_echoed_raw(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
 ):
     nasty = "<b>hi</b> & <script>"
     [call] = await exchange(standin, nasty)
@@ -147,8 +147,8 @@ async def test_user_html_is_escaped_never_echoed_raw(
 
 @pytest.mark.parametrize("data", ["t:no-such-topic", "zzz", "", "t:" + "a" * 62, "é" * 40])
 async def test_forged_callback_data_gets_the_out_of_date_reply(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     responder: Responder,
     data: str,
 ):
@@ -166,8 +166,8 @@ async def test_forged_callback_data_gets_the_out_of_date_reply(
 @OVER_HTTP
 @given(text=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=4096))
 async def test_arbitrary_text_through_the_running_bot_always_gets_a_friendly_reply(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     text: str,
 ):
     if not text.strip():  # Telegram does not deliver blank messages

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,25 +24,14 @@ from tests.e2e_helpers import (
     REMINDER_MARK,
     ROOT,
     SQLITE_FILE,
-    TOKEN,
     BotProcess,
     Chat,
     bot_env,
     deliveries,
 )
-from tests.standin_fixtures import check_wire
+from tests.standin_fixtures import check_wire, standin  # noqa: F401 - fixture
 
 DEADLINE_ID = "e2e-soon"
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandIn]:
-    server = BotApiStandIn(TOKEN)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def faq_with_deadline(tmp_path: Path, at: datetime) -> Path:

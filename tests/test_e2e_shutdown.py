@@ -8,27 +8,16 @@ finish in time, it is abandoned at the budget and the process still exits 0 with
 from __future__ import annotations
 
 import signal
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.botapi_standin import BotApiStandIn
-from tests.e2e_helpers import TOKEN, BotProcess, Chat, bot_env, free_port, webhook_env
-from tests.standin_fixtures import check_wire
+from tests.e2e_helpers import BotProcess, Chat, bot_env, free_port, webhook_env
+from tests.standin_fixtures import check_wire, standin  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.timeout(60)
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandIn]:
-    server = BotApiStandIn(TOKEN)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def start_bot(standin: BotApiStandIn, tmp_path: Path, mode: str) -> tuple[BotProcess, int]:

@@ -42,7 +42,7 @@ VAGUE_CANDIDATES = ("meta", "ai data", "facebook", "data", "ai", "training", "ac
 
 
 @pytest.fixture(autouse=True)
-async def _wire_rules(standin: BotApiStandIn) -> AsyncIterator[None]:  # noqa: F811
+async def _wire_rules(standin: BotApiStandIn) -> AsyncIterator[None]:
     yield
     check_wire(standin)
 
@@ -53,20 +53,20 @@ def ctx() -> ChatContext:
 
 
 # -- helpers -------------------------------------------------------------------------------
-async def say(standin: BotApiStandIn, text: str, parts: int = 1) -> list[Call]:  # noqa: F811
+async def say(standin: BotApiStandIn, text: str, parts: int = 1) -> list[Call]:
     """Send a private message; return the bot's reply messages to this user."""
     mark = standin.mark()
     standin.private_message(text)
     return await standin.wait_for("sendMessage", parts, after=mark, where=_to(USER))
 
 
-async def say_one(standin: BotApiStandIn, text: str) -> Call:  # noqa: F811
+async def say_one(standin: BotApiStandIn, text: str) -> Call:
     [call] = await say(standin, text)
     return call
 
 
 async def press(
-    standin: BotApiStandIn,  # noqa: F811
+    standin: BotApiStandIn,
     message: Call | dict,
     label: str | None = None,
     data: str | None = None,
@@ -124,15 +124,15 @@ def find_vague_question(knowledge: Knowledge) -> str:
 
 
 @pytest.fixture
-def responder(running_bot) -> Responder:  # noqa: F811
+def responder(running_bot) -> Responder:
     """The running bot's own responder, with the per-chat features it installed."""
     return running_bot.bot_data["responder"]
 
 
 # -- start-up --------------------------------------------------------------------------------
 async def test_start_up_calls_getme_deletewebhook_and_sets_our_commands(
-    standin: BotApiStandIn,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin: BotApiStandIn,
+    running_bot,
     responder: Responder,
 ):
     methods = [c.method for c in standin.calls]
@@ -152,8 +152,8 @@ async def test_start_up_calls_getme_deletewebhook_and_sets_our_commands(
 
 # -- commands and answers ----------------------------------------------------------------------
 async def test_start_replies_with_the_welcome_and_menu_buttons(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     responder: Responder,
     ctx: ChatContext,
 ):
@@ -165,8 +165,8 @@ async def test_start_replies_with_the_welcome_and_menu_buttons(
 
 
 async def test_a_question_gets_its_topic_and_the_sources_button_gives_the_sources(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     kb: KnowledgeBase,
     knowledge: Knowledge,
     responder: Responder,
@@ -197,8 +197,8 @@ async def test_a_question_gets_its_topic_and_the_sources_button_gives_the_source
 
 
 async def test_a_vague_question_offers_did_you_mean_buttons_that_answer(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     kb: KnowledgeBase,
     knowledge: Knowledge,
 ):
@@ -218,8 +218,8 @@ async def test_a_vague_question_offers_did_you_mean_buttons_that_answer(
 
 
 async def test_optout_offers_platform_buttons_and_instagram_gives_the_steps(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     kb: KnowledgeBase,
     responder: Responder,
     ctx: ChatContext,
@@ -245,8 +245,8 @@ async def test_optout_offers_platform_buttons_and_instagram_gives_the_steps(
 
 @pytest.mark.parametrize("argument", ["instagram", "INSTA", "ig"])
 async def test_optout_with_a_platform_alias_gives_its_steps(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     kb: KnowledgeBase,
     responder: Responder,
     ctx: ChatContext,
@@ -261,8 +261,8 @@ async def test_optout_with_a_platform_alias_gives_its_steps(
 
 @pytest.mark.parametrize("argument", ["garbage", "a" * 1000, "<b>x</b>", "instagram facebook"])
 async def test_optout_with_an_unknown_platform_lists_the_known_ones(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     kb: KnowledgeBase,
     argument: str,
 ):
@@ -274,8 +274,8 @@ async def test_optout_with_an_unknown_platform_lists_the_known_ones(
 
 
 async def test_an_unknown_command_gets_a_friendly_reply(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
 ):
     call = await say_one(standin, "/foo")
     assert "/foo" in call.plain
@@ -285,8 +285,8 @@ async def test_an_unknown_command_gets_a_friendly_reply(
 
 @pytest.mark.parametrize("data", ["t:no-such-topic", "zzz", "", "p:nowhere", "s:", "f:x" * 30])
 async def test_stale_or_forged_buttons_get_the_out_of_date_reply(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     responder: Responder,
     data: str,
 ):
@@ -300,8 +300,8 @@ async def test_stale_or_forged_buttons_get_the_out_of_date_reply(
 
 
 async def test_faq_pages_are_edited_in_place_and_every_button_path_answers(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     kb: KnowledgeBase,
     responder: Responder,
 ):
@@ -368,8 +368,8 @@ async def test_every_button_reachable_from_the_menus_answers_with_valid_telegram
 
 
 async def test_a_reply_longer_than_4096_characters_is_sent_in_parts_with_buttons_last(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
 ):
     paragraphs = [f"<b>Part {i}</b> " + "lorem ipsum " * 240 for i in range(4)]
     text = "\n\n".join(paragraphs)
@@ -390,8 +390,8 @@ async def test_a_reply_longer_than_4096_characters_is_sent_in_parts_with_buttons
 # -- groups ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("chat_type", ["group", "supergroup"])
 async def test_in_groups_only_commands_to_us_mentions_and_replies_are_answered(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     kb: KnowledgeBase,
     responder: Responder,
     chat_type: str,
@@ -450,8 +450,8 @@ async def test_in_groups_only_commands_to_us_mentions_and_replies_are_answered(
     [(502, None), (400, "Bad Request: message is too long"), (500, None)],
 )
 async def test_a_failed_send_is_logged_the_user_told_and_the_bot_keeps_serving(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     responder: Responder,
     ctx: ChatContext,
     caplog: pytest.LogCaptureFixture,
@@ -473,8 +473,8 @@ async def test_a_failed_send_is_logged_the_user_told_and_the_bot_keeps_serving(
 
 
 async def test_a_user_who_blocked_the_bot_does_not_stop_it(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     caplog: pytest.LogCaptureFixture,
 ):
     caplog.set_level(logging.WARNING, logger="optout_bot.telegram")
@@ -500,8 +500,8 @@ async def test_a_user_who_blocked_the_bot_does_not_stop_it(
 
 
 async def test_flood_control_429_is_waited_out_and_the_reply_arrives_once(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
 ):
     standin.fail_next("sendMessage", 429, retry_after=1)
     mark = standin.mark()
@@ -513,8 +513,8 @@ async def test_flood_control_429_is_waited_out_and_the_reply_arrives_once(
 
 
 async def test_a_failing_getupdates_loses_no_update(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
 ):
     standin.fail_next("getUpdates", 502)
     standin.private_message("/help")
@@ -526,8 +526,8 @@ async def test_a_failing_getupdates_loses_no_update(
 
 @pytest.mark.parametrize("kind", ["sticker", "photo"])
 async def test_a_non_text_message_in_private_gets_the_only_text_reply(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
     kind: str,
 ):
     mark = standin.mark()
@@ -540,8 +540,8 @@ async def test_a_non_text_message_in_private_gets_the_only_text_reply(
 
 
 async def test_a_sticker_in_a_group_is_ignored(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
 ):
     mark = standin.mark()
     standin.group_message(None, extra={"sticker": standin.sticker()})
@@ -776,8 +776,8 @@ async def test_standin_delivers_to_a_webhook_with_the_secret(raw):
 
 
 async def test_ptb_surfaces_standin_errors_as_telegram_errors(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
 ):
     standin.fail_next("sendMessage", 400, description="Bad Request: message is too long")
     with pytest.raises(BadRequest, match=r"(?i)message is too long"):
@@ -786,8 +786,8 @@ async def test_ptb_surfaces_standin_errors_as_telegram_errors(
 
 # -- inline mode ---------------------------------------------------------------------------
 async def test_inline_query_offers_up_to_five_shareable_answers_with_sources(
-    standin,  # noqa: F811
-    running_bot,  # noqa: F811
+    standin,
+    running_bot,
 ):
     standin.inline_query("stop insta using my photos for ai")
     [answer] = await standin.wait_for("answerInlineQuery", 1, timeout=5)
