@@ -43,6 +43,7 @@ from bot.inline import inline_answers
 from bot.knowledge.model import KnowledgeBase
 from bot.operator_tools import LAST_MATCH, SLOW_DOWN, FloodGuard, Operator
 from bot.personal import Personal
+from bot.reminders.delivery import DeliveryPolicy
 from bot.reminders.ratelimit import SendLimiter
 from bot.reminders.scheduler import BotSender, ReminderScheduler
 from bot.render.html import split_message
@@ -258,14 +259,17 @@ async def post_init(application: Application) -> None:
     store = await Store.open(url)
     application.bot_data["store"] = store
     limiter = SendLimiter(config.broadcast_rate)
+    policy = DeliveryPolicy.for_rate(config.broadcast_rate)
     scheduler = ReminderScheduler(
         application,
         store,
         lambda: responder.kb,
         clock,
         limiter,
-        BotSender(application, config.paid_broadcast),
+        # A connection per worker, and a few for retries that wait aside.
+        BotSender(application, config.paid_broadcast, pool_size=policy.concurrency + 16),
         config.default_timezone,
+        policy=policy,
     )
     application.bot_data["scheduler"] = scheduler
     personal = Personal.from_config(store, responder, clock, config, scheduler.reschedule)

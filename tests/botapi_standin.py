@@ -155,6 +155,9 @@ class Blocked(ApiError):
         super().__init__(403, "Forbidden: bot was blocked by the user")
 
 
+_SPECIAL = re.compile(r"[<&]")
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -174,6 +177,14 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
         return len(text[:pos].encode("utf-8"))
 
     while i < len(text):
+        special = _SPECIAL.search(text, i)
+        stop = special.start() if special is not None else len(text)
+        if stop > i:  # a run of plain text, measured in one go
+            run = text[i:stop]
+            out.append(run)
+            length += utf16_len(run)
+            i = stop
+            continue
         ch = text[i]
         if ch == "<":
             m = _TAG.match(text, i)

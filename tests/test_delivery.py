@@ -277,7 +277,11 @@ async def test_transient_errors_back_off_then_succeed_or_fail(backend: Backend) 
             2: [server_error(500), server_error(503), timed_out(), server_error(500)],
         },
     )
-    report = await run_round(store, sender, clock, concurrency=1, max_retries=3, backoff_base=1.0)
+    # Without parking, so the one worker waits out each backoff itself and the schedule is
+    # exact on the fake clock (parking is tested below).
+    report = await run_round(
+        store, sender, clock, concurrency=1, max_retries=3, backoff_base=1.0, max_parked=0
+    )
 
     calls1, calls2 = sender.calls_for(1), sender.calls_for(2)
     assert [c.outcome for c in calls1] == ["TimedOut", "NetworkError", "sent"]
@@ -294,6 +298,69 @@ async def test_transient_errors_back_off_then_succeed_or_fail(backend: Backend) 
     r1, r2 = [await store.get_delivery(c, DEADLINE.id, LEAD) for c in (1, 2)]
     assert r1 is not None and (r1.status, r1.attempts) == ("sent", 3)
     assert r2 is not None and (r2.status, r2.attempts, r2.error) == ("failed", 4, "NetworkError")
+
+
+async def test_a_failed_send_waits_aside_and_its_worker_goes_on(backend: Backend) -> None:
+    store = await backend.store()
+    await bulk_subscribe(store, [1, 2, 3, 4], [LEAD])
+    clock = FakeClock(START)
+    sender = ScriptedSender(clock, per_chat={1: [server_error(502)], 2: [timed_out()]})
+    report = await run_round(store, sender, clock, concurrency=1, claim_batch=4, backoff_base=1.0)
+
+    order = [(c.chat_id, c.outcome) for c in sender.calls]
+    # One worker: 1 fails and waits aside, so 2 and 3 are tried before 1 is retried (a
+    # worker that waited itself would have retried 1 first).
+    assert order[:3] == [(1, "NetworkError"), (2, "TimedOut"), (3, "sent")]
+    assert sorted(order[3:]) == [(1, "sent"), (2, "sent"), (4, "sent")]
+    assert exactly_once(sender.delivered, [1, 2, 3, 4]) == []
+    assert (report.sent, report.failed, report.retried) == (4, 0, 2)
+    for chat_id, attempts in ((1, 2), (2, 2), (3, 1)):
+        record = await store.get_delivery(chat_id, DEADLINE.id, LEAD)
+        assert record is not None and (record.status, record.attempts) == ("sent", attempts)
+
+
+@pytest.mark.parametrize(
+    ("failure", "renewed"), [(too_many_requests(100), True), (server_error(502), False)]
+)
+async def test_a_long_wait_renews_the_claim_and_a_short_one_writes_nothing(
+    backend: Backend, failure: Exception, renewed: bool
+) -> None:
+    store = await backend.store()
+    await bulk_subscribe(store, [1], [LEAD])
+    renewals: list[int] = []
+    renew = store.renew_claim
+
+    async def counted(chat_id: int, *args: object, **kwargs: object) -> bool:
+        renewals.append(chat_id)
+        return await renew(chat_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    store.renew_claim = counted  # type: ignore[method-assign]
+    clock = FakeClock(START)
+    # Told to wait 100 s (the lease is 30 s), or a 502 and a 1 s backoff.
+    sender = ScriptedSender(clock, per_chat={1: [failure]})
+    report = await run_round(store, sender, clock, backoff_base=1.0)
+
+    assert exactly_once(sender.delivered, [1]) == []
+    assert report.lost_lease == 0
+    if renewed:  # at least every third of the lease while it waited 100 s
+        assert len(renewals) >= 100 // 10 - 1
+    else:  # a claim younger than the lease needs no write
+        assert renewals == []
+
+
+async def test_parking_is_bounded_then_the_worker_waits_itself(backend: Backend) -> None:
+    store = await backend.store()
+    await bulk_subscribe(store, [1, 2, 3], [LEAD])
+    clock = FakeClock(START)
+    sender = ScriptedSender(clock, per_chat={1: [server_error(502)], 2: [server_error(502)]})
+    report = await run_round(store, sender, clock, concurrency=1, claim_batch=3, max_parked=1)
+
+    order = [(c.chat_id, c.outcome) for c in sender.calls]
+    # 1 is parked; the one parking place is taken, so the worker retries 2 itself before 3.
+    assert order.index((2, "sent")) < order.index((3, "sent"))
+    assert order.index((1, "NetworkError")) < order.index((2, "NetworkError"))
+    assert exactly_once(sender.delivered, [1, 2, 3]) == []
+    assert report.sent == 3
 
 
 async def test_chat_migrated_moves_the_chat_and_resends(backend: Backend) -> None:
@@ -593,6 +660,44 @@ async def test_pause_holds_everyone_and_drops_the_burst() -> None:
     assert clock.monotonic() == pytest.approx(5.0)
     await bucket.acquire()
     assert clock.monotonic() == pytest.approx(5.0 + bucket.interval)
+
+
+async def test_bucket_keeps_the_window_when_wake_ups_come_late() -> None:
+    """A stalled event loop wakes many reserved slots at once; the window must still hold."""
+    clock = FakeClock()
+    bucket = TokenBucket(1000, clock=clock)
+    times: list[float] = []
+
+    async def one() -> None:
+        await bucket.acquire()
+        times.append(clock.monotonic())
+
+    tasks = [asyncio.create_task(one()) for _ in range(3000)]
+    await asyncio.sleep(0)  # every task has reserved its slot and gone to sleep
+    clock.advance(1.5)  # the loop was stuck: 1,500 slots are overdue at the same moment
+    await asyncio.gather(*tasks)
+    times.sort()
+    assert max_in_any_window(times) <= 1000
+    assert len(times) == 3000
+
+
+async def test_pause_voids_slots_reserved_by_waiting_callers() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(30, clock=clock)
+    times: list[float] = []
+
+    async def one() -> None:
+        await bucket.acquire()
+        times.append(clock.monotonic())
+
+    tasks = [asyncio.create_task(one()) for _ in range(10)]
+    await asyncio.sleep(0)  # the first is through, nine wait for their slots
+    bucket.pause(5)
+    await asyncio.gather(*tasks)
+    times.sort()
+    assert times[0] == 0.0
+    assert all(t >= 5.0 for t in times[1:])  # nobody was let through during the pause
+    assert max_in_any_window(times) <= 30
 
 
 @pytest.mark.parametrize(

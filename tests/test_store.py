@@ -528,6 +528,64 @@ async def test_record_results_in_one_transaction(store: Store) -> None:
     assert (await store.stats()).deliveries == {"sent": 1, "failed": 1, "claimed": 1}
 
 
+async def test_grouped_results_keep_each_rows_own_values(store: Store) -> None:
+    """Results are written grouped by (deadline, lead, outcome, attempts, error): check
+    that every row still gets exactly its own values, across groups and rounds."""
+    await bulk_subscribe(store, range(1, 7), [DAY, 3600])
+    await store.claim_deliveries([1, 2, 3, 4], "dl", DAY, owner="a", now=T0)
+    await store.claim_deliveries([5, 6], "dl", 3600, owner="a", now=T0)
+    await store.claim_deliveries([1], "other", DAY, owner="a", now=T0)
+    later = T0 + timedelta(minutes=5)
+    results = [
+        DeliveryResult(1, "dl", DAY, Outcome.SENT, 1),
+        DeliveryResult(2, "dl", DAY, Outcome.SENT, 2),  # same outcome, other attempts
+        DeliveryResult(3, "dl", DAY, Outcome.FAILED, 4, "TimedOut"),
+        DeliveryResult(4, "dl", DAY, Outcome.FAILED, 4, "NetworkError"),
+        DeliveryResult(5, "dl", 3600, Outcome.SENT, 1),  # other lead time
+        DeliveryResult(6, "dl", 3600, Outcome.DEACTIVATED, 1, "Forbidden"),
+        DeliveryResult(1, "other", DAY, Outcome.SKIPPED, 0),  # other deadline, same chat
+    ]
+    assert await store.record_delivery_results(results, owner="a", now=later) == [True] * 7
+    for r in results:
+        row = await store.get_delivery(r.chat_id, r.deadline_id, r.lead_seconds)
+        assert row is not None
+        assert (row.status, row.attempts, row.error) == (r.outcome.value, r.attempts, r.error)
+        assert row.finished_at == later
+    # Recording again finds no open claim: nothing changes.
+    assert await store.record_delivery_results(results[:2], owner="a", now=later) == [
+        False,
+        False,
+    ]
+
+
+async def test_the_same_claim_twice_in_one_batch_is_recorded_once(store: Store) -> None:
+    await bulk_subscribe(store, [1, 2], [DAY])
+    await store.claim_deliveries([1, 2], "dl", DAY, owner="a", now=T0)
+    results = [
+        DeliveryResult(1, "dl", DAY, Outcome.SENT, 1),
+        DeliveryResult(1, "dl", DAY, Outcome.FAILED, 3, "TimedOut"),
+        DeliveryResult(2, "dl", DAY, Outcome.SENT, 1),
+    ]
+    # Without an owner, any open claim may be closed (the operator's tools do this).
+    assert await store.record_delivery_results(results) == [True, False, True]
+    row = await store.get_delivery(1, "dl", DAY)
+    assert row is not None and (row.status, row.attempts) == ("sent", 1)
+
+
+async def test_count_by_lead_agrees_with_counting_each_lead(store: Store) -> None:
+    await bulk_subscribe(store, range(1, 11), [DAY, 3600], region="eu")
+    await bulk_subscribe(store, range(11, 16), [DAY], region="br")
+    await bulk_subscribe(store, range(16, 19), [7 * DAY, DAY])  # region unset: applies
+    await store.deactivate(2, "blocked")
+    await store.unsubscribe(3)
+    by_lead = await store.count_subscribers_by_lead(["eu", "ch"])
+    assert by_lead == {DAY: 8 + 3, 3600: 8, 7 * DAY: 3}
+    for regions in (["eu", "ch"], ["br"], []):
+        by_lead = await store.count_subscribers_by_lead(regions)
+        for lead in (DAY, 3600, 7 * DAY, 2 * DAY):
+            assert by_lead.get(lead, 0) == await store.count_subscribers(lead, regions)
+
+
 async def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}"
     async with await Store.open(url) as store:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from typing import Protocol
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
 FREE_RATE = 30.0
 MAX_RATE = 1000.0
 _EPSILON = 1e-9
+_WINDOW_SLACK = 1e-5
 
 
 class TimeSource(Protocol):
@@ -56,9 +58,14 @@ class TokenBucket:
     """At most `rate` acquisitions in any one-second window, handed out in FIFO order.
 
     A GCRA ("virtual scheduling") bucket: slots are spaced `1 / (rate - burst + 1)` apart and up
-    to `burst` may be taken back to back, which together keep every one-second window at or
-    below `rate`. `pause(s)` (after a 429) holds everyone back for `s` seconds and drops the
-    burst credit, so sending resumes at the steady pace.
+    to `burst` may be taken back to back. `pause(s)` (after a 429) holds everyone back for `s`
+    seconds and drops the burst credit, so sending resumes at the steady pace.
+
+    Each caller reserves its slot the moment it asks, without a lock, and only then sleeps:
+    with a lock, every slot needed one turn of the event loop to be handed over, which
+    capped a busy process far below 1,000 per second. Because a late wake-up (a busy loop)
+    could bunch reserved slots together, a log of the last `rate` grants checks the limit
+    itself before each grant: no one-second window ever holds more than the sustained rate.
     """
 
     def __init__(
@@ -75,7 +82,10 @@ class TokenBucket:
         self._tolerance = (burst - 1) * self.interval
         self._clock: TimeSource = clock or _RealTime()
         self._tat = float("-inf")  # theoretical arrival time of the next slot
-        self._lock = asyncio.Lock()
+        self._pauses = 0  # bumped by pause(): slots reserved before it are void
+        # At most the sustained rate per second, a little under `rate`: what leaves here a
+        # few milliseconds apart may arrive bunched, and Telegram counts on arrival.
+        self._granted: deque[float] = deque(maxlen=max(1, int(self.effective_rate)))
 
     @property
     def effective_rate(self) -> float:
@@ -83,23 +93,38 @@ class TokenBucket:
         return 1.0 / self.interval
 
     async def acquire(self) -> None:
-        async with self._lock:
-            slot = max(self._tat, self._clock.monotonic())
-            while True:
-                slot = max(slot, self._tat)  # a pause() while we slept moves the slot later
-                now = self._clock.monotonic()
-                wait = slot - self._tolerance - now
-                if wait <= _EPSILON:  # float noise must not cause a zero-length wait
-                    break
-                await self._clock.sleep(wait)
-            # The next slot follows this one's *scheduled* time, not the moment we woke up, so
-            # timer overshoot (about a millisecond per sleep in asyncio) does not add up.
+        clock = self._clock
+        while True:
+            now = clock.monotonic()
+            # The next slot follows the previous one's *scheduled* time, not the moment its
+            # holder woke up, so timer overshoot (about a millisecond per sleep) does not add up.
+            slot = max(self._tat, now)
             self._tat = slot + self.interval
+            pauses = self._pauses
+            wait = slot - self._tolerance - now
+            if wait > _EPSILON:  # float noise must not cause a zero-length wait
+                await clock.sleep(wait)
+            if self._pauses != pauses:
+                continue  # a 429 arrived while we waited: queue again behind the pause
+            if await self._within_window():
+                return
+
+    async def _within_window(self) -> bool:
+        """Record a grant unless it would put `rate` + 1 into one second; then wait and say so."""
+        granted = self._granted
+        now = self._clock.monotonic()
+        # Ten microseconds of slack: clocks round, and slots exactly one second apart are fine.
+        if len(granted) == granted.maxlen and now - granted[0] < 1.0 - _WINDOW_SLACK:
+            await self._clock.sleep(granted[0] + 1.0 - now)
+            return False  # take a fresh slot: others may have been granted meanwhile
+        granted.append(now)
+        return True
 
     def pause(self, seconds: float) -> None:
         """Nobody gets a slot for `seconds` from now (Telegram said RetryAfter)."""
         resume = self._clock.monotonic() + max(0.0, seconds)
         self._tat = max(self._tat, resume + self._tolerance)
+        self._pauses += 1
 
 
 class PerChatLimiter:

@@ -9,20 +9,19 @@ round missed while the bot was down runs at once if its deadline is still ahead.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, ContextTypes, Job
-from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.knowledge.model import KnowledgeBase
-from bot.reminders.compose import compose_reminder
+from bot.reminders.compose import ComposeCache
 from bot.reminders.delivery import (
     DeliveryPolicy,
     OutgoingMessage,
@@ -32,50 +31,22 @@ from bot.reminders.delivery import (
 )
 from bot.reminders.plan import Round, reminder_rounds, round_start
 from bot.reminders.ratelimit import SendLimiter
+from bot.reminders.transport import BotSender
+from bot.replies import Keyboard
 from bot.store.repository import ChatSettings, Store
 from bot.telegram_markup import keyboard
+
+__all__ = ["JOB_PREFIX", "BotSender", "ReminderScheduler", "collapse_late"]
 
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "remind:"
 
 
-class BotSender:
-    """Sends reminders; errors surface as `telegram.error` for the delivery loop.
-
-    It uses its own plain `Bot` (same token and server), not the application's: the
-    application's AIORateLimiter would sleep on a 429 behind the delivery loop's back,
-    without renewing the delivery's claim. The delivery loop paces and retries itself.
-    """
-
-    def __init__(self, application: Application, paid_broadcast: bool = False) -> None:
-        app_bot = application.bot
-        self.bot = Bot(
-            app_bot.token,
-            base_url=app_bot.base_url.replace(app_bot.token, "{token}"),
-            base_file_url=app_bot.base_file_url.replace(app_bot.token, "{token}"),
-            request=HTTPXRequest(connection_pool_size=64),
-        )
-        self.paid_broadcast = paid_broadcast
-        self._ready = False
-
-    async def send(self, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None) -> None:
-        if not self._ready:
-            await self.bot.initialize()
-            self._ready = True
-        await self.bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=buttons,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-            allow_paid_broadcast=self.paid_broadcast or None,
-        )
-
-    async def close(self) -> None:
-        if self._ready:
-            self._ready = False
-            await self.bot.shutdown()
+@functools.lru_cache(maxsize=256)
+def _keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    """Reminders share a few keyboards; PTB's markup objects are immutable, so reuse them."""
+    return keyboard(buttons)
 
 
 def collapse_late(rounds: list[Round], now: datetime) -> list[Round]:
@@ -104,6 +75,7 @@ class ReminderScheduler:
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     reports: list[RoundReport] = field(default_factory=list)
     _running: set[asyncio.Task[Any]] = field(default_factory=set)
+    _compose_cache: ComposeCache = field(default_factory=ComposeCache)
 
     def cancel_running(self) -> set[asyncio.Task[Any]]:
         """Cancel the rounds in progress (safe: `deliver_round` checkpoints); return them."""
@@ -115,12 +87,12 @@ class ReminderScheduler:
     def compose(
         self, settings: ChatSettings, checklist: dict[str, str], rnd: Round
     ) -> OutgoingMessage | None:
-        reply = compose_reminder(
+        reply = self._compose_cache(
             self.knowledge(), settings, checklist, rnd, self.clock.now(), self.default_timezone
         )
         if reply is None:
             return None
-        return OutgoingMessage(reply.text, keyboard(reply.buttons))
+        return OutgoingMessage(reply.text, _keyboard(reply.buttons))
 
     async def reschedule(self) -> list[Round]:
         """Make the JobQueue hold exactly the rounds the data asks for; log the plan."""
