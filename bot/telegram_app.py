@@ -7,6 +7,7 @@ group, how replies are split and sent, and what the user sees when a call fails.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import re
 import time
@@ -293,6 +294,10 @@ async def post_init(application: Application) -> None:
     await scheduler.reschedule()
     commands = [*COMMANDS, *responder.extra_help]
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in commands])
+    # What is loaded now (knowledge base, matcher indexes, libraries) stays for the life of
+    # the process: keep it out of the garbage collector's full passes, which otherwise walk
+    # it again and again and stalled the event loop for up to ~120 ms in a 1,000/s round.
+    gc.freeze()
     log.info(
         "serving as @%s with %d topics; data in %s",
         application.bot.username,

@@ -600,3 +600,46 @@ async def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
         finally:
             await other.dispose()
         assert (await store.get_settings(1)).language == "de"
+
+
+async def test_sqlite_writer_queue_serves_urgent_writers_first() -> None:
+    from bot.store.repository import _WriterQueue
+
+    queue = _WriterQueue()
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def writer(name: str, urgent: bool) -> None:
+        async with queue.turn(urgent):
+            order.append(name)
+            if name == "holder":
+                await release.wait()
+
+    holder = asyncio.create_task(writer("holder", False))
+    await asyncio.sleep(0)
+    waiting = [
+        asyncio.create_task(writer(name, urgent))
+        for name, urgent in [("claim1", False), ("result1", True), ("claim2", False)]
+    ]
+    cancelled = asyncio.create_task(writer("cancelled", True))
+    await asyncio.sleep(0)
+    cancelled.cancel()  # a writer that gives up while queued must not block the others
+    last = asyncio.create_task(writer("result2", True))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, *waiting, last)
+    assert order == ["holder", "result1", "result2", "claim1", "claim2"]
+    # Results go first, but at most twice in a row while a claim waits.
+    order.clear()
+    release.clear()
+    holder = asyncio.create_task(writer("holder", False))
+    await asyncio.sleep(0)
+    queued = [asyncio.create_task(writer("claim", False))] + [
+        asyncio.create_task(writer(f"result{k}", True)) for k in range(4)
+    ]
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, *queued)
+    assert order == ["holder", "result0", "result1", "claim", "result2", "result3"]
+    async with queue.turn():  # free again
+        pass

@@ -8,9 +8,11 @@ A claim is unique per (chat, deadline, lead time) in the database, so neither a 
 second bot process started by mistake sends anything twice. Each worker claims a small chunk
 (`claim_batch`) in one round trip, then sends and records those chats one at a time: it
 records each result (committed) before its next send, so at most one send per worker is ever
-in the unknown state. Results of all workers are committed together when they arrive
-together (group commit); that and the chunked claims are what let a round run at 1,000
-messages per second instead of being bound by three transactions per message.
+in the unknown state (plus messages waiting aside for a retry, below). Results of all
+workers are committed together when they arrive together (group commit); that and the
+chunked claims are what let a round run at 1,000 messages per second instead of being bound
+by three transactions per message. A transient failure (timeout, 5xx) waits out its backoff
+aside, in a task of its own, so its worker goes on.
 Claims a worker has not started yet are released when the round stops (deadline,
 cancellation, a crash in another worker); after a hard kill they wait for the lease below.
 
@@ -152,7 +154,7 @@ class DeliveryPolicy:
             return cls(concurrency=concurrency, claim_batch=16)
         # A round this fast is over in minutes: retry a 5xx sooner (0.5 s, 1 s, 2 s), or the
         # retries of its last failures would keep it going long after everyone else is done.
-        return cls(concurrency=concurrency, claim_batch=128, backoff_base=0.5)
+        return cls(concurrency=concurrency, batch_size=2000, claim_batch=128, backoff_base=0.5)
 
     def __post_init__(self) -> None:
         if min(self.concurrency, self.batch_size, self.claim_batch, self.max_claims) < 1:
@@ -209,6 +211,12 @@ class _Sending:
     transient: int = 0
     rate_limited: int = 0
     migrations: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    ids: list[int]
+    claimed_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,12 +285,13 @@ class _Recorder:
         self._queue: list[tuple[DeliveryResult, asyncio.Future[bool]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def record(self, result: DeliveryResult) -> bool:
+    def submit(self, result: DeliveryResult) -> asyncio.Future[bool]:
+        """Queue a result; the future says whether it was recorded (False: not our claim)."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((result, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.ensure_future(self._flush())
-        return await future
+        return future
 
     async def _flush(self) -> None:
         run = self._run
@@ -404,44 +413,54 @@ class _RoundRun:
             raise first from None
 
     async def _worker(self, feed: _Feed, n: int) -> None:
-        # Staggered first chunks (1/k, 2/k, ... of a full one): workers that all started
-        # with full chunks would all run dry and queue for the database at the same moment,
-        # and sending would stall while they wait. Staggered, their claims spread out.
+        # Staggered first chunks (k/k, ..., 2/k, 1/k of a full one): workers that all started
+        # with full chunks would all run dry and queue for the database at the same moment.
+        # The first in the queue for the database gets the biggest chunk, so sending starts
+        # at full speed while the others still wait for their first claim.
         size = self.policy.claim_batch
-        first = max(1, size * (n + 1) // self.policy.concurrency)
+        concurrency = self.policy.concurrency
+        claimed = await self._next_claimed(feed, max(1, size * (concurrency - n) // concurrency))
+        while claimed is not None:
+            # (Claiming the next chunk while this one goes out was tried: with SQLite's
+            # single writer, a hundred claims always queued made every claim wait seconds,
+            # and rounds were slower; docs/benchmarks.md.)
+            await self._deliver_claimed(claimed)
+            claimed = await self._next_claimed(feed, size)
+
+    async def _next_claimed(self, feed: _Feed, n: int) -> _Claimed | None:
+        """The next up to `n` due chats, claimed; None when this pass has no more."""
         while not self._stop.is_set():
-            chunk = await feed.take(first or size)
-            first = 0
+            if self._past_deadline():
+                self._stop_at_deadline()
+                return None
+            chunk = await feed.take(n)
             if not chunk:
-                return
-            await self._deliver_chunk(chunk)
+                return None
+            claimed_at = self.clock.now()
+            won = await self._claim(chunk, claimed_at)
+            self.report.claimed_elsewhere += len(chunk) - len(won)
+            if won:
+                return _Claimed(won, claimed_at)
+        return None
 
     # -- a few chats at a time ----------------------------------------------------------
 
-    async def _deliver_chunk(self, chunk: list[int]) -> None:
-        """Claim a few chats in one round trip, then send and record them one by one.
+    async def _deliver_claimed(self, claimed: _Claimed) -> None:
+        """Send and record the chats of one claimed chunk, one by one.
 
         Each result is recorded right after its send, so the unknown window of a crash is
         still one request per worker. Claims not yet started when the round stops (deadline,
         cancellation, a crash in another worker) are released, so a restart need not wait
         for their lease.
         """
-        if self._past_deadline():
-            self._stop_at_deadline()
-            return
-        claimed_at = self.clock.now()
-        won = await self._claim(chunk, claimed_at)
-        self.report.claimed_elsewhere += len(chunk) - len(won)
-        if not won:
-            return
-        pending = deque(won)
+        pending = deque(claimed.ids)
         current: int | None = None
         try:
-            contexts = await self.store.delivery_contexts(won)
+            contexts = await self.store.delivery_contexts(claimed.ids)
             while pending and not self._stop.is_set():
                 chat_id = current = pending.popleft()
                 try:
-                    result = await self._attempt(chat_id, contexts[chat_id], claimed_at)
+                    result = await self._attempt(chat_id, contexts[chat_id], claimed.claimed_at)
                 except _LostClaim:
                     self.report.lost_lease += 1
                     log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
@@ -503,7 +522,7 @@ class _RoundRun:
     async def _record(self, result: _Result) -> None:
         # If the round is being stopped, the message went out all the same: write it down.
         recorded = await self._finish_despite_cancel(
-            self._recorder.record(
+            self._recorder.submit(
                 DeliveryResult(
                     result.chat_id,
                     self.round.deadline.id,
