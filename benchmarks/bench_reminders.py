@@ -73,6 +73,7 @@ from sqlalchemy import delete, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from telegram.ext import Application  # noqa: E402
 
+from bot import event_loop  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.knowledge.loader import load_knowledge_base  # noqa: E402
@@ -945,7 +946,7 @@ async def run(args: argparse.Namespace) -> int:
     print(
         f"Python {platform.python_version()}, python-telegram-bot {telegram.__version__}, "
         f"SQLAlchemy {sqlalchemy.__version__}, {os.cpu_count()} CPU(s), load average "
-        f"{load_average()}; sniffio "
+        f"{load_average()}; event loop {type(asyncio.get_running_loop()).__module__}; sniffio "
         f"{'installed' if importlib.util.find_spec('sniffio') else 'NOT installed'}",
         flush=True,
     )
@@ -1066,7 +1067,8 @@ def main() -> int:
     parser.add_argument(
         "--only", action="append", help="run only delivery runs whose label contains this"
     )
-    return asyncio.run(run(parser.parse_args()))
+    # The event loop `python -m bot run` uses (uvloop where installed).
+    return event_loop.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

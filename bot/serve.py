@@ -60,6 +60,7 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
+from bot import event_loop
 from bot.config import Config
 from bot.health import health_report
 from bot.knowledge.model import KnowledgeBase
@@ -118,7 +119,7 @@ def serve(config: Config, kb: KnowledgeBase, *, webhook: bool) -> int:
     setup_logging(config)
     serving = _Serving(config, kb, webhook=webhook)
     try:
-        return asyncio.run(serving.run())
+        return event_loop.run(serving.run())
     finally:
         # Armed by the signal, the watchdog also covers asyncio.run's own clean-up (tasks
         # still running, resolver threads); it is disarmed only once all of that is done.

@@ -219,6 +219,15 @@ class _Claimed:
     claimed_at: datetime
 
 
+@dataclass(eq=False, slots=True)
+class _Chunk:
+    """Claimed chats a worker is sending to; an idle worker may take some (`_worker`)."""
+
+    pending: deque[int]
+    contexts: dict[int, DeliveryContext]
+    claimed_at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class _Parked:
     """A transient failure: retry after `delay`, aside, while the worker goes on."""
@@ -341,6 +350,7 @@ class _RoundRun:
         self._recorder = _Recorder(self)
         self._group: asyncio.TaskGroup | None = None  # the current pass's workers and retries
         self._parked = 0
+        self._chunks: set[_Chunk] = set()  # chunks being sent, for idle workers to share
 
     # -- the round ----------------------------------------------------------------------
 
@@ -426,6 +436,17 @@ class _RoundRun:
             # and rounds were slower; docs/benchmarks.md.)
             await self._deliver_claimed(claimed)
             claimed = await self._next_claimed(feed, size)
+        # Nothing left to claim: take over half of the longest queue of another worker.
+        # Without this, the end of a round was a few workers each working through its own
+        # chunk one message at a time, while the rest had finished (seconds of a slow tail).
+        while not self._stop.is_set():
+            busiest = max(self._chunks, key=lambda c: len(c.pending), default=None)
+            if busiest is None or len(busiest.pending) < 2:
+                return
+            taken: deque[int] = deque()
+            for _ in range(len(busiest.pending) // 2):
+                taken.appendleft(busiest.pending.pop())
+            await self._run_chunk(_Chunk(taken, busiest.contexts, busiest.claimed_at))
 
     async def _next_claimed(self, feed: _Feed, n: int) -> _Claimed | None:
         """The next up to `n` due chats, claimed; None when this pass has no more."""
@@ -446,21 +467,30 @@ class _RoundRun:
     # -- a few chats at a time ----------------------------------------------------------
 
     async def _deliver_claimed(self, claimed: _Claimed) -> None:
-        """Send and record the chats of one claimed chunk, one by one.
+        """Read what the messages of a claimed chunk need, then send them (`_run_chunk`)."""
+        try:
+            contexts = await self.store.delivery_contexts(claimed.ids)
+        except BaseException:
+            await self._release(claimed.ids)
+            raise
+        await self._run_chunk(_Chunk(deque(claimed.ids), contexts, claimed.claimed_at))
+
+    async def _run_chunk(self, chunk: _Chunk) -> None:
+        """Send and record the chats of a chunk one by one (other workers may take some).
 
         Each result is recorded right after its send, so the unknown window of a crash is
         still one request per worker. Claims not yet started when the round stops (deadline,
         cancellation, a crash in another worker) are released, so a restart need not wait
         for their lease.
         """
-        pending = deque(claimed.ids)
+        pending = chunk.pending
         current: int | None = None
+        self._chunks.add(chunk)
         try:
-            contexts = await self.store.delivery_contexts(claimed.ids)
             while pending and not self._stop.is_set():
                 chat_id = current = pending.popleft()
                 try:
-                    result = await self._attempt(chat_id, contexts[chat_id], claimed.claimed_at)
+                    result = await self._attempt(chat_id, chunk.contexts[chat_id], chunk.claimed_at)
                 except _LostClaim:
                     self.report.lost_lease += 1
                     log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
@@ -474,17 +504,19 @@ class _RoundRun:
                 await self._record(result)
                 current = None
         finally:
+            self._chunks.discard(chunk)
             if current is not None and current not in self._sent_to:
                 pending.appendleft(current)  # stopped before sending: nothing is in doubt
             if pending:
-                await self._finish_despite_cancel(
-                    self.store.release_claims(
-                        list(pending),
-                        self.round.deadline.id,
-                        self.round.lead_seconds,
-                        owner=self.owner,
-                    )
-                )
+                await self._release(list(pending))
+
+    async def _release(self, chat_ids: list[int]) -> None:
+        """Give back claims never started (the round is stopping), even if cancelled."""
+        await self._finish_despite_cancel(
+            self.store.release_claims(
+                chat_ids, self.round.deadline.id, self.round.lead_seconds, owner=self.owner
+            )
+        )
 
     async def _claim(self, chunk: list[int], now: datetime) -> list[int]:
         """Claim `chunk`; if the round is cancelled meanwhile, give back what was won."""
