@@ -348,6 +348,32 @@ async def test_a_long_wait_renews_the_claim_and_a_short_one_writes_nothing(
         assert renewals == []
 
 
+async def test_an_idle_worker_takes_over_half_of_a_long_queue(backend: Backend) -> None:
+    store = await backend.store()
+    await bulk_subscribe(store, range(1, 11), [LEAD])
+    clock = FakeClock(START)
+    senders: dict[int, asyncio.Task[object] | None] = {}
+
+    class Recording(ScriptedSender):
+        async def send(self, chat_id: int, text: str, buttons: object) -> None:
+            senders[chat_id] = asyncio.current_task()
+            await super().send(chat_id, text, buttons)  # type: ignore[arg-type]
+
+    sender = Recording(clock)
+    # The first worker's first chunk holds all ten chats; the second finds nothing to claim.
+    report = await run_round(store, sender, clock, concurrency=2, claim_batch=10)
+
+    assert exactly_once(sender.delivered, range(1, 11)) == []
+    assert report.sent == 10 and report.claimed_elsewhere == 0
+    by_task: dict[object, list[int]] = {}
+    for chat_id, task in sorted(senders.items()):
+        by_task.setdefault(task, []).append(chat_id)
+    # The second worker took the back half of what was still queued with the first.
+    first, second = sorted(by_task.values())
+    assert first == list(range(1, first[-1] + 1))
+    assert second == list(range(first[-1] + 1, 11)) and len(second) >= 4
+
+
 async def test_parking_is_bounded_then_the_worker_waits_itself(backend: Backend) -> None:
     store = await backend.store()
     await bulk_subscribe(store, [1, 2, 3], [LEAD])

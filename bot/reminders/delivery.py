@@ -351,6 +351,8 @@ class _RoundRun:
         self._group: asyncio.TaskGroup | None = None  # the current pass's workers and retries
         self._parked = 0
         self._chunks: set[_Chunk] = set()  # chunks being sent, for idle workers to share
+        self._claiming = 0  # workers between taking ids and having their chunk ready
+        self._chunks_changed = asyncio.Event()
 
     # -- the round ----------------------------------------------------------------------
 
@@ -442,7 +444,12 @@ class _RoundRun:
         while not self._stop.is_set():
             busiest = max(self._chunks, key=lambda c: len(c.pending), default=None)
             if busiest is None or len(busiest.pending) < 2:
-                return
+                if not self._claiming:
+                    return
+                # Others are still claiming or reading their chunk: look again when they are.
+                self._chunks_changed.clear()
+                await self._chunks_changed.wait()
+                continue
             taken: deque[int] = deque()
             for _ in range(len(busiest.pending) // 2):
                 taken.appendleft(busiest.pending.pop())
@@ -450,6 +457,14 @@ class _RoundRun:
 
     async def _next_claimed(self, feed: _Feed, n: int) -> _Claimed | None:
         """The next up to `n` due chats, claimed; None when this pass has no more."""
+        self._claiming += 1
+        try:
+            return await self._claim_next(feed, n)
+        finally:
+            self._claiming -= 1
+            self._chunks_changed.set()
+
+    async def _claim_next(self, feed: _Feed, n: int) -> _Claimed | None:
         while not self._stop.is_set():
             if self._past_deadline():
                 self._stop_at_deadline()
@@ -468,11 +483,15 @@ class _RoundRun:
 
     async def _deliver_claimed(self, claimed: _Claimed) -> None:
         """Read what the messages of a claimed chunk need, then send them (`_run_chunk`)."""
+        self._claiming += 1
         try:
             contexts = await self.store.delivery_contexts(claimed.ids)
         except BaseException:
             await self._release(claimed.ids)
             raise
+        finally:
+            self._claiming -= 1
+            self._chunks_changed.set()
         await self._run_chunk(_Chunk(deque(claimed.ids), contexts, claimed.claimed_at))
 
     async def _run_chunk(self, chunk: _Chunk) -> None:
