@@ -106,19 +106,26 @@ class TokenBucket:
                 await clock.sleep(wait)
             if self._pauses != pauses:
                 continue  # a 429 arrived while we waited: queue again behind the pause
-            if await self._within_window():
+            await self._within_window()
+            if self._pauses == pauses:
+                self._granted.append(clock.monotonic())
                 return
 
-    async def _within_window(self) -> bool:
-        """Record a grant unless it would put `rate` + 1 into one second; then wait and say so."""
+    async def _within_window(self) -> None:
+        """Wait while `rate` grants already lie within the last second (keeping our slot).
+
+        Slots are spaced right, but a late wake-up (a busy loop) can bunch grants; waiting
+        the few milliseconds here keeps the window without giving up the slot, which
+        cost 3% of the rate at 30/s when a fresh slot was taken instead.
+        """
         granted = self._granted
-        now = self._clock.monotonic()
-        # Ten microseconds of slack: clocks round, and slots exactly one second apart are fine.
-        if len(granted) == granted.maxlen and now - granted[0] < 1.0 - _WINDOW_SLACK:
-            await self._clock.sleep(granted[0] + 1.0 - now)
-            return False  # take a fresh slot: others may have been granted meanwhile
-        granted.append(now)
-        return True
+        clock = self._clock
+        while len(granted) == granted.maxlen:
+            # Ten microseconds of slack: clocks round, and slots one second apart are fine.
+            early = granted[0] + 1.0 - _WINDOW_SLACK - clock.monotonic()
+            if early <= 0:
+                return
+            await clock.sleep(early)
 
     def pause(self, seconds: float) -> None:
         """Nobody gets a slot for `seconds` from now (Telegram said RetryAfter)."""
