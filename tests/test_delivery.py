@@ -665,13 +665,8 @@ async def test_bucket_at_1000_per_second_keeps_the_window_and_the_throughput() -
 async def test_bucket_serves_concurrent_callers_within_the_limit() -> None:
     clock = FakeClock()
     bucket = TokenBucket(30, clock=clock)
-    times: list[float] = []
-
-    async def one() -> None:
-        await bucket.acquire()
-        times.append(clock.monotonic())
-
-    await asyncio.gather(*(one() for _ in range(150)))
+    tasks, times = start_callers(bucket, clock, 150)
+    await asyncio.gather(*tasks)
     times.sort()
     assert max_in_any_window(times) <= 30
     assert times[-1] == pytest.approx(149 / 30)
@@ -688,17 +683,24 @@ async def test_pause_holds_everyone_and_drops_the_burst() -> None:
     assert clock.monotonic() == pytest.approx(5.0 + bucket.interval)
 
 
-async def test_bucket_keeps_the_window_when_wake_ups_come_late() -> None:
-    """A stalled event loop wakes many reserved slots at once; the window must still hold."""
-    clock = FakeClock()
-    bucket = TokenBucket(1000, clock=clock)
+def start_callers(
+    bucket: TokenBucket, clock: FakeClock, n: int
+) -> tuple[list[asyncio.Task[None]], list[float]]:
+    """`n` tasks that each acquire once; `times` collects when each got through."""
     times: list[float] = []
 
     async def one() -> None:
         await bucket.acquire()
         times.append(clock.monotonic())
 
-    tasks = [asyncio.create_task(one()) for _ in range(3000)]
+    return [asyncio.create_task(one()) for _ in range(n)], times
+
+
+async def test_bucket_keeps_the_window_when_wake_ups_come_late() -> None:
+    """A stalled event loop wakes many reserved slots at once; the window must still hold."""
+    clock = FakeClock()
+    bucket = TokenBucket(1000, clock=clock)
+    tasks, times = start_callers(bucket, clock, 3000)
     await asyncio.sleep(0)  # every task has reserved its slot and gone to sleep
     clock.advance(1.5)  # the loop was stuck: 1,500 slots are overdue at the same moment
     await asyncio.gather(*tasks)
@@ -710,13 +712,7 @@ async def test_bucket_keeps_the_window_when_wake_ups_come_late() -> None:
 async def test_pause_voids_slots_reserved_by_waiting_callers() -> None:
     clock = FakeClock()
     bucket = TokenBucket(30, clock=clock)
-    times: list[float] = []
-
-    async def one() -> None:
-        await bucket.acquire()
-        times.append(clock.monotonic())
-
-    tasks = [asyncio.create_task(one()) for _ in range(10)]
+    tasks, times = start_callers(bucket, clock, 10)
     await asyncio.sleep(0)  # the first is through, nine wait for their slots
     bucket.pause(5)
     await asyncio.gather(*tasks)
