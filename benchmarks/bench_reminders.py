@@ -447,7 +447,7 @@ def scheduler_for(
         lambda: kb,
         SystemClock(),
         SendLimiter(rate),
-        BotSender(app, paid_broadcast=rate > FREE_RATE, pool_size=policy.concurrency + 16),
+        BotSender(app, paid_broadcast=rate > FREE_RATE, pool_size=policy.connections),
         policy=policy,
     )
 

@@ -267,8 +267,7 @@ async def post_init(application: Application) -> None:
         lambda: responder.kb,
         clock,
         limiter,
-        # A connection per worker, and a few for retries that wait aside.
-        BotSender(application, config.paid_broadcast, pool_size=policy.concurrency + 16),
+        BotSender(application, config.paid_broadcast, pool_size=policy.connections),
         config.default_timezone,
         policy=policy,
     )

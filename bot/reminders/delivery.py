@@ -156,6 +156,11 @@ class DeliveryPolicy:
         # retries of its last failures would keep it going long after everyone else is done.
         return cls(concurrency=concurrency, batch_size=2000, claim_batch=128, backoff_base=0.5)
 
+    @property
+    def connections(self) -> int:
+        """HTTP connections the sender should keep: one per worker, a few for parked retries."""
+        return self.concurrency + 16
+
     def __post_init__(self) -> None:
         if min(self.concurrency, self.batch_size, self.claim_batch, self.max_claims) < 1:
             raise ValueError("concurrency, batch sizes and max_claims must be at least 1")
@@ -555,9 +560,7 @@ class _RoundRun:
         except asyncio.CancelledError:
             won = await claim  # the transaction runs to its end either way
             if won:
-                await self.store.release_claims(
-                    won, self.round.deadline.id, self.round.lead_seconds, owner=self.owner
-                )
+                await self._release(won)
             raise
 
     @staticmethod

@@ -40,6 +40,24 @@ def _url(url: str) -> yarl.URL:
     return yarl.URL(url)
 
 
+@functools.lru_cache(maxsize=32)
+def _client_timeout(
+    read: float | None, write: float | None, connect: float | None, pool: float | None
+) -> aiohttp.ClientTimeout:
+    """PTB's four timeouts as aiohttp's; cached, as every send of a round asks for the same.
+
+    aiohttp has no separate write or pool timeout: waiting for a pooled connection counts
+    towards `connect`, and writing a small body towards the whole request.
+    """
+    waits = [t for t in (connect, pool) if t is not None]
+    total_parts = [t for t in (connect, pool, write, read) if t is not None]
+    return aiohttp.ClientTimeout(
+        total=sum(total_parts) if len(total_parts) == 4 else None,
+        connect=sum(waits) if waits else None,
+        sock_read=read,
+    )
+
+
 class AiohttpRequest(BaseRequest):
     """`BaseRequest` over one `aiohttp.ClientSession` with a bounded connection pool."""
 
@@ -98,18 +116,11 @@ class AiohttpRequest(BaseRequest):
         def pick(value: object, default: float | None) -> float | None:
             return default if value is BaseRequest.DEFAULT_NONE else value  # type: ignore[return-value]
 
-        read_s = pick(read, self._read_timeout)
-        write_s = pick(write, self._write_timeout)
-        connect_s = pick(connect, self._connect_timeout)
-        pool_s = pick(pool, self._pool_timeout)
-        # aiohttp has no separate write or pool timeout: waiting for a pooled connection
-        # counts towards `connect`, and writing a small body towards the whole request.
-        waits = [t for t in (connect_s, pool_s) if t is not None]
-        total_parts = [t for t in (connect_s, pool_s, write_s, read_s) if t is not None]
-        return aiohttp.ClientTimeout(
-            total=sum(total_parts) if len(total_parts) == 4 else None,
-            connect=sum(waits) if waits else None,
-            sock_read=read_s,
+        return _client_timeout(
+            pick(read, self._read_timeout),
+            pick(write, self._write_timeout),
+            pick(connect, self._connect_timeout),
+            pick(pool, self._pool_timeout),
         )
 
     async def do_request(

@@ -416,7 +416,7 @@ class Store:
         # SQLite has one writer at a time. Queueing our own writers here keeps them off
         # SQLite's busy handler, which waits in coarse sleeps (milliseconds, growing);
         # other processes still meet it, through the busy timeout.
-        self._write_lock = _WriterQueue() if is_sqlite else None
+        self._writers = _WriterQueue() if is_sqlite else None
         self._claim_insert = (
             self._insert(deliveries)
             .on_conflict_do_nothing(
@@ -439,11 +439,11 @@ class Store:
 
         `urgent` writers go first in that queue (delivery results: their workers wait).
         """
-        if self._write_lock is None:
+        if self._writers is None:
             async with self._engine.begin() as conn:
                 yield conn
             return
-        async with self._write_lock.turn(urgent), self._engine.begin() as conn:
+        async with self._writers.turn(urgent), self._engine.begin() as conn:
             yield conn
 
     @classmethod
