@@ -300,6 +300,33 @@ async def test_transient_errors_back_off_then_succeed_or_fail(backend: Backend) 
     assert r2 is not None and (r2.status, r2.attempts, r2.error) == ("failed", 4, "NetworkError")
 
 
+async def test_time_a_failed_attempt_hung_counts_towards_its_backoff(backend: Backend) -> None:
+    """A send that hung 3 s before failing is retried at once (its 1 s backoff has passed);
+    one that hung 0.5 s before its second failure waits the rest of the 2 s backoff."""
+    store = await backend.store()
+    await bulk_subscribe(store, [1], [LEAD])
+    clock = FakeClock(START)
+    hangs = [3.0, 0.5]
+
+    class HangingSender(ScriptedSender):
+        async def send(self, chat_id: int, text: str, buttons: object) -> None:
+            started = self.started
+            try:
+                await super().send(chat_id, text, buttons)  # type: ignore[arg-type]
+            finally:
+                if started < len(hangs):
+                    clock.advance(hangs[started])  # the request took this long
+
+    sender = HangingSender(clock, per_chat={1: [timed_out(), timed_out()]})
+    report = await run_round(store, sender, clock, concurrency=1, backoff_base=1.0, max_parked=0)
+
+    starts = [(c.at - START).total_seconds() for c in sender.calls_for(1)]
+    assert [c.outcome for c in sender.calls_for(1)] == ["TimedOut", "TimedOut", "sent"]
+    # 0 -> hung until 3.0, retried at once; 3.0 -> hung until 3.5, waits 1.5 more -> 5.0.
+    assert starts == [0.0, 3.0, 5.0]
+    assert (report.sent, report.retried) == (1, 2)
+
+
 async def test_a_failed_send_waits_aside_and_its_worker_goes_on(backend: Backend) -> None:
     store = await backend.store()
     await bulk_subscribe(store, [1, 2, 3, 4], [LEAD])

@@ -666,7 +666,8 @@ class _RoundRun:
         while True:
             chat_id = sending.chat_id
             await self.limiter.acquire(chat_id)
-            if self._past_deadline():
+            started = self.clock.now()
+            if started >= self.round.deadline.at:
                 self._stop_at_deadline()
                 return _Result(Outcome.EXPIRED, sending.attempts, chat_id)
             sending.attempts += 1
@@ -709,9 +710,13 @@ class _RoundRun:
                 if sending.transient > self.policy.max_retries:
                     return _Result(Outcome.FAILED, attempts, chat_id, type(exc).__name__)
                 self.report.retried += 1
-                delay = min(
+                backoff = min(
                     self.policy.backoff_max, self.policy.backoff_base * 2 ** (sending.transient - 1)
                 )
+                # The backoff counts from when the failed attempt started: a connection that
+                # hung for seconds before it failed has waited that long already. (At the end
+                # of a 1,000/s round, retries of stalled sends were the last half second.)
+                delay = max(0.0, backoff - (self.clock.now() - started).total_seconds())
                 if self._would_pass_deadline(delay):
                     return _Result(Outcome.FAILED, attempts, chat_id, type(exc).__name__)
                 if may_park and self._parked < self.policy.max_parked:
