@@ -532,6 +532,7 @@ class DeliveryFigures:
     standin_cpu: float
     tail_s: float = 0.0  # after the last chat's first attempt: only retries went out
     tail_requests: int = 0
+    shortfall: Shortfall | None = None
     achieved_runs: list[float] = field(default_factory=list)  # all repeats, when repeated
 
     @property
@@ -641,6 +642,7 @@ async def delivery_run(
     received = Counter(c.chat_id for c in calls if c.ok)
     due = set(due_ids)
     times = sorted(c.at for c in calls)
+    lost = shortfall(times, scheduler.limiter.effective_rate)
     finished = {"sent", "skipped", "failed", "deactivated", "expired"}
     return DeliveryFigures(
         label=label,
@@ -671,6 +673,38 @@ async def delivery_run(
         standin_cpu=standin_cpu,
         tail_s=tail_s,
         tail_requests=tail_requests,
+        shortfall=lost,
+    )
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Where a round lost time against the limiter's ceiling, from the per-second counts.
+
+    A "full" second holds at least 98% of the ceiling. Seconds are counted from the first
+    request; losses are in seconds' worth of requests at the ceiling.
+    """
+
+    start_s: float  # before the first full second
+    middle_s: float  # between the first and the last full second
+    end_s: float  # time after the last full second
+    end_requests: int
+
+
+def shortfall(times: Sequence[float], ceiling: float) -> Shortfall | None:
+    if len(times) < 2:
+        return None
+    counts = Counter(int(t - times[0]) for t in times)
+    seconds = [counts[i] for i in range(int(times[-1] - times[0]) + 1)]
+    full = [i for i, n in enumerate(seconds) if n >= 0.98 * ceiling]
+    if not full:
+        return None
+    first, last = full[0], full[-1]
+    return Shortfall(
+        start_s=sum(max(0.0, ceiling - n) for n in seconds[:first]) / ceiling,
+        middle_s=sum(max(0.0, ceiling - n) for n in seconds[first : last + 1]) / ceiling,
+        end_s=times[-1] - times[0] - (last + 1),
+        end_requests=sum(seconds[last + 1 :]),
     )
 
 
@@ -822,6 +856,14 @@ def print_delivery(fig: DeliveryFigures) -> None:
         f"database/stand-in disagreements {fig.inconsistent}, messages to chats not due "
         f"{fig.strangers}"
     )
+    if fig.shortfall is not None and fig.limit >= PAID_RATE:
+        lost = fig.shortfall
+        print(
+            f"    time lost against the ceiling: {lost.start_s:.2f} s starting, "
+            f"{lost.middle_s:.2f} s in the middle; after the last full second "
+            f"{lost.end_s:.1f} s with {lost.end_requests} request(s)",
+            flush=True,
+        )
     if fig.tail_requests:
         body = fig.span_s - fig.tail_s
         before = (fig.requests - 1 - fig.tail_requests) / body if body > 0 else 0.0
