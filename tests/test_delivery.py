@@ -7,6 +7,7 @@ SQLite file and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -399,6 +400,31 @@ async def test_an_idle_worker_takes_over_half_of_a_long_queue(backend: Backend) 
     first, second = sorted(by_task.values())
     assert first == list(range(1, first[-1] + 1))
     assert second == list(range(first[-1] + 1, 11)) and len(second) >= 4
+
+
+async def test_an_idle_worker_takes_the_last_message_behind_a_hung_send(
+    backend: Backend,
+) -> None:
+    store = await backend.store()
+    await bulk_subscribe(store, [1, 2], [LEAD])
+    clock = FakeClock(START)
+    second_delivered = asyncio.Event()
+
+    class Hanging(ScriptedSender):
+        async def send(self, chat_id: int, text: str, buttons: object) -> None:
+            if chat_id == 1:  # hangs until 2 is delivered (or gives up after a second)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(second_delivered.wait(), 1.0)
+            await super().send(chat_id, text, buttons)  # type: ignore[arg-type]
+            if chat_id == 2:
+                second_delivered.set()
+
+    sender = Hanging(clock)
+    # The first worker claims both chats and hangs on 1; the second has nothing to claim.
+    report = await run_round(store, sender, clock, concurrency=2, claim_batch=2)
+
+    assert [d.chat_id for d in sender.delivered] == [2, 1]
+    assert report.sent == 2
 
 
 async def test_parking_is_bounded_then_the_worker_waits_itself(backend: Backend) -> None:
