@@ -1,11 +1,11 @@
 """A small keep-alive HTTP/1.1 client: the request backend of reminder rounds.
 
 Why not aiohttp (used before) or httpx (PTB's default): a round at 1,000 messages per second
-is CPU-bound in one process, and the general-purpose clients spend most of a request's CPU
+was CPU-bound in one process, and the general-purpose clients spent most of a request's CPU
 on what reminders never use (cookies, redirects, proxies, tracing, multipart). Reminders need
 one thing: POST a small JSON body to one server and read its JSON answer. This does exactly
 that over pooled keep-alive connections with the standard library's streams; on this
-project's machine it took 0.14-0.15 ms of CPU per request where aiohttp took 0.32-0.35 ms
+project's machine it took 0.16-0.17 ms of CPU per request where aiohttp took 0.32-0.35 ms
 (docs/benchmarks.md). PTB's `BaseRequest.post` still wraps it, so every Telegram error
 surfaces as the same `telegram.error` exception as with `Bot.send_message`.
 

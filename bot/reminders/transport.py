@@ -2,8 +2,8 @@
 
 Why not `Bot.send_message` over PTB's default `HTTPXRequest`: at 1,000 messages per second
 the round is CPU-bound, and profiles on this project's 2-vCPU machine put most of that CPU in
-the HTTP client (httpx: 1.5-2.7 ms per request, aiohttp: 0.45-0.6 ms, `KeepAliveRequest`:
-0.14-0.15 ms) and in turning Telegram's answer into a `Message` object that a reminder never
+the HTTP client (httpx: 1.5-2.7 ms per request, aiohttp: 0.32-0.6 ms, `KeepAliveRequest`:
+0.16-0.17 ms) and in turning Telegram's answer into a `Message` object that a reminder never
 looks at (about 40% of what was left). So `BotSender` posts the JSON itself through
 `BaseRequest.post`, PTB's public entry point of a request backend, which still parses the
 answer and raises the very same `telegram.error` exceptions (RetryAfter, Forbidden,
