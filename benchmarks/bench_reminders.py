@@ -634,15 +634,16 @@ async def delivery_run(
     await reclaim_deleted_rows(store)
 
     status = {row.chat_id: row.status for row in rows}
+    calls.sort(key=lambda c: c.at)  # the order the stand-in read them
+    times = [c.at for c in calls]
     tail_s, tail_requests = retry_tail(calls)
-    last = max((c.at for c in calls), default=0.0)
+    lost = shortfall(times, scheduler.limiter.effective_rate)
+    last = times[-1] if times else 0.0
     paused_s, pauses = union_of(
         [(c.at, min(c.at + RETRY_AFTER, last)) for c in calls if c.fault == "429"]
     )
     received = Counter(c.chat_id for c in calls if c.ok)
     due = set(due_ids)
-    times = sorted(c.at for c in calls)
-    lost = shortfall(times, scheduler.limiter.effective_rate)
     finished = {"sent", "skipped", "failed", "deactivated", "expired"}
     return DeliveryFigures(
         label=label,
@@ -708,9 +709,11 @@ def shortfall(times: Sequence[float], ceiling: float) -> Shortfall | None:
     )
 
 
-def retry_tail(calls: Sequence[SendCall]) -> tuple[float, int]:
-    """Seconds and requests after the last chat's first attempt (retries only)."""
-    ordered = sorted(calls, key=lambda c: c.at)
+def retry_tail(ordered: Sequence[SendCall]) -> tuple[float, int]:
+    """Seconds and requests after the last chat's first attempt (retries only).
+
+    `ordered`: the stand-in's calls in the order it read them.
+    """
     seen: set[int] = set()
     last_first = -1
     for n, call in enumerate(ordered):

@@ -51,11 +51,12 @@ def _target(url: str) -> tuple[_Origin, bytes]:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"expected an http:// or https:// URL, got {url!r}")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    default_port = port == (443 if parts.scheme == "https" else 80)
-    host = parts.hostname if default_port else f"{parts.hostname}:{port}"
-    if ":" in parts.hostname:  # an IPv6 literal keeps its brackets in the Host header
-        host = f"[{parts.hostname}]" + ("" if default_port else f":{port}")
+    default_port = 443 if parts.scheme == "https" else 80
+    port = parts.port or default_port
+    # An IPv6 literal keeps its brackets in the Host header.
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if port != default_port:
+        host = f"{host}:{port}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {BaseRequest.USER_AGENT}\r\n"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
@@ -26,8 +25,6 @@ from telegram.request import RequestData
 from bot.reminders.keepalive import KeepAliveRequest
 
 __all__ = ["BotSender", "JsonRequestData"]
-
-log = logging.getLogger(__name__)
 
 
 class JsonRequestData(RequestData):
