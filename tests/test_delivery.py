@@ -376,9 +376,17 @@ async def test_a_long_wait_renews_the_claim_and_a_short_one_writes_nothing(
         assert renewals == []
 
 
-async def test_an_idle_worker_takes_over_half_of_a_long_queue(backend: Backend) -> None:
+async def test_workers_share_what_one_claim_brought_in(backend: Backend) -> None:
     store = await backend.store()
     await bulk_subscribe(store, range(1, 11), [LEAD])
+    claims: list[list[int]] = []
+    claim = store.claim_deliveries
+
+    async def counted(chat_ids: list[int], *args: Any, **kwargs: Any) -> list[int]:
+        claims.append(list(chat_ids))
+        return await claim(chat_ids, *args, **kwargs)
+
+    store.claim_deliveries = counted  # type: ignore[method-assign]
     clock = FakeClock(START)
     senders: dict[int, asyncio.Task[object] | None] = {}
 
@@ -388,18 +396,16 @@ async def test_an_idle_worker_takes_over_half_of_a_long_queue(backend: Backend) 
             await super().send(chat_id, text, buttons)  # type: ignore[arg-type]
 
     sender = Recording(clock)
-    # The first worker's first chunk holds all ten chats; the second finds nothing to claim.
     report = await run_round(store, sender, clock, concurrency=2, claim_batch=10)
 
     assert exactly_once(sender.delivered, range(1, 11)) == []
     assert report.sent == 10 and report.claimed_elsewhere == 0
+    assert claims == [list(range(1, 11))]  # one round trip claimed all ten
     by_task: dict[object, list[int]] = {}
     for chat_id, task in sorted(senders.items()):
         by_task.setdefault(task, []).append(chat_id)
-    # The second worker took the back half of what was still queued with the first.
-    first, second = sorted(by_task.values())
-    assert first == list(range(1, first[-1] + 1))
-    assert second == list(range(first[-1] + 1, 11)) and len(second) >= 4
+    # Both workers sent from it, taking the chats in turn.
+    assert sorted(by_task.values()) == [[1, 3, 5, 7, 9], [2, 4, 6, 8, 10]]
 
 
 async def test_an_idle_worker_takes_the_last_message_behind_a_hung_send(
@@ -420,7 +426,7 @@ async def test_an_idle_worker_takes_the_last_message_behind_a_hung_send(
                 second_delivered.set()
 
     sender = Hanging(clock)
-    # The first worker claims both chats and hangs on 1; the second has nothing to claim.
+    # One claim brings in both chats; the first worker hangs on 1, the second sends 2.
     report = await run_round(store, sender, clock, concurrency=2, claim_batch=2)
 
     assert [d.chat_id for d in sender.delivered] == [2, 1]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from bot.store.db import database_url_from, make_engine
 from bot.store.repository import (
@@ -643,3 +644,41 @@ async def test_sqlite_writer_queue_serves_urgent_writers_first() -> None:
     assert order == ["holder", "result0", "result1", "claim", "result2", "result3"]
     async with queue.turn():  # free again
         pass
+
+
+async def test_recording_results_finds_the_rows_by_primary_key(store: Store) -> None:
+    """Not through the partial index of open claims, which holds every claim of the round.
+
+    The planner chose that index on PostgreSQL when its statistics (taken at the start of a
+    round, as `analyze` does) said few claims were open; each UPDATE then read all claims
+    taken so far and their dead versions, and a 1,000/s round slowed down as it went.
+    """
+    await bulk_subscribe(store, range(1, 2001), [DAY])
+    await store.analyze()  # statistics from before the round: no delivery rows yet
+    await store.claim_deliveries(range(1, 2001), "dl", DAY, owner="a", now=T0)
+    await store.record_delivery_results(
+        [DeliveryResult(n, "dl", DAY, Outcome.SENT, 1) for n in range(1, 1001)], owner="a", now=T0
+    )
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE"):
+            statements.append((statement, parameters))
+
+    sync_engine = store.engine.sync_engine
+    sqlalchemy.event.listen(sync_engine, "before_cursor_execute", capture)
+    try:
+        results = [DeliveryResult(n, "dl", DAY, Outcome.SENT, 1) for n in range(1001, 1011)]
+        assert await store.record_delivery_results(results, owner="a", now=T0) == [True] * 10
+        await store.renew_claim(1500, "dl", DAY, owner="a", now=T0)
+        await store.release_claims([1600], "dl", DAY, owner="a")
+    finally:
+        sqlalchemy.event.remove(sync_engine, "before_cursor_execute", capture)
+
+    assert len(statements) >= 3
+    explain = "EXPLAIN QUERY PLAN " if store.engine.dialect.name == "sqlite" else "EXPLAIN "
+    async with store.engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = (await conn.exec_driver_sql(explain + statement, parameters)).all()
+            text = "\n".join(str(row[-1]) for row in plan)
+            assert "ix_deliveries_open_claims" not in text, f"{statement}\n{text}"

@@ -5,16 +5,17 @@ Per chat, strictly in this order::
     claim (DB, atomic) -> compose -> wait for the rate limiters -> send -> record (DB)
 
 A claim is unique per (chat, deadline, lead time) in the database, so neither a restart nor a
-second bot process started by mistake sends anything twice. Each worker claims a small chunk
-(`claim_batch`) in one round trip, then sends and records those chats one at a time: it
-records each result (committed) before its next send, so at most one send per worker is ever
-in the unknown state (plus messages waiting aside for a retry, below). Results of all
-workers are committed together when they arrive together (group commit); that and the
-chunked claims are what let a round run at 1,000 messages per second instead of being bound
-by three transactions per message. A transient failure (timeout, 5xx) waits out its backoff
-aside, in a task of its own, so its worker goes on.
-Claims a worker has not started yet are released when the round stops (deadline,
-cancellation, a crash in another worker); after a hard kill they wait for the lease below.
+second bot process started by mistake sends anything twice. Chats are claimed a chunk
+(`claim_batch`) at a time in one round trip, into a queue all workers send from (`_Queue`,
+kept about two chunks ahead); a worker sends to one chat and records the result (committed)
+before its next send, so at most one send per worker is ever in the unknown state (plus
+messages waiting aside for a retry, below). Results of all workers are committed together
+when they arrive together (group commit); that and the chunked claims are what let a round
+run at 1,000 messages per second instead of being bound by three transactions per message.
+A transient failure (timeout, 5xx) waits out its backoff aside, in a task of its own, so its
+worker goes on.
+Claims still queued are released when the round stops (deadline, cancellation, a crash in a
+worker); after a hard kill they wait for the lease below.
 
 The claim/lease rule (what happens to a claim whose process died)
 -----------------------------------------------------------------
@@ -31,7 +32,7 @@ database cannot know whether Telegram got the message. We chose:
   after that it is closed as failed (`lease_expired`) rather than retried forever.
 * A round does not finish while claims of others are open: it waits (on the injected clock)
   until they are recorded or their lease runs out, then takes them over.
-* A hard kill also strands the not-yet-started claims of each worker's chunk; they are
+* A hard kill also strands the claims still queued, never started; they are
   recovered by the same takeover (they were never sent, so no duplicate can come of them).
 
 Trade-off: if the process died after Telegram accepted the message but before the result was
@@ -131,7 +132,7 @@ Compose = Callable[[ChatSettings, dict[str, str], Round], ComposeResult | Awaita
 class DeliveryPolicy:
     concurrency: int = 8  # workers; each one claims, sends and records strictly in turn
     batch_size: int = 500  # chat ids fetched per keyset page
-    claim_batch: int = 16  # chats a worker claims per round trip
+    claim_batch: int = 16  # chats claimed per round trip
     lease: float = 120.0  # seconds before an unrenewed open claim counts as abandoned
     max_claims: int = 2  # a claim is taken over at most once
     max_retries: int = 3  # transient errors (timeouts, network, 5xx) per message
@@ -143,7 +144,7 @@ class DeliveryPolicy:
 
     @classmethod
     def for_rate(cls, rate: float) -> DeliveryPolicy:
-        """Enough workers to keep `rate` messages per second in flight, and chunks to match.
+        """Enough workers to keep `rate` messages per second in flight, and claims to match.
 
         Each worker has one request in flight at a time. At 30/s eight are plenty; at 1,000/s
         a request to Telegram taking up to 0.1 s needs about a hundred, and bigger claim
@@ -219,17 +220,11 @@ class _Sending:
 
 
 @dataclass(frozen=True, slots=True)
-class _Claimed:
-    ids: list[int]
-    claimed_at: datetime
+class _Ready:
+    """A claimed chat with what its message needs, waiting for a worker."""
 
-
-@dataclass(eq=False, slots=True)
-class _Chunk:
-    """Claimed chats a worker is sending to; an idle worker may take some (`_worker`)."""
-
-    pending: deque[int]
-    contexts: dict[int, DeliveryContext]
+    chat_id: int
+    context: DeliveryContext
     claimed_at: datetime
 
 
@@ -254,7 +249,7 @@ def _chat_gone(exc: BadRequest) -> bool:
 
 
 class _Feed:
-    """Hands out due chat ids to the workers, fetching keyset pages on demand."""
+    """Hands out due chat ids to be claimed, fetching keyset pages on demand."""
 
     def __init__(self, run: _RoundRun) -> None:
         self._run = run
@@ -283,6 +278,67 @@ class _Feed:
                 if len(batch) < max(run.policy.batch_size, n):
                     self._exhausted = True
             return [self._buffer.popleft() for _ in range(min(n, len(self._buffer)))]
+
+
+class _Queue:
+    """Claimed chats ready to send, shared by all workers, kept one to two chunks ahead.
+
+    Whichever worker finds the queue short claims the next chunk (`claim`: one database
+    round trip for `chunk` chats, and one read of what their messages need) while the
+    others go on sending what is left. A chunk being claimed counts as on its way, so
+    normally one claim runs at a time; a second starts only when less than a chunk is left
+    while the first is still running (a slow database moment must not leave a hundred
+    workers with nothing to send).
+
+    Before, each worker claimed and sent a chunk of its own: sending ramped up only as the
+    workers' first claims went through the database one after another (the first half
+    second of a 1,000/s round), a message could wait behind its worker's hung send, and
+    the end of a round needed idle workers to take over others' queues.
+    """
+
+    def __init__(
+        self, claim: Callable[[], Awaitable[list[_Ready] | None]], chunk: int, stop: asyncio.Event
+    ) -> None:
+        self._claim = claim
+        self._chunk = chunk
+        self._stop = stop
+        self._ready: deque[_Ready] = deque()
+        self._refilling = 0  # claims running
+        self._exhausted = False
+        self._refilled = asyncio.Event()
+
+    async def next(self) -> _Ready | None:
+        """The next chat to send to; None when the pass has no more or the round stops."""
+        while not self._stop.is_set():
+            coming = len(self._ready) + self._chunk * self._refilling
+            if coming < 2 * self._chunk and not self._exhausted:
+                await self._refill()
+            elif self._ready:
+                return self._ready.popleft()
+            elif self._exhausted and not self._refilling:
+                return None
+            else:  # another worker is claiming: wait for it
+                self._refilled.clear()
+                await self._refilled.wait()
+        return None
+
+    def drain(self) -> list[int]:
+        """The chats claimed but never handed out (to be released when the pass ends)."""
+        ids = [ready.chat_id for ready in self._ready]
+        self._ready.clear()
+        return ids
+
+    async def _refill(self) -> None:
+        self._refilling += 1
+        try:
+            claimed = await self._claim()
+            if claimed is None:
+                self._exhausted = True
+            else:
+                self._ready.extend(claimed)
+        finally:
+            self._refilling -= 1
+            self._refilled.set()
 
 
 class _Recorder:
@@ -355,9 +411,6 @@ class _RoundRun:
         self._recorder = _Recorder(self)
         self._group: asyncio.TaskGroup | None = None  # the current pass's workers and retries
         self._parked = 0
-        self._chunks: set[_Chunk] = set()  # chunks being sent, for idle workers to share
-        self._claiming = 0  # workers between taking ids and having their chunk ready
-        self._chunks_changed = asyncio.Event()
 
     # -- the round ----------------------------------------------------------------------
 
@@ -413,11 +466,13 @@ class _RoundRun:
 
     async def _one_pass(self) -> None:
         feed = _Feed(self)
+        size = self.policy.claim_batch
+        queue = _Queue(lambda: self._claim_ready(feed, size), size, self._stop)
         try:
             async with asyncio.TaskGroup() as group:
                 self._group = group
-                for n in range(self.policy.concurrency):
-                    group.create_task(self._worker(feed, n))
+                for _ in range(self.policy.concurrency):
+                    group.create_task(self._worker(queue))
         except BaseExceptionGroup as group_error:
             # Callers see the crash itself, not an ExceptionGroup; other workers that failed
             # in the same instant are named in a note.
@@ -428,51 +483,21 @@ class _RoundRun:
                     + ", ".join(repr(e) for e in others)
                 )
             raise first from None
-
-    async def _worker(self, feed: _Feed, n: int) -> None:
-        # Staggered first chunks (k/k, ..., 2/k, 1/k of a full one): workers that all started
-        # with full chunks would all run dry and queue for the database at the same moment.
-        # The first in the queue for the database gets the biggest chunk, so sending starts
-        # at full speed while the others still wait for their first claim.
-        size = self.policy.claim_batch
-        concurrency = self.policy.concurrency
-        claimed = await self._next_claimed(feed, max(1, size * (concurrency - n) // concurrency))
-        while claimed is not None:
-            # (Claiming the next chunk while this one goes out was tried: with SQLite's
-            # single writer, a hundred claims always queued made every claim wait seconds,
-            # and rounds were slower; docs/benchmarks.md.)
-            await self._deliver_claimed(claimed)
-            claimed = await self._next_claimed(feed, size)
-        # Nothing left to claim: take over half of the longest queue of another worker.
-        # Without this, the end of a round was a few workers each working through its own
-        # chunk one message at a time, while the rest had finished (seconds of a slow tail).
-        # A queue of one is taken too: its worker may be stuck in a send that hangs for
-        # seconds (with 5% transient failures, the last 2.7 s of a 1,000/s round sent 346
-        # messages, most of them first attempts waiting behind such sends).
-        while not self._stop.is_set():
-            busiest = max(self._chunks, key=lambda c: len(c.pending), default=None)
-            if busiest is None or not busiest.pending:
-                if not self._claiming:
-                    return
-                # Others are still claiming or reading their chunk: look again when they are.
-                self._chunks_changed.clear()
-                await self._chunks_changed.wait()
-                continue
-            taken: deque[int] = deque()
-            for _ in range(max(1, len(busiest.pending) // 2)):
-                taken.appendleft(busiest.pending.pop())
-            await self._run_chunk(_Chunk(taken, busiest.contexts, busiest.claimed_at))
-
-    async def _next_claimed(self, feed: _Feed, n: int) -> _Claimed | None:
-        """The next up to `n` due chats, claimed; None when this pass has no more."""
-        self._claiming += 1
-        try:
-            return await self._claim_next(feed, n)
         finally:
-            self._claiming -= 1
-            self._chunks_changed.set()
+            # Claims not yet started when the round stops (deadline, cancellation, a crash)
+            # are given back, so a restart need not wait for their lease.
+            if unsent := queue.drain():
+                await self._release(unsent)
 
-    async def _claim_next(self, feed: _Feed, n: int) -> _Claimed | None:
+    async def _worker(self, queue: _Queue) -> None:
+        while (ready := await queue.next()) is not None:
+            await self._deliver(ready)
+
+    async def _claim_ready(self, feed: _Feed, n: int) -> list[_Ready] | None:
+        """Claim the next up to `n` due chats and read what their messages need.
+
+        None when this pass has no more (or the round stops).
+        """
         while not self._stop.is_set():
             if self._past_deadline():
                 self._stop_at_deadline()
@@ -483,59 +508,41 @@ class _RoundRun:
             claimed_at = self.clock.now()
             won = await self._claim(chunk, claimed_at)
             self.report.claimed_elsewhere += len(chunk) - len(won)
-            if won:
-                return _Claimed(won, claimed_at)
+            if not won:
+                continue
+            try:
+                contexts = await self.store.delivery_contexts(won)
+            except BaseException:
+                await self._release(won)
+                raise
+            return [_Ready(chat_id, contexts[chat_id], claimed_at) for chat_id in won]
         return None
 
-    # -- a few chats at a time ----------------------------------------------------------
+    # -- one chat -----------------------------------------------------------------------
 
-    async def _deliver_claimed(self, claimed: _Claimed) -> None:
-        """Read what the messages of a claimed chunk need, then send them (`_run_chunk`)."""
-        self._claiming += 1
-        try:
-            contexts = await self.store.delivery_contexts(claimed.ids)
-        except BaseException:
-            await self._release(claimed.ids)
-            raise
-        finally:
-            self._claiming -= 1
-            self._chunks_changed.set()
-        await self._run_chunk(_Chunk(deque(claimed.ids), contexts, claimed.claimed_at))
+    async def _deliver(self, ready: _Ready) -> None:
+        """Send to one claimed chat and record the result before the worker goes on.
 
-    async def _run_chunk(self, chunk: _Chunk) -> None:
-        """Send and record the chats of a chunk one by one (other workers may take some).
-
-        Each result is recorded right after its send, so the unknown window of a crash is
-        still one request per worker. Claims not yet started when the round stops (deadline,
-        cancellation, a crash in another worker) are released, so a restart need not wait
-        for their lease.
+        Recording each result right after its send keeps the unknown window of a crash at
+        one request per worker.
         """
-        pending = chunk.pending
-        current: int | None = None
-        self._chunks.add(chunk)
+        chat_id = ready.chat_id
         try:
-            while pending and not self._stop.is_set():
-                chat_id = current = pending.popleft()
-                try:
-                    result = await self._attempt(chat_id, chunk.contexts[chat_id], chunk.claimed_at)
-                except _LostClaim:
-                    self.report.lost_lease += 1
-                    log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
-                    continue
-                if isinstance(result, _Parked):
-                    self._park(result)
-                    current = None
-                    continue
-                # A crash or cancellation after the send started leaves this one claim open:
-                # the lease rule (module docstring) decides what happens to it.
-                await self._record(result)
-                current = None
-        finally:
-            self._chunks.discard(chunk)
-            if current is not None and current not in self._sent_to:
-                pending.appendleft(current)  # stopped before sending: nothing is in doubt
-            if pending:
-                await self._release(list(pending))
+            result = await self._attempt(chat_id, ready.context, ready.claimed_at)
+        except _LostClaim:
+            self.report.lost_lease += 1
+            log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
+            return
+        except BaseException:
+            if chat_id not in self._sent_to:  # stopped before sending: nothing is in doubt
+                await self._release([chat_id])
+            raise
+        if isinstance(result, _Parked):
+            self._park(result)
+            return
+        # A crash or cancellation after the send started leaves this one claim open: the
+        # lease rule (module docstring) decides what happens to it.
+        await self._record(result)
 
     async def _release(self, chat_ids: list[int]) -> None:
         """Give back claims never started (the round is stopping), even if cancelled."""
