@@ -689,7 +689,7 @@ def shortfall(times: Sequence[float], ceiling: float) -> Shortfall | None:
     return Shortfall(
         start_s=sum(max(0.0, ceiling - n) for n in seconds[:first]) / ceiling,
         middle_s=sum(max(0.0, ceiling - n) for n in seconds[first : last + 1]) / ceiling,
-        end_s=times[-1] - times[0] - (last + 1),
+        end_s=max(0.0, times[-1] - times[0] - (last + 1)),  # 0 when the last second was full
         end_requests=sum(seconds[last + 1 :]),
     )
 
