@@ -7,7 +7,7 @@ Per chat, strictly in this order::
 A claim is unique per (chat, deadline, lead time) in the database, so neither a restart nor a
 second bot process started by mistake sends anything twice. Chats are claimed a chunk
 (`claim_batch`) at a time in one round trip, into a queue all workers send from (`_Queue`,
-kept about two chunks ahead); a worker sends to one chat and records the result (committed)
+kept one to two chunks ahead); a worker sends to one chat and records the result (committed)
 before its next send, so at most one send per worker is ever in the unknown state (plus
 messages waiting aside for a retry, below). Results of all workers are committed together
 when they arrive together (group commit); that and the chunked claims are what let a round

@@ -313,7 +313,8 @@ def _check_short(name: str, value: str, limit: int) -> str:
 # statistics said few claims were open; it then read every claim of the round taken so far,
 # and their dead versions, for each statement: 15.7 ms instead of 0.2 ms for ten rows out of
 # 50,000 in EXPLAIN ANALYZE, and the benchmark's 1,000/s rounds slowed down as they went
-# (docs/benchmarks.md).
+# (docs/benchmarks.md). Queries over a whole round's open claims (`open_claims`,
+# `close_abandoned_claims`) keep the plain test, so that they can use the index.
 _STILL_CLAIMED = func.coalesce(deliveries.c.status, "") == CLAIMED
 
 # Statements the delivery loop runs for every chunk, built once. Their parameters are bound
@@ -777,7 +778,7 @@ class Store:
         if stale_before is None:
             return None
         return and_(
-            deliveries.c.status == CLAIMED,
+            _STILL_CLAIMED,
             deliveries.c.claimed_at < stale_before,
             deliveries.c.claims < max_claims,
         )
