@@ -5,7 +5,8 @@ Import explicitly in a test module (tests/conftest.py belongs to another part of
     from tests.store_fixtures import backend_fixture, store_fixture  # noqa: F401
 
 The fixtures are *named* `backend` and `store`; the module attributes carry a `_fixture`
-suffix so that test parameters do not shadow the import.
+suffix so that test parameters do not shadow the import. The stores they hand out are
+`StoreForTests` (tests/store_helpers.py): the bot's `Store` plus helpers only tests need.
 
 PostgreSQL: the server at 127.0.0.1:5432, database `test`, trust auth as `postgres` (or
 `root`); `OPTOUT_TEST_PG_URL` replaces both. Each test gets its own schema, dropped afterwards.
@@ -34,6 +35,7 @@ from bot.store.repository import (
     subscription_leads,
     subscriptions,
 )
+from tests.store_helpers import StoreForTests
 
 PG_URLS = (
     "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
@@ -88,8 +90,8 @@ class Backend:
         self._engines.append(engine)
         return engine
 
-    async def store(self) -> Store:
-        store = await Store.open(self.url, connect_args=dict(self.connect_args))
+    async def store(self) -> StoreForTests:
+        store = await StoreForTests.open(self.url, connect_args=dict(self.connect_args))
         self._engines.append(store.engine)
         return store
 
@@ -134,7 +136,7 @@ async def backend_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Asy
 
 
 @pytest.fixture(name="store")
-async def store_fixture(backend: Backend) -> Store:
+async def store_fixture(backend: Backend) -> StoreForTests:
     return await backend.store()
 
 

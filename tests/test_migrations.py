@@ -18,12 +18,13 @@ from bot.store.migrations import (
     current_version,
     migrate,
 )
-from bot.store.repository import Store, metadata
+from bot.store.repository import metadata
 from tests.store_fixtures import (
     Backend,
     backend_fixture,  # noqa: F401 - fixture
     table_columns,
 )
+from tests.store_helpers import StoreForTests
 
 V1_COLUMNS = {
     "chats": {"chat_id", "language", "region", "timezone"},
@@ -135,7 +136,7 @@ async def test_v1_database_upgrades_without_loss(backend: Backend) -> None:
     assert by_chat[-1001234567890] == (0, 1, None, None)  # still in flight
 
     # And the store reads the upgraded data correctly.
-    store = Store(engine)
+    store = StoreForTests(engine)
     sub = await store.get_subscription(1)
     assert sub is not None and sub.lead_times == (86400, 7200) and sub.active
     assert (await store.get_settings(-1001234567890)).language == "de"

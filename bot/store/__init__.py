@@ -1,13 +1,11 @@
 """Persistence: SQLite file by default, PostgreSQL with `DATABASE_URL`; migrated at start-up."""
 
-from bot.store import analytics  # noqa: F401 - registers its tables in `metadata`
 from bot.store.db import database_url_from, make_engine
 from bot.store.migrations import LATEST_VERSION, SchemaTooNewError, current_version, migrate
 from bot.store.repository import (
     CHECK_STATES,
     ChatSettings,
     DeliveryContext,
-    DeliveryRecord,
     OpenClaim,
     Outcome,
     Store,
@@ -20,7 +18,6 @@ __all__ = [
     "LATEST_VERSION",
     "ChatSettings",
     "DeliveryContext",
-    "DeliveryRecord",
     "OpenClaim",
     "Outcome",
     "SchemaTooNewError",

@@ -1,50 +1,41 @@
-"""Aggregate answer counts and opt-in unmatched questions: operator data without people in it.
+"""Operator data without people in it: aggregate answer counts, opt-in unmatched questions,
+and the store's row counts.
 
-Counts are kept per day, outcome and topic; an unmatched question is only its normalised
-text and the day. No chat or user id is ever written here.
+Answer counts are kept per day, outcome and topic; an unmatched question is only its
+normalised text and the day. No chat or user id is ever written or returned here.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import (
-    Column,
-    Date,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.store.repository import metadata
-
-MAX_UNMATCHED_TEXT = 300
-
-answer_counts = Table(
-    "answer_counts",
-    metadata,
-    Column("day", Date, nullable=False),
-    Column("outcome", String(16), nullable=False),
-    Column("topic", String(64), nullable=False),
-    Column("count", Integer, nullable=False),
-    PrimaryKeyConstraint("day", "outcome", "topic"),
+from bot.store.schema import (
+    MAX_UNMATCHED_TEXT,
+    answer_counts,
+    chats,
+    checklist,
+    deliveries,
+    subscriptions,
+    unmatched_questions,
 )
-unmatched_questions = Table(
-    "unmatched_questions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("text", String(MAX_UNMATCHED_TEXT), nullable=False),
-    Column("day", Date, nullable=False, index=True),
-)
+
+__all__ = [
+    "MAX_UNMATCHED_TEXT",
+    "AnswerTotals",
+    "CountKey",
+    "StoreStats",
+    "add_counts",
+    "add_unmatched",
+    "list_unmatched",
+    "purge_unmatched",
+    "store_stats",
+    "totals",
+]
 
 CountKey = tuple[date, str, str]  # day, outcome, topic ("" when none)
 
@@ -113,3 +104,38 @@ async def list_unmatched(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as conn:
         rows = await conn.execute(select(unmatched_questions.c.text))
         return [r[0] for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Aggregate counts only: safe to log or show to an operator."""
+
+    chats: int
+    active_subscriptions: int
+    inactive_subscriptions: int
+    checklist: dict[str, int] = field(default_factory=dict)
+    deliveries: dict[str, int] = field(default_factory=dict)
+
+
+async def store_stats(conn: AsyncConnection) -> StoreStats:
+    """Chats, subscriptions by state, checklist ticks by state, deliveries by status."""
+    n_chats = (await conn.execute(select(func.count()).select_from(chats))).scalar_one()
+    subs = dict(
+        (bool(active), int(n))
+        for active, n in await conn.execute(
+            select(subscriptions.c.active, func.count()).group_by(subscriptions.c.active)
+        )
+    )
+    checks = {
+        state: int(n)
+        for state, n in await conn.execute(
+            select(checklist.c.state, func.count()).group_by(checklist.c.state)
+        )
+    }
+    dels = {
+        status: int(n)
+        for status, n in await conn.execute(
+            select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+        )
+    }
+    return StoreStats(int(n_chats), subs.get(True, 0), subs.get(False, 0), checks, dels)

@@ -1,4 +1,4 @@
-"""Which database, and how to connect to it.
+"""Which database, how to connect to it, and how the store's reads and writes use it.
 
 A laptop runs on a SQLite file under `DATA_DIR`; a Heroku-like host (ephemeral disk) sets
 `DATABASE_URL` to PostgreSQL. Both go through SQLAlchemy's async engine.
@@ -6,19 +6,28 @@ A laptop runs on a SQLite file under `DATA_DIR`; a Heroku-like host (ephemeral d
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 __all__ = [
     "READ_ONLY_OPTION",
     "SQLITE_FILENAME",
+    "Database",
+    "WriterQueue",
     "database_url_from",
     "is_postgresql",
     "is_sqlite",
@@ -152,3 +161,90 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class WriterQueue:
+    """SQLite's one writer, as a queue with a fast lane.
+
+    A delivery round's workers each wait for their last result to be written before they
+    send again, while claims only fetch more work. So results (`urgent`) go first, or a
+    hundred workers claiming at the start of a round would hold sending up behind their
+    claims; but never more than twice in a row while others wait.
+    """
+
+    URGENT_IN_A_ROW = 2  # then one other writer, so claims are not starved either
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._normal: deque[asyncio.Future[None]] = deque()
+        self._urgent_run = 0
+
+    @asynccontextmanager
+    async def turn(self, urgent: bool = False) -> AsyncIterator[None]:
+        if self._busy or self._urgent or self._normal:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            (self._urgent if urgent else self._normal).append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._release()  # we were handed the turn as we were cancelled
+                else:
+                    with contextlib.suppress(ValueError):
+                        (self._urgent if urgent else self._normal).remove(waiter)
+                raise
+        else:
+            self._busy = True
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        lanes = (self._urgent, self._normal)
+        if self._urgent_run >= self.URGENT_IN_A_ROW:
+            lanes = (self._normal, self._urgent)
+        for queue in lanes:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    self._urgent_run = self._urgent_run + 1 if queue is self._urgent else 0
+                    waiter.set_result(None)  # the turn passes on; _busy stays True
+                    return
+        self._busy = False
+        self._urgent_run = 0
+
+
+class Database:
+    """An engine as the store uses it: reads never take the write lock, writes queue up.
+
+    SQLite has one writer at a time. Queueing our own writers here keeps them off SQLite's
+    busy handler, which waits in coarse sleeps (milliseconds, growing); other processes
+    still meet it, through the busy timeout.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._reader = engine.execution_options(**{READ_ONLY_OPTION: True})
+        sqlite = engine.dialect.name == "sqlite"
+        dialect: Any = sqlite_dialect if sqlite else pg_dialect
+        self.insert = dialect.insert  # the dialect's INSERT, which knows ON CONFLICT
+        self._writers = WriterQueue() if sqlite else None
+
+    def read(self) -> AsyncConnection:
+        """A connection for reading: a plain (deferred) transaction, never the write lock."""
+        return self._reader.connect()
+
+    @asynccontextmanager
+    async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (on SQLite: `BEGIN IMMEDIATE`, one writer of ours at a time).
+
+        `urgent` writers go first in that queue (delivery results: their workers wait).
+        """
+        if self._writers is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._writers.turn(urgent), self.engine.begin() as conn:
+            yield conn

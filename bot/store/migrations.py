@@ -1,12 +1,12 @@
 """A small versioned migration system, run at start-up.
 
-Why not Alembic: the schema is five tables, the bot must upgrade itself on a host where nobody
+Why not Alembic: the schema is seven tables, the bot must upgrade itself on a host where nobody
 runs commands by hand, and both SQLite and PostgreSQL must work. A numbered list of steps,
 applied in one transaction, is enough and easy to test.
 
 Rules:
 - Each step is a plain function on a synchronous SQLAlchemy `Connection`. Steps are frozen:
-  they never import the current table definitions from `repository.py`, because those
+  they never import the current table definitions from `schema.py`, because those
   describe the *latest* schema. A new change is a new step appended to `MIGRATIONS`.
 - `schema_version` holds one row per applied step. The whole upgrade (all pending steps and
   their rows) is one transaction: it is applied entirely or not at all.
