@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check bench clean
+.PHONY: run test lint format check bench messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,20 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_matcher.py
+
+# Interface strings: bot/i18n/locale/<lang>/LC_MESSAGES/messages.po, read at start-up (no build).
+POT := bot/i18n/locale/messages.pot
+I18N_LANGUAGES := de fr es it nl pl pt
+
+messages: $(STAMP)  ## extract _() strings from bot/ into the template, merge it into every catalogue
+	@mkdir -p $(dir $(POT))
+	$(BIN)/pybabel extract -F babel.cfg -o $(POT) --add-location=file --sort-by-file \
+		--add-comments=Translators: --project=optout-bot --copyright-holder=optout-bot \
+		--no-wrap bot
+	for lang in $(I18N_LANGUAGES); do \
+		$(BIN)/pybabel update -i $(POT) -d bot/i18n/locale -D messages -l $$lang \
+			--init-missing --ignore-pot-creation-date --no-wrap || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,182 @@
+"""Which of the eight languages a message is in, and which language to answer it in.
+
+Identification is py3langid (a naive Bayes model over byte n-grams that ships inside its
+wheel, so nothing is downloaded at run time) restricted to the eight languages, with its
+probabilities normalised over them. Chat messages are short, and on one or two words any
+model guesses, so the guess is graded before it is used:
+
+- words that say nothing about the language (app names, "ok", "lol", links, numbers,
+  emoji) are removed before the model sees the text;
+- greetings and thanks ("merci", "danke", "thanks") stay for the model but are not counted
+  as evidence, and with fewer than `MIN_LETTERS` letters of evidence there is no guess;
+- a guess is *clear* with at least `CLEAR_MIN_WORDS` words, `CLEAR_MIN_LETTERS` letters and
+  probability `CLEAR_PROBABILITY`; only a clear guess outweighs the chat's stored language
+  or Telegram's `language_code`;
+- a guess below that but at least `LIKELY_PROBABILITY` is used only when nothing else is
+  known about the chat.
+
+A wrong switch (an English reader suddenly answered in Dutch) costs more than a missed
+one (the reader keeps the chat's language and can say /language), so the bar for clear is
+high. The thresholds were set from that reasoning and short messages written for the tests,
+not from the held-out sets that benchmarks/bench_language.py reports on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Final, Literal
+
+from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
+
+MIN_LETTERS: Final = 3
+CLEAR_MIN_WORDS: Final = 2
+CLEAR_MIN_LETTERS: Final = 10
+CLEAR_PROBABILITY: Final = 0.90
+LIKELY_PROBABILITY: Final = 0.50
+
+# Lower-case words that are no evidence of a language: app and company names with their
+# usual short forms, and the chat words every language borrows from English.
+_NOISE = """
+    meta facebook fb instagram insta ig whatsapp whatsap messenger threads oculus quest
+    rayban llama zuck zuckerberg google gemini chatgpt openai tiktok youtube twitter
+    linkedin app apps ai ki ia gdpr dsgvo rgpd ok okay okey oki kk lol xd haha hahaha pls
+    plz thx ty
+"""
+# Greetings and thanks: evidence inside a sentence, but people write "merci" or "ciao" in
+# whatever language they speak, so they alone never make a message clear.
+_COURTESY = """
+    thanks thank merci danke dank gracias grazie obrigado obrigada bedankt dzięki dzieki
+    hi hello hallo hey ciao salut hola olá ola
+"""
+NOISE_WORDS: Final[frozenset[str]] = frozenset(_NOISE.split())
+COURTESY_WORDS: Final[frozenset[str]] = frozenset(_COURTESY.split())
+
+_STRIP = re.compile(
+    r"(?:https?://|www\.)\S+"  # links
+    r"|[\w.+-]+@[\w-]+\.[\w.]+"  # e-mail addresses
+    r"|(?<!\w)[@/#]\w+"  # @mentions, /commands, #tags
+)
+# Letters with apostrophes inside ("l'ia", "don't", "dell'app"); digits and "_" are no letters.
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+Kind = Literal["clear", "likely", "weak"]
+Source = Literal["message", "stored", "telegram", "default"]
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """The detector's best language for a text, graded by how far to trust it."""
+
+    language: str
+    probability: float
+    kind: Kind
+    words: int
+    letters: int
+
+    @property
+    def clear(self) -> bool:
+        return self.kind == "clear"
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageChoice:
+    """The language to reply in, why, and whether to offer "Answer in X from now on".
+
+    `offer_switch` is true when the chat has a stored language and the message is clearly in
+    another of the eight: the reply is in the message's language, the stored one is kept.
+    """
+
+    language: str
+    source: Source
+    offer_switch: bool
+    guess: Guess | None
+
+
+class Detector:
+    """py3langid restricted to the eight languages; build once (loading takes ~1 s)."""
+
+    def __init__(self, extra_noise_words: Iterable[str] = ()) -> None:
+        """`extra_noise_words`: more names that are no evidence, e.g. the platforms' aliases."""
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        self._identifier.set_languages(list(LANGUAGES))
+        self._noise = NOISE_WORDS | {w.casefold() for w in extra_noise_words}
+
+    def classify_raw(self, text: str) -> tuple[str, float]:
+        """py3langid's own answer on the unchanged text (the benchmark's baseline)."""
+        language, probability = self._identifier.classify(text)
+        return language, float(probability)
+
+    def words(self, text: str) -> list[str]:
+        """The words of `text` the model reads: no links, mentions, numbers or app names."""
+        words = _WORD.findall(_STRIP.sub(" ", text))
+        return [w for w in words if w.casefold() not in self._noise]
+
+    def guess(self, text: str) -> Guess | None:
+        """The most probable of the eight languages, or None when the text has no evidence."""
+        words = self.words(text)
+        evidence = [w for w in words if w.casefold() not in COURTESY_WORDS]
+        letters = sum(len(w) for w in evidence)
+        if letters < MIN_LETTERS:
+            return None
+        language, probability = self.classify_raw(" ".join(words))
+        kind: Kind
+        if (
+            probability >= CLEAR_PROBABILITY
+            and len(evidence) >= CLEAR_MIN_WORDS
+            and letters >= CLEAR_MIN_LETTERS
+        ):
+            kind = "clear"
+        elif probability >= LIKELY_PROBABILITY:
+            kind = "likely"
+        else:
+            kind = "weak"
+        return Guess(language, probability, kind, len(evidence), letters)
+
+    def choose(
+        self, text: str, stored: str | None = None, telegram_code: str | None = None
+    ) -> LanguageChoice:
+        """The reply language for `text` in a chat; see `choose_language`."""
+        return choose_language(self.guess(text), stored, telegram_code)
+
+
+def choose_language(
+    guess: Guess | None, stored: str | None, telegram_code: str | None
+) -> LanguageChoice:
+    """Apply the rules: clear message > stored language > Telegram's > likely guess > English.
+
+    A message that is not clearly in a language never changes anything, so "ok", "ig?",
+    "thanks", "👍" or a bare app name keep the chat's language. A stored language outside the
+    eight (an old row, a hand-edited one) counts as none.
+    """
+    stored_language = normalize_language(stored)
+    clear = guess.language if guess is not None and guess.clear else None
+    if stored_language is not None:
+        if clear is not None and clear != stored_language:
+            return LanguageChoice(clear, "message", True, guess)
+        return LanguageChoice(stored_language, "stored", False, guess)
+    if clear is not None:
+        return LanguageChoice(clear, "message", False, guess)
+    telegram_language = normalize_language(telegram_code)
+    if telegram_language is not None:
+        return LanguageChoice(telegram_language, "telegram", False, guess)
+    if guess is not None and guess.kind == "likely":
+        return LanguageChoice(guess.language, "message", False, guess)
+    return LanguageChoice(DEFAULT_LANGUAGE, "default", False, guess)
+
+
+@cache
+def default_detector() -> Detector:
+    """The process-wide detector, built on first use; call it at start-up to pay the load then."""
+    return Detector()
+
+
+def reply_language(
+    text: str, stored: str | None = None, telegram_code: str | None = None
+) -> LanguageChoice:
+    """The reply language for `text` with the default detector."""
+    return default_detector().choose(text, stored, telegram_code)
