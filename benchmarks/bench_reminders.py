@@ -9,7 +9,7 @@ end; `OPTOUT_TEST_PG_URL` overrides the URL) it bulk-inserts the subscribers (re
 of lead times, some with every app of the deadline ticked off so there is nothing to remind
 them of) and measures:
 
-* restore at start-up: the real PTB application (`bot.telegram_app.build_application`, token
+* restore at start-up: the real PTB application (`bot.telegram.handlers.build_application`, token
   123:BENCH, pointed at the stand-in), its JobQueue started, then `ReminderScheduler.reschedule()`
   against the shipped knowledge base with its deadlines moved into the future; median of 3 runs.
   Memory: tracemalloc peak during `reschedule()` and the process RSS (/proc/self/status);
@@ -83,7 +83,7 @@ from bot.reminders.plan import DAY, HOUR, Round, format_lead_compact  # noqa: E4
 from bot.reminders.ratelimit import SendLimiter  # noqa: E402
 from bot.reminders.scheduler import BotSender, ReminderScheduler  # noqa: E402
 from bot.store.repository import ChatSettings, Store, checklist, deliveries  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
+from bot.telegram.handlers import build_application  # noqa: E402
 from tests.store_fixtures import _find_pg_url, bulk_subscribe  # noqa: E402
 
 TOKEN = "123:BENCH"

@@ -84,7 +84,7 @@ def cmd_check(config: Config) -> int:
 def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
     from bot.clock import SystemClock
     from bot.console import to_plain
-    from bot.conversation import MAX_QUESTION, ChatContext, Knowledge, Responder
+    from bot.core.responder import MAX_QUESTION, ChatContext, Knowledge, Responder
 
     knowledge = Knowledge.build(_knowledge(config))
     responder = Responder(knowledge, SystemClock())
@@ -129,7 +129,7 @@ async def open_store(config: Config) -> Store:
 
 
 def cmd_unmatched(config: Config) -> int:
-    from bot.operator_tools import group_unmatched
+    from bot.features.operator import group_unmatched
     from bot.store import analytics
 
     async def read() -> list[str]:
@@ -156,8 +156,8 @@ def cmd_unmatched(config: Config) -> int:
 def cmd_chat(config: Config) -> int:
     from bot.clock import SystemClock
     from bot.console import Console
-    from bot.conversation import Knowledge, Responder
-    from bot.personal import Personal
+    from bot.core.responder import Knowledge, Responder
+    from bot.features.preferences import Personal
 
     knowledge = Knowledge.build(_knowledge(config))
 
@@ -195,7 +195,7 @@ def cmd_run(config: Config, webhook: bool) -> int:
             "WEBHOOK_SECRET is not set: webhook mode needs it so that only Telegram can post "
             "updates; make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
-    from bot.serve import ServeError, serve
+    from bot.telegram.serve import ServeError, serve
 
     kb = _knowledge(config)
     try:

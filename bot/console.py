@@ -11,8 +11,9 @@ import re
 import sys
 from typing import TextIO
 
-from bot.conversation import ChatContext, Responder
-from bot.personal import Personal
+from bot.core.commands import parse_command
+from bot.core.responder import ChatContext, Responder
+from bot.features.preferences import Personal
 from bot.replies import Reply
 
 CONSOLE_CHAT_ID = 1  # the terminal is one private chat
@@ -24,17 +25,6 @@ def to_plain(text: str) -> str:
     """Telegram HTML to terminal text: links keep their URL, other tags disappear."""
     text = _LINK.sub(lambda m: f"{m.group(2)} <{m.group(1)}>", text)
     return html.unescape(_TAG.sub("", text))
-
-
-def parse_command(text: str) -> tuple[str, str] | None:
-    """'/optout@MyBot instagram' -> ('optout', 'instagram'); None if not a command."""
-    if not text.startswith("/") or len(text) < 2:
-        return None
-    head, _, args = text[1:].partition(" ")
-    name = head.split("@", 1)[0]
-    if not name:
-        return None
-    return name.lower(), args.strip()
 
 
 class Console:

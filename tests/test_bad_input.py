@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import callbacks
-from bot.conversation import ChatContext, Knowledge, Responder
+from bot.core.responder import ChatContext, Knowledge, Responder
 from bot.render.html import escape, split_message
-from bot.telegram_app import SORRY
+from bot.telegram.handlers import SORRY
 from tests.botapi_standin import BotApiStandIn, Call, parse_html
 from tests.standin_fixtures import check_wire, running_bot, standin  # noqa: F401
 
@@ -203,7 +203,7 @@ async def test_bad_input_through_the_core_matches_what_telegram_sent(
 
 
 async def _respond(responder: Responder, text: str, ctx: ChatContext):
-    from bot.console import parse_command
+    from bot.core.commands import parse_command
 
     command = parse_command(text)
     if command:

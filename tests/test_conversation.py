@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.conversation import ChatContext, Responder
+from bot.core.responder import ChatContext, Responder
 from bot.knowledge.model import KnowledgeBase
 
 

@@ -3,7 +3,7 @@
 End to end: while the bot is still starting (here: Telegram asks it to wait before getMe),
 the port is already bound, `/healthz` says 503 "starting" and webhook updates get 503 (so
 Telegram delivers them again later); once started, 200. The failure reports of the database
-and scheduler checks are exercised directly on `bot.health`.
+and scheduler checks are exercised directly on `bot.telegram.health`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 from telegram.ext import Application
 
-from bot.health import check_database, check_scheduler, health_report
+from bot.telegram.health import check_database, check_scheduler, health_report
 from tests.botapi_standin import BotApiStandIn
 from tests.e2e_helpers import SECRET, TOKEN, BotProcess, bot_env, free_port, webhook_env
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.conversation import ChatContext, Knowledge, Responder
-from bot.inline import inline_answers
+from bot.core.responder import ChatContext, Knowledge, Responder
+from bot.features.operator import FloodGuard, Operator, group_unmatched
 from bot.knowledge.model import KnowledgeBase
-from bot.operator_tools import FloodGuard, Operator, group_unmatched
 from bot.render.html import visible_length
 from bot.store import analytics
 from bot.store.repository import Store
+from bot.telegram.inline import inline_answers
 from tests.conftest import FAQ_DIR
 from tests.store_fixtures import backend_fixture, store_fixture  # noqa: F401
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import FakeClock
-from bot.conversation import Knowledge, Responder
+from bot.core.responder import Knowledge, Responder
+from bot.features.preferences import Personal, resolve_timezone
 from bot.knowledge.model import Deadline, KnowledgeBase
-from bot.personal import Personal, resolve_timezone
 from bot.reminders.compose import compose_reminder
 from bot.reminders.plan import Round
 from bot.store.repository import Store

@@ -20,11 +20,11 @@ import pytest
 from telegram.error import BadRequest
 
 from bot import callbacks
-from bot.conversation import COMMANDS, ChatContext, Knowledge, Responder
+from bot.core.responder import COMMANDS, ChatContext, Knowledge, Responder
 from bot.knowledge.model import KnowledgeBase
 from bot.render.html import split_message
 from bot.replies import Button, Reply
-from bot.telegram_app import NOT_TEXT, SORRY
+from bot.telegram.handlers import NOT_TEXT, SORRY
 from tests.botapi_standin import (
     BotApiStandIn,
     Call,

@@ -7,8 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import callbacks
+from bot.features.preferences import checklist_row
 from bot.knowledge.model import KnowledgeBase
-from bot.personal import checklist_row
 from bot.reminders.plan import Round
 from bot.render.timefmt import relative
 from bot.replies import Button, Reply

@@ -16,7 +16,7 @@ The webhook is PTB's "custom webhook bot" pattern: a small tornado application (
 with PTB's `webhooks` extra) with two routes. `POST <path of WEBHOOK_URL>` checks the
 `X-Telegram-Bot-Api-Secret-Token` header in constant time (a missing or wrong one gets 403
 and is logged without the body) and puts the update on `application.update_queue`; the
-answer is 200 only once the update is queued. `GET /healthz` is `bot.health`.
+answer is 200 only once the update is queued. `GET /healthz` is `bot.telegram.health`.
 
 Shutdown on SIGTERM or SIGINT, within `SHUTDOWN_BUDGET` seconds::
 
@@ -62,10 +62,10 @@ from tornado.web import RequestHandler
 
 from bot import event_loop
 from bot.config import Config
-from bot.health import health_report
 from bot.knowledge.model import KnowledgeBase
 from bot.reminders.scheduler import ReminderScheduler
-from bot.telegram_app import build_application
+from bot.telegram.handlers import build_application
+from bot.telegram.health import health_report
 
 __all__ = [
     "HARD_EXIT_AFTER",

@@ -19,7 +19,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from bot.clock import Clock
-from bot.conversation import ChatContext, Knowledge, Responder
+from bot.core.responder import ChatContext, Knowledge, Responder
 from bot.knowledge.loader import read_knowledge_base
 from bot.matching.matcher import MatchResult
 from bot.matching.normalize import normalize

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.conversation import Knowledge
+from bot.core.responder import Knowledge
 from bot.matching.matcher import OUT_OF_SCOPE, THRESHOLDS
 from bot.render.html import MESSAGE_LIMIT, split_message, visible_length
 from bot.render.topics import render_topic

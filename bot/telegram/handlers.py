@@ -38,12 +38,11 @@ from telegram.ext import (
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.console import parse_command
-from bot.conversation import COMMANDS, ChatContext, Knowledge, Responder
-from bot.inline import inline_answers
+from bot.core.commands import parse_command
+from bot.core.responder import COMMANDS, ChatContext, Knowledge, Responder
+from bot.features.operator import LAST_MATCH, SLOW_DOWN, FloodGuard, Operator
+from bot.features.preferences import Personal
 from bot.knowledge.model import KnowledgeBase
-from bot.operator_tools import LAST_MATCH, SLOW_DOWN, FloodGuard, Operator
-from bot.personal import Personal
 from bot.reminders.delivery import DeliveryPolicy
 from bot.reminders.ratelimit import SendLimiter
 from bot.reminders.scheduler import BotSender, ReminderScheduler
@@ -51,6 +50,7 @@ from bot.render.html import split_message
 from bot.replies import Reply
 from bot.store.db import database_url_from
 from bot.store.repository import Store
+from bot.telegram.inline import inline_answers
 from bot.telegram_markup import keyboard
 
 log = logging.getLogger("optout_bot.telegram")

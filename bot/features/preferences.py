@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from bot import callbacks
 from bot.clock import Clock
 from bot.config import Config
-from bot.conversation import ChatContext, Responder
+from bot.core.responder import ChatContext, Responder
 from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase, Platform
 from bot.reminders.plan import DEFAULT_LEAD_TIMES, format_lead, parse_lead_times, reminder_rounds
 from bot.render.deadlines import upcoming
