@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.responder import ChatContext, Responder
+from bot.core.context import ChatContext
+from bot.core.responder import Responder
 from bot.knowledge.model import KnowledgeBase
 
 
@@ -21,7 +22,7 @@ async def test_start_and_help_offer_the_menu(responder: Responder):
 
 
 async def test_answer_for_a_plain_question(responder: Responder, kb: KnowledgeBase):
-    (reply,) = await responder.text("are my dms used for ai training", ctx())
+    (reply,) = (await responder.text("are my dms used for ai training", ctx())).replies
     assert kb.topics["private-messages"].text().question in reply.text
 
 
@@ -31,7 +32,7 @@ async def test_platform_plus_opt_out_goes_to_that_platforms_steps(responder: Res
         ("fb opt out ai", "Facebook"),
         ("object to meta ai training on threads", "Threads"),
     ]:
-        (reply,) = await responder.text(question, ctx("eu"))
+        (reply,) = (await responder.text(question, ctx("eu"))).replies
         assert f"{platform}: how to object" in reply.text, question
 
 
@@ -62,28 +63,28 @@ async def test_clarify_offers_up_to_three_topics(responder: Responder):
         if result.outcome == "clarify":
             break
     assert result is not None and result.outcome == "clarify"
-    (reply,) = await responder.text(question, ctx())
+    (reply,) = (await responder.text(question, ctx())).replies
     assert "Did you mean" in reply.text
     topics = [b.data for b in reply.all_buttons() if b.data.startswith("t:")]
     assert 1 <= len(topics) <= 3
 
 
 async def test_fallback_for_off_topic(responder: Responder):
-    (reply,) = await responder.text("what's a good banana bread recipe", ctx())
+    (reply,) = (await responder.text("what's a good banana bread recipe", ctx())).replies
     assert "I don't have an answer" in reply.text
     assert "banana bread" in reply.text
     assert {"o:", "f:0"} <= {b.data for b in reply.all_buttons()}
 
 
 async def test_user_text_is_escaped(responder: Responder):
-    (reply,) = await responder.text("<script>alert(1)</script> & banana", ctx())
+    (reply,) = (await responder.text("<script>alert(1)</script> & banana", ctx())).replies
     assert "<script>" not in reply.text
     assert "&lt;script&gt;" in reply.text
 
 
 async def test_empty_and_whitespace_text(responder: Responder):
     for text in ("", "   ", "\n\t"):
-        (reply,) = await responder.text(text, ctx())
+        (reply,) = (await responder.text(text, ctx())).replies
         assert "Send me a question" in reply.text
 
 

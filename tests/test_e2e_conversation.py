@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 
 from bot import callbacks
-from bot.core.responder import Knowledge
+from bot.core.context import Knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.telegram.handlers import SORRY
 from tests.botapi_standin import BotApiStandIn, parse_html
