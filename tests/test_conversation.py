@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.core.commands import Router
 from bot.core.context import ChatContext
 from bot.core.responder import Responder
 from bot.knowledge.model import KnowledgeBase
+from bot.replies import Reply
 
 
 def ctx(region: str | None = None) -> ChatContext:
@@ -137,3 +141,39 @@ async def test_deadline_command_is_computed_from_the_clock(responder: Responder,
     clock.advance(86400 * 400)
     (later,) = await responder.command("deadline", "", ctx())
     assert now.text != later.text
+
+
+async def test_routes_are_fixed_when_the_responder_is_built(responder: Responder, clock):
+    async def greet(args: str, ctx: ChatContext) -> list[Reply]:
+        return [Reply(f"welcome {args}".strip())]
+
+    async def not_for_you(args: str, ctx: ChatContext) -> None:
+        return None
+
+    routes = Router().command("start", greet).command("secret", not_for_you)
+    routes.command("remind", greet, "Reminders")
+    custom = Responder(responder.live, clock, routes=routes)
+    # The feature's /start answers typed commands and greetings alike.
+    assert [r.text for r in await custom.command("start", "", ctx())] == ["welcome"]
+    turn = await custom.message("Hello", ctx())
+    assert (turn.command, [r.text for r in turn.replies]) == ("start", ["welcome"])
+    assert [r.text for r in (await custom.message("/start now", ctx())).replies] == ["welcome now"]
+    # None means "not for this chat": the same reply as an unknown command.
+    (hidden,) = await custom.command("secret", "", ctx())
+    assert "I don't know the command /secret" in hidden.text
+    assert [n for n, _ in custom.menu][-1] == "remind" and "secret" not in dict(custom.menu)
+    assert {"start", "secret", "remind", "deadlines"} <= custom.command_names
+    # The responder it was built from is unchanged.
+    assert "welcome" not in (await responder.command("start", "", ctx()))[0].text
+
+
+def test_a_command_or_button_claimed_twice_is_refused(responder: Responder, clock):
+    async def handler(args: str, ctx: ChatContext) -> list[Reply]:
+        return []
+
+    with pytest.raises(ValueError, match="registered twice"):
+        Router().include(Router().command("stats", handler), Router().command("stats", handler))
+    with pytest.raises(ValueError, match="registered twice"):
+        Router().button("r", handler).button("r", handler)
+    with pytest.raises(ValueError, match="core's own"):
+        Responder(responder.live, clock, routes=Router().button("t", handler))

@@ -225,3 +225,11 @@ async def test_forged_feature_buttons_are_stale(services: Services):
     for data in ("r:mars", "c:myspace:done", "c:instagram:maybe", "x:boom"):
         (reply,) = await press(services, data)
         assert "out of date" in reply.text
+
+
+def test_the_database_keeps_the_checklist_states_of_the_core():
+    from bot.core import checklist
+    from bot.store import CHECK_STATES
+
+    assert set(CHECK_STATES) == set(checklist.STATES) == set(checklist.CHECK_STATES)
+    assert checklist.FINISHED.issubset(checklist.STATES) and "later" not in checklist.FINISHED

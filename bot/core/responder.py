@@ -102,7 +102,12 @@ class Turn:
         return self.match.topic if self.match is not None else None
 
 
+CORE_BUTTONS = frozenset("tspfodh")  # callback kinds the responder answers itself
+
+
 class Responder:
+    """Answers one chat's message or button press; holds no per-chat state of its own."""
+
     def __init__(
         self,
         knowledge: LiveKnowledge,
@@ -117,6 +122,8 @@ class Responder:
         self.clock = clock
         self.platform_extras = platform_extras
         routes = routes or Router()
+        if taken := CORE_BUTTONS & set(routes.buttons):
+            raise ValueError(f"button kinds {sorted(taken)} are the core's own")
         builtin: dict[str, CommandHandler] = {
             "start": self._single(self.start),
             "help": self._single(self.help),
