@@ -9,7 +9,7 @@ end; `OPTOUT_TEST_PG_URL` overrides the URL) it bulk-inserts the subscribers (re
 of lead times, some with every app of the deadline ticked off so there is nothing to remind
 them of) and measures:
 
-* restore at start-up: the real PTB application (`bot.telegram_app.build_application`, token
+* restore at start-up: the real PTB application (`bot.telegram.lifecycle.build_application`, token
   123:BENCH, pointed at the stand-in), its JobQueue started, then `ReminderScheduler.reschedule()`
   against the shipped knowledge base with its deadlines moved into the future; median of 3 runs.
   Memory: tracemalloc peak during `reschedule()` and the process RSS (/proc/self/status);
@@ -74,16 +74,16 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from telegram.ext import Application  # noqa: E402
 
 from bot import event_loop  # noqa: E402
+from bot.app import build_services  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.knowledge.loader import load_knowledge_base  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.reminders.delivery import DeliveryPolicy, RoundReport, deliver_round  # noqa: E402
 from bot.reminders.plan import DAY, HOUR, Round, format_lead_compact  # noqa: E402
-from bot.reminders.ratelimit import SendLimiter  # noqa: E402
 from bot.reminders.scheduler import BotSender, ReminderScheduler  # noqa: E402
 from bot.store.repository import ChatSettings, Store, checklist, deliveries  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
+from bot.telegram.lifecycle import build_application  # noqa: E402
 from tests.store_fixtures import _find_pg_url, bulk_subscribe  # noqa: E402
 
 TOKEN = "123:BENCH"
@@ -441,15 +441,20 @@ async def close_sender(sender: object) -> None:
 def scheduler_for(
     app: Application, store: Store, kb: KnowledgeBase, rate: float, policy: DeliveryPolicy
 ) -> ReminderScheduler:
-    return ReminderScheduler(
-        app,
-        store,
-        lambda: kb,
-        SystemClock(),
-        SendLimiter(rate),
-        BotSender(app, paid_broadcast=rate > FREE_RATE, pool_size=policy.connections),
-        policy=policy,
+    """The bot's own scheduler, built as `bot run` builds it (`bot.app.build_services`)."""
+    config = load_config(
+        {
+            "BOT_TOKEN": TOKEN,
+            "DATA_DIR": tempfile.gettempdir(),
+            "PAID_BROADCAST": "true" if rate > FREE_RATE else "false",
+            "BROADCAST_RATE": f"{rate:g}",
+        }
     )
+    services = build_services(
+        config, kb, store, clock=SystemClock(), application=app, delivery_policy=policy
+    )
+    assert services.scheduler is not None
+    return services.scheduler
 
 
 # -- restore at start-up --------------------------------------------------------------------
@@ -584,7 +589,7 @@ async def delivery_run(
             await standin.fail_randomly(FAULT_SHARE, faults, seed)
         scheduler = scheduler_for(app, store, kb, rate, policy)
         gc.collect()
-        gc.freeze()  # what is loaded stays, as the bot does at start-up (telegram_app.post_init)
+        gc.freeze()  # what is loaded stays, as the bot does at start-up (bot.telegram.lifecycle)
         cpu0, standin_cpu0, wall0 = time.process_time(), standin.cpu_seconds(), time.perf_counter()
         try:
             async with RssSampler() as rss:

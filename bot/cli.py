@@ -82,22 +82,31 @@ def cmd_check(config: Config) -> int:
 
 
 def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
-    from bot.clock import SystemClock
+    """Answer as the bot would in a chat with nothing stored (an in-memory database)."""
+    from bot.app import MEMORY_DATABASE, build_services
     from bot.console import to_plain
-    from bot.conversation import MAX_QUESTION, ChatContext, Knowledge, Responder
+    from bot.core.responder import MAX_QUESTION
+    from bot.store.repository import Store
 
-    knowledge = Knowledge.build(_knowledge(config))
-    responder = Responder(knowledge, SystemClock())
-    ctx = ChatContext(region=config.default_region)
+    kb = _knowledge(config)
     questions = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
-    for q in questions:
-        if as_json:
-            result = knowledge.matcher.match(q[:MAX_QUESTION])
-            print(json.dumps(result.as_dict(q), ensure_ascii=False), flush=True)
-        else:  # exactly what Telegram and the console would say
-            replies = asyncio.run(responder.text(q, ctx))
-            text = "\n\n".join(to_plain(r.text) for r in replies)
-            print(text if question is not None else " ".join(text.split()), flush=True)
+
+    async def answer_all() -> None:
+        services = build_services(config, kb, await Store.open(MEMORY_DATABASE))
+        try:
+            ctx = await services.chat_context(None)
+            for q in questions:
+                if as_json:  # the matcher's view of the question
+                    result = services.knowledge.current.matcher.match(q[:MAX_QUESTION])
+                    print(json.dumps(result.as_dict(q), ensure_ascii=False), flush=True)
+                else:  # exactly what Telegram and the console would say
+                    turn = await services.responder.message(q, ctx)
+                    text = "\n\n".join(to_plain(r.text) for r in turn.replies)
+                    print(text if question is not None else " ".join(text.split()), flush=True)
+        finally:
+            await services.close()
+
+    asyncio.run(answer_all())
     return 0
 
 
@@ -119,17 +128,16 @@ def cmd_eval(config: Config, path: Path, quiet: bool) -> int:
 
 async def open_store(config: Config) -> Store:
     """The configured database, migrated; any failure becomes one clear start-up line."""
-    from bot.store.db import database_url_from
-    from bot.store.repository import Store
+    from bot.app import open_store
 
     try:
-        return await Store.open(database_url_from(config.database_url, config.data_dir))
+        return await open_store(config)
     except Exception as exc:
         raise StartupError(f"cannot open the database: {exc}") from None
 
 
 def cmd_unmatched(config: Config) -> int:
-    from bot.operator_tools import group_unmatched
+    from bot.features.operator import group_unmatched
     from bot.store import analytics
 
     async def read() -> list[str]:
@@ -154,22 +162,18 @@ def cmd_unmatched(config: Config) -> int:
 
 
 def cmd_chat(config: Config) -> int:
+    from bot.app import build_services
     from bot.clock import SystemClock
     from bot.console import Console
-    from bot.conversation import Knowledge, Responder
-    from bot.personal import Personal
 
-    knowledge = Knowledge.build(_knowledge(config))
+    kb = _knowledge(config)
 
     async def session() -> None:
-        clock = SystemClock()
-        responder = Responder(knowledge, clock)
-        store = await open_store(config)
+        services = build_services(config, kb, await open_store(config), clock=SystemClock())
         try:
-            personal = Personal.from_config(store, responder, clock, config)
-            await Console(responder, personal=personal).run(prompt=sys.stdin.isatty())
+            await Console(services).run(prompt=sys.stdin.isatty())
         finally:
-            await store.close()
+            await services.close()
 
     try:
         asyncio.run(session())
@@ -184,22 +188,11 @@ def cmd_run(config: Config, webhook: bool) -> int:
         raise StartupError(
             "BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN=123456:ABC..."
         )
-    webhook = webhook or config.webhook_url is not None
-    if webhook and not config.webhook_url:
-        raise StartupError(
-            "WEBHOOK_URL is not set: webhook mode needs the public https:// address Telegram "
-            "should post updates to, e.g. WEBHOOK_URL=https://bot.example.org/telegram"
-        )
-    if webhook and not config.webhook_secret:
-        raise StartupError(
-            "WEBHOOK_SECRET is not set: webhook mode needs it so that only Telegram can post "
-            "updates; make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-        )
-    from bot.serve import ServeError, serve
+    from bot.telegram.serve import ServeError, serve
 
     kb = _knowledge(config)
     try:
-        return serve(config, kb, webhook=webhook)
+        return serve(config, kb, webhook=webhook or config.webhook_url is not None)
     except ServeError as exc:
         raise StartupError(str(exc)) from None
 

@@ -11,8 +11,7 @@ import re
 import sys
 from typing import TextIO
 
-from bot.conversation import ChatContext, Responder
-from bot.personal import Personal
+from bot.app import Services
 from bot.replies import Reply
 
 CONSOLE_CHAT_ID = 1  # the terminal is one private chat
@@ -26,31 +25,11 @@ def to_plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def parse_command(text: str) -> tuple[str, str] | None:
-    """'/optout@MyBot instagram' -> ('optout', 'instagram'); None if not a command."""
-    if not text.startswith("/") or len(text) < 2:
-        return None
-    head, _, args = text[1:].partition(" ")
-    name = head.split("@", 1)[0]
-    if not name:
-        return None
-    return name.lower(), args.strip()
-
-
 class Console:
-    def __init__(
-        self, responder: Responder, out: TextIO = sys.stdout, personal: Personal | None = None
-    ) -> None:
-        self.responder = responder
-        self.personal = personal
+    def __init__(self, services: Services, out: TextIO = sys.stdout) -> None:
+        self.services = services
         self.out = out
         self.choices: list[str] = []
-
-    async def context(self) -> ChatContext:
-        """The console is one chat; with storage its settings persist like on Telegram."""
-        if self.personal is not None:
-            return await self.personal.context(CONSOLE_CHAT_ID)
-        return ChatContext(chat_id=CONSOLE_CHAT_ID)
 
     def show(self, replies: list[Reply]) -> None:
         self.choices = []
@@ -68,21 +47,20 @@ class Console:
 
     async def handle(self, line: str) -> None:
         text = line.strip()
+        responder = self.services.responder
+        # The terminal is one private chat; with storage its settings persist like on Telegram.
+        ctx = await self.services.chat_context(CONSOLE_CHAT_ID)
         if text.isdigit() and self.choices:
             n = int(text)
             if 1 <= n <= len(self.choices):
-                self.show(await self.responder.callback(self.choices[n - 1], await self.context()))
+                self.show(await responder.callback(self.choices[n - 1], ctx))
                 return
             print(f"Pick a number from 1 to {len(self.choices)}, or ask a question.", file=self.out)
             return
-        command = parse_command(text)
-        if command:
-            self.show(await self.responder.command(command[0], command[1], await self.context()))
-        else:
-            self.show(await self.responder.text(text, await self.context()))
+        self.show((await responder.message(text, ctx)).replies)
 
     async def run(self, lines: TextIO = sys.stdin, prompt: bool = True) -> None:
-        self.show(await self.responder.command("start", "", await self.context()))
+        await self.handle("/start")
         loop = asyncio.get_running_loop()
         while True:
             if prompt:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.conversation import Knowledge, Responder
+from bot.core.context import Knowledge, LiveKnowledge
+from bot.core.responder import Responder
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.model import KnowledgeBase
 
@@ -34,4 +35,4 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def responder(knowledge: Knowledge, clock: FakeClock) -> Responder:
-    return Responder(knowledge, clock)
+    return Responder(LiveKnowledge(knowledge), clock)

@@ -18,7 +18,7 @@ from telegram.ext import Application
 from bot.clock import FakeClock
 from bot.config import load_config
 from bot.knowledge.model import KnowledgeBase
-from bot.telegram_app import build_application
+from bot.telegram.lifecycle import build_application
 from tests.botapi_standin import BotApiStandIn
 
 TOKEN = "123:TEST"

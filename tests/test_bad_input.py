@@ -1,4 +1,4 @@
-"""Bad input (issue 2, section 5): every odd message gets a friendly reply and the bot goes on.
+"""Bad input: every odd message gets a friendly reply and the bot goes on.
 
 Through the real handlers and the Bot API stand-in where Telegram can carry the input, and
 through the Responder where it cannot (Telegram never delivers an empty or whitespace-only
@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import callbacks
-from bot.conversation import ChatContext, Knowledge, Responder
+from bot.core.context import ChatContext, Knowledge
+from bot.core.responder import Responder, stale
 from bot.render.html import escape, split_message
-from bot.telegram_app import SORRY
+from bot.telegram.handlers import SORRY
 from tests.botapi_standin import BotApiStandIn, Call, parse_html
 from tests.standin_fixtures import check_wire, running_bot, standin  # noqa: F401
 
@@ -158,7 +159,7 @@ async def test_forged_callback_data_gets_the_out_of_date_reply(
     [answer] = await standin.wait_for("answerCallbackQuery", after=mark)
     assert answer.ok and answer.params["callback_query_id"] == query_id
     [reply] = await standin.wait_for("sendMessage", after=mark)
-    assert reply.text == responder.stale().text
+    assert reply.text == stale().text
     [after] = await exchange(standin, "/help")
     assert after.ok
 
@@ -180,7 +181,7 @@ async def test_arbitrary_text_through_the_running_bot_always_gets_a_friendly_rep
 # -- through the core (inputs Telegram cannot carry) ----------------------------------------------
 @pytest.mark.parametrize("text", ["", " ", "   \n\t  ", "\u00a0\u2003", "\n\n"])
 async def test_empty_or_blank_text_gets_the_prompt(responder: Responder, text: str):
-    [reply] = await responder.text(text, ChatContext(chat_id=USER))
+    [reply] = (await responder.text(text, ChatContext(chat_id=USER))).replies
     assert reply == responder.empty_reply()
     assert_friendly(reply.text)
     assert reply.all_buttons()
@@ -188,7 +189,7 @@ async def test_empty_or_blank_text_gets_the_prompt(responder: Responder, text: s
 
 async def test_none_callback_data_is_stale(responder: Responder):
     [reply] = await responder.callback(None, ChatContext(chat_id=USER))
-    assert reply == responder.stale()
+    assert reply == stale()
 
 
 @pytest.mark.parametrize("name", sorted(BAD_MESSAGES))
@@ -203,12 +204,7 @@ async def test_bad_input_through_the_core_matches_what_telegram_sent(
 
 
 async def _respond(responder: Responder, text: str, ctx: ChatContext):
-    from bot.console import parse_command
-
-    command = parse_command(text)
-    if command:
-        return await responder.command(command[0], command[1], ctx)
-    return await responder.text(text, ctx)
+    return (await responder.message(text, ctx)).replies
 
 
 def _check_reply(reply) -> None:
@@ -238,7 +234,7 @@ def test_the_matcher_never_raises_and_returns_a_valid_outcome(knowledge: Knowled
 @PURE
 @given(text=ANY_TEXT)
 async def test_any_text_through_the_core_gives_a_valid_reply(responder: Responder, text: str):
-    replies = await responder.text(text, ChatContext(chat_id=USER))
+    replies = (await responder.text(text, ChatContext(chat_id=USER))).replies
     assert len(replies) >= 1
     for reply in replies:
         _check_reply(reply)

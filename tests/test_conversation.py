@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from bot.conversation import ChatContext, Responder
+import pytest
+
+from bot.core.commands import Router
+from bot.core.context import ChatContext
+from bot.core.responder import Responder
 from bot.knowledge.model import KnowledgeBase
+from bot.replies import Reply
 
 
 def ctx(region: str | None = None) -> ChatContext:
@@ -21,7 +26,7 @@ async def test_start_and_help_offer_the_menu(responder: Responder):
 
 
 async def test_answer_for_a_plain_question(responder: Responder, kb: KnowledgeBase):
-    (reply,) = await responder.text("are my dms used for ai training", ctx())
+    (reply,) = (await responder.text("are my dms used for ai training", ctx())).replies
     assert kb.topics["private-messages"].text().question in reply.text
 
 
@@ -31,7 +36,7 @@ async def test_platform_plus_opt_out_goes_to_that_platforms_steps(responder: Res
         ("fb opt out ai", "Facebook"),
         ("object to meta ai training on threads", "Threads"),
     ]:
-        (reply,) = await responder.text(question, ctx("eu"))
+        (reply,) = (await responder.text(question, ctx("eu"))).replies
         assert f"{platform}: how to object" in reply.text, question
 
 
@@ -62,28 +67,28 @@ async def test_clarify_offers_up_to_three_topics(responder: Responder):
         if result.outcome == "clarify":
             break
     assert result is not None and result.outcome == "clarify"
-    (reply,) = await responder.text(question, ctx())
+    (reply,) = (await responder.text(question, ctx())).replies
     assert "Did you mean" in reply.text
     topics = [b.data for b in reply.all_buttons() if b.data.startswith("t:")]
     assert 1 <= len(topics) <= 3
 
 
 async def test_fallback_for_off_topic(responder: Responder):
-    (reply,) = await responder.text("what's a good banana bread recipe", ctx())
+    (reply,) = (await responder.text("what's a good banana bread recipe", ctx())).replies
     assert "I don't have an answer" in reply.text
     assert "banana bread" in reply.text
     assert {"o:", "f:0"} <= {b.data for b in reply.all_buttons()}
 
 
 async def test_user_text_is_escaped(responder: Responder):
-    (reply,) = await responder.text("<script>alert(1)</script> & banana", ctx())
+    (reply,) = (await responder.text("<script>alert(1)</script> & banana", ctx())).replies
     assert "<script>" not in reply.text
     assert "&lt;script&gt;" in reply.text
 
 
 async def test_empty_and_whitespace_text(responder: Responder):
     for text in ("", "   ", "\n\t"):
-        (reply,) = await responder.text(text, ctx())
+        (reply,) = (await responder.text(text, ctx())).replies
         assert "Send me a question" in reply.text
 
 
@@ -136,3 +141,39 @@ async def test_deadline_command_is_computed_from_the_clock(responder: Responder,
     clock.advance(86400 * 400)
     (later,) = await responder.command("deadline", "", ctx())
     assert now.text != later.text
+
+
+async def test_routes_are_fixed_when_the_responder_is_built(responder: Responder, clock):
+    async def greet(args: str, ctx: ChatContext) -> list[Reply]:
+        return [Reply(f"welcome {args}".strip())]
+
+    async def not_for_you(args: str, ctx: ChatContext) -> None:
+        return None
+
+    routes = Router().command("start", greet).command("secret", not_for_you)
+    routes.command("remind", greet, "Reminders")
+    custom = Responder(responder.live, clock, routes=routes)
+    # The feature's /start answers typed commands and greetings alike.
+    assert [r.text for r in await custom.command("start", "", ctx())] == ["welcome"]
+    turn = await custom.message("Hello", ctx())
+    assert (turn.command, [r.text for r in turn.replies]) == ("start", ["welcome"])
+    assert [r.text for r in (await custom.message("/start now", ctx())).replies] == ["welcome now"]
+    # None means "not for this chat": the same reply as an unknown command.
+    (hidden,) = await custom.command("secret", "", ctx())
+    assert "I don't know the command /secret" in hidden.text
+    assert [n for n, _ in custom.menu][-1] == "remind" and "secret" not in dict(custom.menu)
+    assert {"start", "secret", "remind", "deadlines"} <= custom.command_names
+    # The responder it was built from is unchanged.
+    assert "welcome" not in (await responder.command("start", "", ctx()))[0].text
+
+
+def test_a_command_or_button_claimed_twice_is_refused(responder: Responder, clock):
+    async def handler(args: str, ctx: ChatContext) -> list[Reply]:
+        return []
+
+    with pytest.raises(ValueError, match="registered twice"):
+        Router().include(Router().command("stats", handler), Router().command("stats", handler))
+    with pytest.raises(ValueError, match="registered twice"):
+        Router().button("r", handler).button("r", handler)
+    with pytest.raises(ValueError, match="core's own"):
+        Responder(responder.live, clock, routes=Router().button("t", handler))

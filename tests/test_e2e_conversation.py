@@ -21,9 +21,9 @@ import pytest
 import pytest_asyncio
 
 from bot import callbacks
-from bot.conversation import Knowledge
+from bot.core.context import Knowledge
 from bot.knowledge.model import KnowledgeBase
-from bot.telegram_app import SORRY
+from bot.telegram.handlers import SORRY
 from tests.botapi_standin import BotApiStandIn, parse_html
 from tests.e2e_helpers import (
     SECRET,

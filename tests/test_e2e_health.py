@@ -3,20 +3,19 @@
 End to end: while the bot is still starting (here: Telegram asks it to wait before getMe),
 the port is already bound, `/healthz` says 503 "starting" and webhook updates get 503 (so
 Telegram delivers them again later); once started, 200. The failure reports of the database
-and scheduler checks are exercised directly on `bot.health`.
+and scheduler checks are exercised directly on `bot.telegram.health`.
 """
 
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 from telegram.ext import Application
 
-from bot.health import check_database, check_scheduler, health_report
+from bot.telegram.health import check_database, check_scheduler, health_report
 from tests.botapi_standin import BotApiStandIn
 from tests.e2e_helpers import SECRET, TOKEN, BotProcess, bot_env, free_port, webhook_env
 
@@ -55,9 +54,8 @@ async def test_starting_is_503_and_webhook_updates_wait_until_ready(tmp_path):
 
 async def test_an_unreachable_database_is_reported_without_its_address():
     engine = create_async_engine("postgresql+asyncpg://bot:pa55word@127.0.0.1:9/optout")
-    app = SimpleNamespace(bot_data={"store": SimpleNamespace(engine=engine)})
     try:
-        report = await check_database(app, timeout=5)  # type: ignore[arg-type]
+        report = await check_database(engine, timeout=5)
     finally:
         await engine.dispose()
     assert report["ok"] is False and report["backend"] == "postgresql"
@@ -68,10 +66,9 @@ async def test_an_unreachable_database_is_reported_without_its_address():
 async def test_a_stopped_scheduler_makes_the_bot_unhealthy(tmp_path):
     app = Application.builder().token(TOKEN).build()  # its JobQueue was never started
     engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
-    app.bot_data["store"] = SimpleNamespace(engine=engine)
     try:
         assert check_scheduler(app) == {"ok": False, "running": False, "reminder_jobs": 0}
-        report = await health_report(app, state="running", mode="polling")
+        report = await health_report(app, engine, state="running", mode="polling")
     finally:
         await engine.dispose()
     assert report.status_code == 503

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
-from bot.conversation import ChatContext, Knowledge, Responder
-from bot.inline import inline_answers
+from bot.core.context import ChatContext, Knowledge, LiveKnowledge
+from bot.core.responder import Responder
+from bot.features.operator import FloodGuard, Operator, group_unmatched
 from bot.knowledge.model import KnowledgeBase
-from bot.operator_tools import FloodGuard, Operator, group_unmatched
 from bot.render.html import visible_length
 from bot.store import analytics
 from bot.store.repository import Store
+from bot.telegram.inline import inline_answers
 from tests.conftest import FAQ_DIR
 from tests.store_fixtures import backend_fixture, store_fixture  # noqa: F401
 
@@ -51,17 +53,32 @@ def faq_copy(tmp_path: Path) -> Path:
     return target
 
 
+@dataclass
+class OperatorBot:
+    """The operator's commands in a responder, as `build_services` wires them."""
+
+    operator: Operator
+    responder: Responder
+    reloads: list[int] = field(default_factory=list)
+
+    async def ask(self, question: str, user: int) -> None:
+        """A question as the Telegram handler passes it on: answered, then counted."""
+        turn = await self.responder.message(question, as_user(user))
+        if turn.match is not None:
+            self.operator.record(turn.match, turn.question)
+
+
 @pytest.fixture
-def operator(store: Store, kb: KnowledgeBase, clock: FakeClock, faq_copy: Path):
-    responder = Responder(Knowledge.build(kb), clock)
+def bot(store: Store, kb: KnowledgeBase, clock: FakeClock, faq_copy: Path) -> OperatorBot:
+    knowledge = LiveKnowledge.build(kb)
     reloads: list[int] = []
 
     async def rescheduled() -> None:
         reloads.append(1)
 
-    op = Operator(
+    operator = Operator(
         store,
-        responder,
+        knowledge,
         clock,
         faq_copy,
         admin_ids=frozenset({ADMIN}),
@@ -69,27 +86,26 @@ def operator(store: Store, kb: KnowledgeBase, clock: FakeClock, faq_copy: Path):
         unmatched_days=7,
         on_reload=rescheduled,
     )
-    op.install()
-    op.reloads = reloads  # type: ignore[attr-defined]
-    return op
+    return OperatorBot(operator, Responder(knowledge, clock, routes=operator.routes()), reloads)
 
 
 def as_user(user: int) -> ChatContext:
     return ChatContext(chat_id=user, user_id=user)
 
 
-async def test_stats_and_reload_are_for_admins_only(operator: Operator):
+async def test_stats_and_reload_are_for_admins_only(bot: OperatorBot):
     for command in ("stats", "reload"):
-        (reply,) = await operator.responder.command(command, "", as_user(USER))
+        (reply,) = await bot.responder.command(command, "", as_user(USER))
         assert f"I don't know the command /{command}" in reply.text
 
 
-async def test_stats_counts_outcomes_without_personal_data(operator: Operator):
-    r = operator.responder
-    await r.text("are my dms used for ai training", as_user(USER))
-    await r.text("what's a good banana bread recipe", as_user(USER))
-    await r.text("what's a good banana bread recipe", as_user(USER))
-    (reply,) = await r.command("stats", "", as_user(ADMIN))
+async def test_stats_counts_outcomes_without_personal_data(bot: OperatorBot):
+    operator = bot.operator
+    await bot.ask("are my dms used for ai training", USER)
+    await bot.ask("what's a good banana bread recipe", USER)
+    await bot.ask("what's a good banana bread recipe", USER)
+    await bot.ask("/stats", USER)  # a command: not a question, not counted
+    (reply,) = await bot.responder.command("stats", "", as_user(ADMIN))
     assert "Questions: 3" in reply.text
     assert "fallback 2" in reply.text and "answer 1" in reply.text
     assert "private-messages (1)" in reply.text
@@ -98,11 +114,11 @@ async def test_stats_counts_outcomes_without_personal_data(operator: Operator):
 
 
 async def test_unmatched_questions_are_kept_normalised_without_ids_and_expire(
-    operator: Operator, clock: FakeClock
+    bot: OperatorBot, clock: FakeClock
 ):
-    r = operator.responder
-    await r.text("What's a GOOD banana bread recipe?!", as_user(USER))
-    await r.text("are my dms used for ai training", as_user(USER))  # answered: not kept
+    operator = bot.operator
+    await bot.ask("What's a GOOD banana bread recipe?!", USER)
+    await bot.ask("are my dms used for ai training", USER)  # answered: not kept
     await operator.flush()
     assert await analytics.list_unmatched(operator.store.engine) == [
         "what is a good banana bread recipe"
@@ -112,9 +128,10 @@ async def test_unmatched_questions_are_kept_normalised_without_ids_and_expire(
     assert await analytics.list_unmatched(operator.store.engine) == []
 
 
-async def test_unmatched_is_off_by_default(operator: Operator):
+async def test_unmatched_is_off_by_default(bot: OperatorBot):
+    operator = bot.operator
     operator.log_unmatched = False
-    await operator.responder.text("banana bread recipe", as_user(USER))
+    await bot.ask("banana bread recipe", USER)
     await operator.flush()
     assert await analytics.list_unmatched(operator.store.engine) == []
 
@@ -128,23 +145,24 @@ def test_group_unmatched_by_similarity():
 
 
 async def test_reload_keeps_the_running_faq_when_the_new_one_is_broken(
-    operator: Operator, faq_copy: Path
+    bot: OperatorBot, faq_copy: Path
 ):
-    before = operator.responder.knowledge
+    before = bot.responder.knowledge
     topic_file = sorted((faq_copy / "topics").glob("*.yaml"))[0]
     topic_file.write_text("topics: [unclosed", encoding="utf-8")
-    (reply,) = await operator.responder.command("reload", "", as_user(ADMIN))
+    (reply,) = await bot.responder.command("reload", "", as_user(ADMIN))
     assert "kept the running version" in reply.text and topic_file.name in reply.text
-    assert operator.responder.knowledge is before
-    assert operator.reloads == []
+    assert bot.responder.knowledge is before
+    assert bot.reloads == []
 
 
-async def test_reload_swaps_in_a_good_faq_and_reschedules(operator: Operator, faq_copy: Path):
-    before = operator.responder.knowledge
-    (reply,) = await operator.responder.command("reload", "", as_user(ADMIN))
+async def test_reload_swaps_in_a_good_faq_and_reschedules(bot: OperatorBot, faq_copy: Path):
+    before = bot.responder.knowledge
+    (reply,) = await bot.responder.command("reload", "", as_user(ADMIN))
     assert "Reloaded" in reply.text
-    assert operator.responder.knowledge is not before
-    assert operator.reloads == [1]
+    assert bot.responder.knowledge is not before
+    assert bot.operator.knowledge.current is bot.responder.knowledge  # one knowledge for all
+    assert bot.reloads == [1]
 
 
 def test_inline_answers(knowledge: Knowledge, clock: FakeClock):

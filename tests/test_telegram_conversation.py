@@ -20,11 +20,14 @@ import pytest
 from telegram.error import BadRequest
 
 from bot import callbacks
-from bot.conversation import COMMANDS, ChatContext, Knowledge, Responder
-from bot.knowledge.model import KnowledgeBase
+from bot.core.commands import Router
+from bot.core.context import ChatContext, Knowledge
+from bot.core.responder import COMMANDS, Responder, stale
+from bot.knowledge.model import REGIONS, KnowledgeBase
 from bot.render.html import split_message
 from bot.replies import Button, Reply
-from bot.telegram_app import NOT_TEXT, SORRY
+from bot.telegram.context import services_of
+from bot.telegram.handlers import NOT_TEXT, SORRY
 from tests.botapi_standin import (
     BotApiStandIn,
     Call,
@@ -125,8 +128,8 @@ def find_vague_question(knowledge: Knowledge) -> str:
 
 @pytest.fixture
 def responder(running_bot) -> Responder:
-    """The running bot's own responder, with the per-chat features it installed."""
-    return running_bot.bot_data["responder"]
+    """The running bot's own responder, with the per-chat features it was built with."""
+    return services_of(running_bot).responder
 
 
 # -- start-up --------------------------------------------------------------------------------
@@ -142,8 +145,8 @@ async def test_start_up_calls_getme_deletewebhook_and_sets_our_commands(
     assert methods.index("deleteWebhook") < first_poll  # no polling while a webhook is set
     [commands] = standin.calls_for("setMyCommands")
     sent = [c["command"] for c in commands.params["commands"]]
-    live = running_bot.bot_data["responder"]
-    assert sent == [name for name, _ in (*COMMANDS, *live.extra_help)]
+    assert sent == [name for name, _ in responder.menu]
+    assert sent[: len(COMMANDS)] == [name for name, _ in COMMANDS]
     assert {"start", "help", "faq", "optout", "deadline"} <= set(sent)
     assert {"remind", "status", "region", "timezone", "privacy", "forget"} <= set(sent)
     assert running_bot.bot.username == standin.username
@@ -164,6 +167,22 @@ async def test_start_replies_with_the_welcome_and_menu_buttons(
     assert len(call.buttons) >= 2
 
 
+async def test_hi_gets_the_same_welcome_as_start_with_the_region_buttons(
+    standin,
+    running_bot,
+    responder: Responder,
+    ctx: ChatContext,
+):
+    start = await say_one(standin, "/start")
+    assert {f"r:{r}" for r in REGIONS} <= set(start.callback_data)
+    for words in ("hi", "Hello!", "/START"):
+        reply = await say_one(standin, words)
+        assert (reply.text, reply.callback_data) == (start.text, start.callback_data), words
+    turn = await responder.message("hi", ctx)  # the core says the same, and why
+    assert turn.command == "start" and turn.match is None
+    assert [r.text for r in turn.replies] == [start.text]
+
+
 async def test_a_question_gets_its_topic_and_the_sources_button_gives_the_sources(
     standin,
     running_bot,
@@ -178,7 +197,7 @@ async def test_a_question_gets_its_topic_and_the_sources_button_gives_the_source
     assert (result.outcome, result.topic) == ("answer", INSTAGRAM_TOPIC)
 
     call = await say_one(standin, question)
-    [expected] = await responder.text(question, ctx)
+    [expected] = (await responder.text(question, ctx)).replies
     assert call.text == expected.text
     assert question in call.plain
     assert f"s:{INSTAGRAM_TOPIC}" in call.callback_data
@@ -292,11 +311,11 @@ async def test_stale_or_forged_buttons_get_the_out_of_date_reply(
 ):
     start = await say_one(standin, "/start")
     answer, reply = await press(standin, start, data=data)
-    stale = responder.stale()
+    out_of_date = stale()
     assert answer.ok
-    assert answer.params.get("text") == stale.toast
-    assert reply.text == stale.text
-    assert reply.callback_data == button_data(stale)
+    assert answer.params.get("text") == out_of_date.toast
+    assert reply.text == out_of_date.text
+    assert reply.callback_data == button_data(out_of_date)
 
 
 async def test_faq_pages_are_edited_in_place_and_every_button_path_answers(
@@ -321,8 +340,7 @@ async def test_faq_pages_are_edited_in_place_and_every_button_path_answers(
     if related:
         _, other = await press(standin, topic, data=related[0])
         assert kb.topics[related[0][2:]].text().question in other.plain
-    stale = responder.stale().text
-    assert all(c.text != stale for c in standin.calls_for("sendMessage"))
+    assert all(c.text != stale().text for c in standin.calls_for("sendMessage"))
 
 
 async def test_every_button_reachable_from_the_menus_answers_with_valid_telegram_html(
@@ -356,11 +374,11 @@ async def test_every_button_reachable_from_the_menus_answers_with_valid_telegram
 
     for name, _ in COMMANDS:
         visit(await responder.command(name, "", ctx), f"/{name}")
-    stale = responder.stale().text
+    out_of_date = stale().text
     while queue:
         data = queue.pop()
         replies = await responder.callback(data, ctx)
-        assert all(r.text != stale for r in replies), f"button {data!r} is stale"
+        assert all(r.text != out_of_date for r in replies), f"button {data!r} is stale"
         visit(replies, data)
     assert {f"t:{t}" for t in kb.topics} <= seen, "some topics cannot be reached by buttons"
     assert {f"p:{p}" for p in kb.platforms} <= seen
@@ -378,7 +396,9 @@ async def test_a_reply_longer_than_4096_characters_is_sent_in_parts_with_buttons
     async def long_reply(args: str, ctx: ChatContext) -> list[Reply]:
         return [Reply(text, buttons)]
 
-    running_bot.bot_data["responder"].extra_commands["long"] = long_reply
+    services = services_of(running_bot)  # a responder that also answers /long
+    routes = Router().command("long", long_reply)
+    services.responder = Responder(services.knowledge, services.clock, routes=routes)
     expected = split_message(text)
     assert len(expected) >= 2
     calls = await say(standin, "/long", parts=len(expected))
@@ -399,7 +419,7 @@ async def test_in_groups_only_commands_to_us_mentions_and_replies_are_answered(
     chat_id = GROUP if chat_type == "supergroup" else -4001234567
     question = kb.topics[INSTAGRAM_TOPIC].text().question
     [help_reply] = await responder.command("help", "", ChatContext(chat_id=chat_id))
-    [answer] = await responder.text(question, ChatContext(chat_id=chat_id))
+    [answer] = (await responder.text(question, ChatContext(chat_id=chat_id))).replies
     in_group = _to(chat_id)
 
     def group(text: str, **kw) -> None:

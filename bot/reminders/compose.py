@@ -7,14 +7,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import callbacks
+from bot.core.checklist import FINISHED, checklist_row
 from bot.knowledge.model import KnowledgeBase
-from bot.personal import checklist_row
 from bot.reminders.plan import Round
 from bot.render.timefmt import relative
 from bot.replies import Button, Reply
 from bot.store.repository import ChatSettings
-
-FINISHED = ("done", "na")
 
 
 def compose_reminder(

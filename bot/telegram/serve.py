@@ -13,10 +13,7 @@ Start-up::
     webhook: setWebhook with WEBHOOK_SECRET
 
 The webhook is PTB's "custom webhook bot" pattern: a small tornado application (tornado comes
-with PTB's `webhooks` extra) with two routes. `POST <path of WEBHOOK_URL>` checks the
-`X-Telegram-Bot-Api-Secret-Token` header in constant time (a missing or wrong one gets 403
-and is logged without the body) and puts the update on `application.update_queue`; the
-answer is 200 only once the update is queued. `GET /healthz` is `bot.health`.
+with PTB's `webhooks` extra) with two routes, `bot.telegram.webhook`.
 
 Shutdown on SIGTERM or SIGINT, within `SHUTDOWN_BUDGET` seconds::
 
@@ -39,11 +36,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import json
 import logging
 import os
-import re
 import signal
 import sys
 import threading
@@ -57,20 +51,21 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
-from tornado.web import Application as WebApplication
-from tornado.web import RequestHandler
 
 from bot import event_loop
 from bot.config import Config
-from bot.health import health_report
 from bot.knowledge.model import KnowledgeBase
-from bot.reminders.scheduler import ReminderScheduler
-from bot.telegram_app import build_application
+from bot.telegram.context import started_services
+from bot.telegram.lifecycle import build_application
+from bot.telegram.webhook import (
+    HEALTH_PATH,
+    MAX_BODY,
+    WEBHOOK_MAX_CONNECTIONS,
+    http_application,
+)
 
 __all__ = [
     "HARD_EXIT_AFTER",
-    "HEALTH_PATH",
-    "SECRET_HEADER",
     "SHUTDOWN_BUDGET",
     "ServeError",
     "serve",
@@ -80,12 +75,8 @@ __all__ = [
 
 log = logging.getLogger("optout_bot.serve")
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-HEALTH_PATH = "/healthz"
 SHUTDOWN_BUDGET = 8.0  # seconds from the signal to a closed database
 HARD_EXIT_AFTER = 9.5  # seconds from the signal to a forced exit, if the budget was not kept
-MAX_BODY = 1 << 20  # an update is a few kilobytes; refuse anything over 1 MiB
-WEBHOOK_MAX_CONNECTIONS = 40  # Telegram's default; updates are processed concurrently
 
 
 class ServeError(Exception):
@@ -114,8 +105,24 @@ def webhook_path(url: str) -> str:
     return path
 
 
+def check_webhook_settings(config: Config) -> None:
+    """Webhook mode needs both the public address and the secret Telegram sends back."""
+    if not config.webhook_url:
+        raise ServeError(
+            "WEBHOOK_URL is not set: webhook mode needs the public https:// address Telegram "
+            "should post updates to, e.g. WEBHOOK_URL=https://bot.example.org/telegram"
+        )
+    if not config.webhook_secret:
+        raise ServeError(
+            "WEBHOOK_SECRET is not set: webhook mode needs it so that only Telegram can post "
+            "updates; make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+
+
 def serve(config: Config, kb: KnowledgeBase, *, webhook: bool) -> int:
     """Serve until SIGTERM or SIGINT; return the exit code. Raises ServeError at start-up."""
+    if webhook:
+        check_webhook_settings(config)
     setup_logging(config)
     serving = _Serving(config, kb, webhook=webhook)
     try:
@@ -127,15 +134,8 @@ def serve(config: Config, kb: KnowledgeBase, *, webhook: bool) -> int:
             serving.watchdog.cancel()
 
 
-def run_polling(config: Config, kb: KnowledgeBase) -> int:
-    """Long polling (kept for callers of the earlier API)."""
-    return serve(config, kb, webhook=False)
-
-
 class _Serving:
     def __init__(self, config: Config, kb: KnowledgeBase, *, webhook: bool) -> None:
-        if webhook and not (config.webhook_url and config.webhook_secret):
-            raise ServeError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
         self.config = config
         self.webhook = webhook
         self.mode = "webhook" if webhook else "polling"
@@ -220,10 +220,7 @@ class _Serving:
             log.info("long polling started")
 
     def _start_http(self) -> None:
-        routes: list[Any] = [(re.escape(HEALTH_PATH), _HealthHandler, {"serving": self})]
-        if self.path is not None:
-            routes.append((re.escape(self.path), _WebhookHandler, {"serving": self}))
-        web = WebApplication(routes, log_function=_log_request)
+        web = http_application(self, self.path)
         host, port = self.config.listen, self.config.listen_port
         try:
             sockets = bind_sockets(port, address=host)
@@ -327,7 +324,8 @@ class _Serving:
         job_queue = self.application.job_queue
         if job_queue is not None and job_queue.scheduler.running:
             job_queue.scheduler.pause()
-        scheduler: ReminderScheduler | None = self.application.bot_data.get("scheduler")
+        services = started_services(self.application)
+        scheduler = services.scheduler if services is not None else None
         rounds: set[asyncio.Future[Any]] = set(scheduler.cancel_running()) if scheduler else set()
         return rounds, len(rounds)
 
@@ -378,90 +376,3 @@ def _serve_error(exc: BaseException, config: Config) -> ServeError:
         return ServeError(f"start-up failed talking to the Bot API at {where}: {exc}")
     first = (str(exc).splitlines() or [""])[0][:300]
     return ServeError(f"start-up failed: {type(exc).__name__}: {first}")
-
-
-def _log_request(handler: Any) -> None:
-    """Access log: one line per request, never the body. At DEBUG what is routine or was
-    logged already with its reason (webhook 400/403/503); at INFO the rest (404, 405, 500)."""
-    status = handler.get_status()
-    level = logging.DEBUG if status < 400 or status in (400, 403, 503) else logging.INFO
-    request = handler.request
-    log.log(
-        level,
-        "%s %s %d from %s in %.1f ms",
-        request.method,
-        request.path,
-        status,
-        request.remote_ip,
-        request.request_time() * 1000,
-    )
-
-
-class _WebhookHandler(RequestHandler):
-    """POST from Telegram: check the secret, queue the update, answer 200."""
-
-    SUPPORTED_METHODS = ("POST",)
-
-    def initialize(self, serving: _Serving) -> None:
-        self.serving = serving
-
-    async def post(self) -> None:
-        serving = self.serving
-        given = self.request.headers.get(SECRET_HEADER)
-        if given is None or not hmac.compare_digest(given.encode(), serving.secret):
-            # Never the body: it is someone's message, or an attacker's payload.
-            log.warning(
-                "webhook: refused a request from %s with %s secret token (403)",
-                self.request.remote_ip,
-                "no" if given is None else "a wrong",
-            )
-            self._answer(403, "forbidden")
-            return
-        if serving.state != "running":
-            self._answer(503, serving.state)  # Telegram delivers it again later
-            return
-        application = serving.application
-        try:
-            update = Update.de_json(json.loads(self.request.body), application.bot)
-        except Exception:
-            update = None
-        if update is None:
-            log.warning(
-                "webhook: refused a request from %s: not a Telegram update (%d bytes) (400)",
-                self.request.remote_ip,
-                len(self.request.body),
-            )
-            self._answer(400, "not a Telegram update")
-            return
-        await application.update_queue.put(update)
-        self._answer(200, "ok")
-
-    def _answer(self, status: int, text: str) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"ok": status == 200, "description": text}))
-
-
-class _HealthHandler(RequestHandler):
-    """GET /healthz: database and scheduler state; 200 healthy, 503 otherwise."""
-
-    SUPPORTED_METHODS = ("GET",)
-
-    def initialize(self, serving: _Serving) -> None:
-        self.serving = serving
-
-    def compute_etag(self) -> None:  # a live state: never answered with 304
-        return None
-
-    async def get(self) -> None:
-        serving = self.serving
-        report = await health_report(
-            serving.application,
-            state=serving.state,
-            mode=serving.mode,
-            started_at=serving.started_at,
-        )
-        self.set_status(report.status_code)
-        self.set_header("Content-Type", "application/json")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(json.dumps(report.body))

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot.reminders.scheduler import JOB_PREFIX
@@ -37,12 +38,10 @@ class HealthReport:
         return 200 if self.ok else 503
 
 
-async def check_database(application: Application, timeout: float = DB_TIMEOUT) -> dict[str, Any]:
-    """A trivial query through the Store's engine, with a time limit."""
-    store = application.bot_data.get("store")
-    if store is None:
+async def check_database(engine: AsyncEngine | None, timeout: float = DB_TIMEOUT) -> dict[str, Any]:
+    """A trivial query through the Store's engine (None: not open yet), with a time limit."""
+    if engine is None:
         return {"ok": False, "error": "not open"}
-    engine = store.engine
     started = time.perf_counter()
     try:
         async with asyncio.timeout(timeout):
@@ -74,10 +73,15 @@ def check_scheduler(application: Application) -> dict[str, Any]:
 
 
 async def health_report(
-    application: Application, *, state: str, mode: str, started_at: datetime | None = None
+    application: Application,
+    engine: AsyncEngine | None,
+    *,
+    state: str,
+    mode: str,
+    started_at: datetime | None = None,
 ) -> HealthReport:
     """The whole report. `state` is the serving state: starting, running or stopping."""
-    database = await check_database(application)
+    database = await check_database(engine)
     scheduler = check_scheduler(application)
     ok = state == "running" and database["ok"] and scheduler["ok"]
     body: dict[str, Any] = {

@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Literal
 from rapidfuzz import fuzz
 
 from bot.clock import Clock
-from bot.conversation import ChatContext, Knowledge, Responder
+from bot.core.commands import Router
+from bot.core.context import ChatContext, Knowledge, LiveKnowledge
 from bot.knowledge.loader import read_knowledge_base
 from bot.matching.matcher import MatchResult
 from bot.matching.normalize import normalize
@@ -32,8 +32,6 @@ from bot.store.repository import Store
 log = logging.getLogger(__name__)
 
 FloodVerdict = Literal["ok", "notice", "drop"]
-# The match made while handling the current update, for the one-line update log.
-LAST_MATCH: ContextVar[MatchResult | None] = ContextVar("last_match", default=None)
 
 
 class FloodGuard:
@@ -81,25 +79,25 @@ class Operator:
     """Counts answers, keeps unmatched questions if allowed, and serves /stats and /reload."""
 
     store: Store
-    responder: Responder
+    knowledge: LiveKnowledge
     clock: Clock
     faq_dir: Path
     admin_ids: frozenset[int] = frozenset()
     log_unmatched: bool = False
     unmatched_days: int = 30
-    on_reload: Callable[[], object] | None = None
+    on_reload: Callable[[], Awaitable[object]] | None = None  # reschedules the reminders
     popular: list[str] = field(default_factory=list)  # most answered topics, for inline mode
     _counts: Counter[CountKey] = field(default_factory=Counter)
     _unmatched: list[str] = field(default_factory=list)
 
-    def install(self) -> None:
-        self.responder.on_match = self.record
-        self.responder.extra_commands.update({"stats": self.stats, "reload": self.reload})
+    def routes(self) -> Router:
+        """Not in /help or the command menu: for anyone else they do not exist."""
+        return Router().command("stats", self.stats).command("reload", self.reload)
 
     def record(self, result: MatchResult, question: str) -> None:
+        """Count one answered (or not answered) question; written by `flush`."""
         day = self.clock.now().date()
         self._counts[(day, result.outcome, result.topic or "")] += 1
-        LAST_MATCH.set(result)
         if self.log_unmatched and result.outcome == "fallback":
             text = normalize(question)[: analytics.MAX_UNMATCHED_TEXT]
             if text:
@@ -124,9 +122,9 @@ class Operator:
     def is_admin(self, ctx: ChatContext) -> bool:
         return ctx.user_id is not None and ctx.user_id in self.admin_ids
 
-    async def stats(self, args: str, ctx: ChatContext) -> list[Reply]:
+    async def stats(self, args: str, ctx: ChatContext) -> list[Reply] | None:
         if not self.is_admin(ctx):
-            return [self.responder.unknown_command("stats")]
+            return None
         await self.flush()
         answers = await analytics.totals(self.store.engine)
         store = await self.store.stats()
@@ -148,9 +146,9 @@ class Operator:
         ]
         return [Reply("\n".join(lines))]
 
-    async def reload(self, args: str, ctx: ChatContext) -> list[Reply]:
+    async def reload(self, args: str, ctx: ChatContext) -> list[Reply] | None:
         if not self.is_admin(ctx):
-            return [self.responder.unknown_command("reload")]
+            return None
         kb, problems = read_knowledge_base(self.faq_dir)
         if problems:
             shown = "\n".join(f"• {p}" for p in problems[:20])
@@ -161,11 +159,9 @@ class Operator:
                     f"<code>{escape(shown)}{more}</code>"
                 )
             ]
-        self.responder.knowledge = Knowledge.build(kb)
+        self.knowledge.replace(Knowledge.build(kb))
         if self.on_reload is not None:
-            result = self.on_reload()
-            if hasattr(result, "__await__"):
-                await result  # type: ignore[misc]
+            await self.on_reload()
         log.info("knowledge base reloaded: %d topics", len(kb.topics))
         return [
             Reply(

@@ -1,18 +1,22 @@
-"""The conversation core: text, commands and button presses in, replies out.
+"""The responder: text, commands and button presses in, replies out.
 
-Framework-free so that Telegram, the local console and the tests share one brain:
-the same question gets the same answer everywhere.
+Framework-free so that Telegram, the local console and the tests share one brain: the same
+question gets the same answer everywhere. Its command and button tables are fixed when it is
+built: the core's own, and those of the features (`Router`), which may answer a core command
+themselves (/start with the region buttons).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from bot import callbacks
 from bot.clock import Clock
-from bot.knowledge.model import DEFAULT_LANGUAGE, REGION_NAMES, KnowledgeBase, Platform, Topic
-from bot.matching.matcher import Matcher, MatchResult
+from bot.core.commands import ButtonHandler, CommandHandler, Router, parse_command
+from bot.core.context import ChatContext, Knowledge, LiveKnowledge
+from bot.knowledge.model import REGION_NAMES, KnowledgeBase, Platform, Topic
+from bot.matching.matcher import MatchResult
 from bot.matching.normalize import normalize
 from bot.render.deadlines import render_deadlines
 from bot.render.html import escape
@@ -27,34 +31,8 @@ GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good mor
 MAX_ECHO = 60
 
 
-@dataclass(slots=True)
-class ChatContext:
-    """What the core may know about the chat it answers (never the message history)."""
-
-    chat_id: int | None = None
-    user_id: int | None = None  # only to check operator rights; never stored
-    region: str | None = None
-    language: str = DEFAULT_LANGUAGE
-    timezone: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Knowledge:
-    """A knowledge base and its matcher, swapped together on reload."""
-
-    kb: KnowledgeBase
-    matcher: Matcher
-
-    @classmethod
-    def build(cls, kb: KnowledgeBase) -> Knowledge:
-        return cls(kb, Matcher(kb))
-
-
-CommandHandler = Callable[[str, ChatContext], Awaitable[list[Reply]]]
-CallbackHandler = Callable[[str, ChatContext], Awaitable[list[Reply]]]
-
-
-def _echo(text: str) -> str:
+def echo(text: str) -> str:
+    """What the user typed, shortened to one line and escaped, to quote it back."""
     text = " ".join(text.split())
     if len(text) > MAX_ECHO:
         text = text[: MAX_ECHO - 1] + "…"
@@ -81,72 +59,159 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "How to use this bot"),
 )
 
+WELCOME = (
+    "👋 <b>Hi! I help you keep your posts out of AI training.</b>\n\n"
+    "Meta trains its AI on public Facebook and Instagram content. In the EU/EEA, the UK, "
+    "Switzerland and Brazil you can object; I walk you through it, app by app, "
+    "and answer your questions with sources.\n\n"
+    "Ask in your own words, for example <i>how do I stop insta using my photos?</i>, "
+    "or tap a button."
+)
 
-@dataclass
+
+def welcome() -> Reply:
+    return Reply(WELCOME, MENU)
+
+
+def stale() -> Reply:
+    """The answer to a button that no longer means anything (old, or forged)."""
+    return Reply(
+        "That button is out of date (the answers have been updated). Here is the menu again:",
+        MENU,
+        toast="That button is out of date.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What one message got, and how it was understood (for the update log and /stats)."""
+
+    replies: list[Reply]
+    question: str = ""  # the text the matcher saw
+    match: MatchResult | None = None  # set when the text went to the matcher
+    command: str | None = None  # set when it ran a command (typed, or "hi", "help")
+
+    @property
+    def outcome(self) -> str:
+        if self.command is not None:
+            return f"command:{self.command}"
+        return self.match.outcome if self.match is not None else "empty"
+
+    @property
+    def topic(self) -> str | None:
+        return self.match.topic if self.match is not None else None
+
+
+CORE_BUTTONS = frozenset("tspfodh")  # callback kinds the responder answers itself
+
+
 class Responder:
-    knowledge: Knowledge
-    clock: Clock
-    # Told about every match (for aggregate stats); gets the result and the question.
-    on_match: Callable[[MatchResult, str], None] | None = None
-    extra_commands: dict[str, CommandHandler] = field(default_factory=dict)
-    extra_callbacks: dict[str, CallbackHandler] = field(default_factory=dict)
-    extra_help: list[tuple[str, str]] = field(default_factory=list)
-    # Extra button rows under an app's steps (the checklist, when storage is on).
-    platform_extras: Callable[[Platform], Keyboard] | None = None
+    """Answers one chat's message or button press; holds no per-chat state of its own."""
+
+    def __init__(
+        self,
+        knowledge: LiveKnowledge,
+        clock: Clock,
+        *,
+        routes: Router | None = None,
+        platform_extras: Callable[[Platform], Keyboard] | None = None,
+    ) -> None:
+        """`routes`: the features' commands and buttons. `platform_extras`: button rows
+        shown above an app's steps (the checklist, when storage is on)."""
+        self.live = knowledge
+        self.clock = clock
+        self.platform_extras = platform_extras
+        routes = routes or Router()
+        if taken := CORE_BUTTONS & set(routes.buttons):
+            raise ValueError(f"button kinds {sorted(taken)} are the core's own")
+        builtin: dict[str, CommandHandler] = {
+            "start": self._single(self.start),
+            "help": self._single(self.help),
+            "faq": self._single(self.faq),
+            "optout": self._single(self.optout),
+            "deadline": self._single(self.deadline),
+            "deadlines": self._single(self.deadline),
+        }
+        self._commands: dict[str, CommandHandler] = {
+            **builtin,
+            **{name: c.handler for name, c in routes.commands.items()},
+        }
+        self._buttons: dict[str, ButtonHandler] = dict(routes.buttons)
+        listed = {name for name, _ in COMMANDS}
+        self.menu: tuple[tuple[str, str], ...] = (
+            *COMMANDS,
+            *(
+                (c.name, c.description)
+                for c in routes.commands.values()
+                if c.description and c.name not in listed
+            ),
+        )
+
+    @staticmethod
+    def _single(handler: Callable[[str, ChatContext], Awaitable[Reply]]) -> CommandHandler:
+        async def run(args: str, ctx: ChatContext) -> list[Reply]:
+            return [await handler(args, ctx)]
+
+        return run
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.live.current
 
     @property
     def kb(self) -> KnowledgeBase:
-        return self.knowledge.kb
+        return self.live.kb
 
-    # -- entry points ------------------------------------------------------------
-    async def text(self, text: str, ctx: ChatContext) -> list[Reply]:
+    @property
+    def command_names(self) -> frozenset[str]:
+        """Every command this responder answers (to tell ours from other bots' in groups)."""
+        return frozenset(self._commands)
+
+    # -- entry points ------------------------------------------------------------------
+    async def message(self, text: str, ctx: ChatContext) -> Turn:
+        """Anything a person types: a command, or words to answer."""
+        command = parse_command(text)
+        if command is not None:
+            name, args = command
+            return Turn(await self.command(name, args, ctx), command=name)
+        return await self.text(text, ctx)
+
+    async def text(self, text: str, ctx: ChatContext) -> Turn:
         question = (text or "").strip()
         if not question:
-            return [self.empty_reply()]
+            return Turn([self.empty_reply()])
         word = normalize(question)
         if word in HELP_WORDS:  # "help", "menu": what people type when lost
-            return [await self.help("", ctx)]
-        if word in GREETINGS:
-            return [await self.start("", ctx)]
+            return Turn(await self.command("help", "", ctx), command="help")
+        if word in GREETINGS:  # the same welcome as /start
+            return Turn(await self.command("start", "", ctx), command="start")
         result = self.knowledge.matcher.match(question[:MAX_QUESTION])
-        if self.on_match:
-            self.on_match(result, question)
-        return [self.reply_for(result, question, ctx)]
+        return Turn([self.reply_for(result, question, ctx)], question, result)
 
     async def command(self, name: str, args: str, ctx: ChatContext) -> list[Reply]:
         name = name.lower()
-        if name in self.extra_commands:  # features may extend built-in commands
-            return await self.extra_commands[name](args, ctx)
-        handler = {
-            "start": self.start,
-            "help": self.help,
-            "faq": self.faq,
-            "optout": self.optout,
-            "deadline": self.deadline,
-            "deadlines": self.deadline,
-        }.get(name)
-        if handler is not None:
-            return [await handler(args, ctx)]
-        return [self.unknown_command(name)]
+        handler = self._commands.get(name)
+        replies = await handler(args, ctx) if handler is not None else None
+        return replies if replies is not None else [self.unknown_command(name)]
 
     async def callback(self, data: str | None, ctx: ChatContext) -> list[Reply]:
         cb = callbacks.decode(data)
         if cb is None:
-            return [self.stale()]
+            return [stale()]
         if cb.kind == "t":
             topic = self.kb.topic(cb.arg)
             if topic is None:
-                return [self.stale()]
+                return [stale()]
             return [self.topic_reply(topic, ctx)]
         if cb.kind == "s":
             topic = self.kb.topic(cb.arg)
             if topic is None:
-                return [self.stale()]
+                return [stale()]
             return [render_sources(self.kb, topic, ctx.language)]
         if cb.kind == "p":
             platform = self.kb.platforms.get(cb.arg)
             if platform is None:
-                return [self.stale()]
+                return [stale()]
             return [self.platform_reply(platform, ctx)]
         if cb.kind == "f":
             page = int(cb.arg) if cb.arg.isdigit() else 0
@@ -157,9 +222,9 @@ class Responder:
             return [await self.deadline("", ctx)]
         if cb.kind == "h":
             return [await self.help("", ctx)]
-        if cb.kind in self.extra_callbacks:
-            return await self.extra_callbacks[cb.kind](cb.arg, ctx)
-        return [self.stale()]
+        if cb.kind in self._buttons:
+            return await self._buttons[cb.kind](cb.arg, ctx)
+        return [stale()]
 
     # -- replies -------------------------------------------------------------------
     def topic_reply(self, topic: Topic, ctx: ChatContext) -> Reply:
@@ -181,12 +246,12 @@ class Responder:
                 for c in result.candidates
             ]
             rows = (*((b,) for b in buttons), (Button("None of these", callbacks.encode("h")),))
-            return Reply(f"I'm not sure I understood “{_echo(question)}”. Did you mean:", rows)
+            return Reply(f"I'm not sure I understood “{echo(question)}”. Did you mean:", rows)
         return self.fallback(question)
 
     def fallback(self, question: str) -> Reply:
         return Reply(
-            f"Sorry, I don't have an answer for “{_echo(question)}”.\n\n"
+            f"Sorry, I don't have an answer for “{echo(question)}”.\n\n"
             "I can help with Meta using Facebook, Instagram and WhatsApp content to train AI, "
             "and with how to object. Try asking it another way, for example "
             "<i>how do I stop Instagram using my photos</i>, or pick from the list.",
@@ -200,37 +265,22 @@ class Responder:
             MENU,
         )
 
-    def stale(self) -> Reply:
-        return Reply(
-            "That button is out of date (the answers have been updated). Here is the menu again:",
-            MENU,
-            toast="That button is out of date.",
-        )
-
     def unknown_command(self, name: str) -> Reply:
         return Reply(
-            f"I don't know the command /{_echo(name)}. Here is what I can do:\n\n"
+            f"I don't know the command /{echo(name)}. Here is what I can do:\n\n"
             + self.help_text(),
             MENU,
         )
 
     def help_text(self) -> str:
-        lines = [f"/{name} – {desc}" for name, desc in (*COMMANDS, *self.extra_help)]
+        lines = [f"/{name} – {desc}" for name, desc in self.menu]
         return (
             "Ask me anything about Meta training AI on your posts, in your own words.\n\n"
             + "\n".join(lines)
         )
 
     async def start(self, args: str, ctx: ChatContext) -> Reply:
-        return Reply(
-            "👋 <b>Hi! I help you keep your posts out of AI training.</b>\n\n"
-            "Meta trains its AI on public Facebook and Instagram content. In the EU/EEA, the UK, "
-            "Switzerland and Brazil you can object; I walk you through it, app by app, "
-            "and answer your questions with sources.\n\n"
-            "Ask in your own words, for example <i>how do I stop insta using my photos?</i>, "
-            "or tap a button.",
-            MENU,
-        )
+        return welcome()
 
     async def help(self, args: str, ctx: ChatContext) -> Reply:
         return Reply(self.help_text(), MENU)
@@ -275,7 +325,7 @@ class Responder:
         if platform is None:
             names = ", ".join(p.name for p in self.kb.platforms.values())
             return Reply(
-                f"I don't know an app called “{_echo(wanted)}”. I can show the steps for: "
+                f"I don't know an app called “{echo(wanted)}”. I can show the steps for: "
                 f"{names}.\n\nTap one, or type for example <code>/optout instagram</code>.",
                 self.platform_buttons(),
             )

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.conversation import Knowledge
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+
+from bot.core.context import Knowledge
 from bot.matching.matcher import OUT_OF_SCOPE, THRESHOLDS
 from bot.render.html import MESSAGE_LIMIT, split_message, visible_length
 from bot.render.topics import render_topic
+from bot.telegram.context import BotContext
 
 MAX_RESULTS = 5
 MAX_QUERY = 256
@@ -52,3 +56,24 @@ def inline_answers(
         c.topic for c in scored.ranked if c.topic != OUT_OF_SCOPE and c.score >= THRESHOLDS.clarify
     ][:MAX_RESULTS]
     return [shareable(knowledge, t, now) for t in ids]
+
+
+async def on_inline(update: Update, context: BotContext) -> None:
+    """`@botname question`: up to five shareable answers with their sources."""
+    query = update.inline_query
+    if query is None:
+        return
+    services = context.services
+    answers = inline_answers(
+        services.knowledge.current, query.query, services.clock.now(), services.operator.popular
+    )
+    results = [
+        InlineQueryResultArticle(
+            id=a.topic,
+            title=a.title,
+            description=a.description,
+            input_message_content=InputTextMessageContent(a.text, parse_mode=ParseMode.HTML),
+        )
+        for a in answers
+    ]
+    await query.answer(results, cache_time=300, is_personal=False)

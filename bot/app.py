@@ -1,0 +1,164 @@
+"""The application, wired in one place: `build_services` makes every part from the `Config`.
+
+Telegram (`bot.telegram.lifecycle`), the console and `ask` (`bot.cli`) and the reminder
+benchmark all call it, so they run the same responder with the same features: the same words
+get the same reply whichever way they arrive. The features' command and button tables are
+combined here and handed to the `Responder` when it is built.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram.ext import Application
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.core.commands import Router
+from bot.core.context import ChatContext, LiveKnowledge
+from bot.core.responder import Responder
+from bot.features.checklist import Checklist
+from bot.features.operator import FloodGuard, Operator
+from bot.features.preferences import Preferences
+from bot.features.privacy import Privacy
+from bot.features.reminders import Reminders
+from bot.knowledge.model import KnowledgeBase
+from bot.reminders.delivery import DeliveryPolicy
+from bot.reminders.ratelimit import SendLimiter
+from bot.reminders.scheduler import BotSender, ReminderScheduler
+from bot.store.db import database_url_from
+from bot.store.repository import Store
+
+__all__ = ["MEMORY_DATABASE", "Services", "build_services", "open_store"]
+
+log = logging.getLogger(__name__)
+
+# A database that lives as long as the process: for `ask`, which answers without a chat.
+MEMORY_DATABASE = "sqlite+aiosqlite:///:memory:"
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything the front ends use, built once by `build_services`."""
+
+    config: Config
+    clock: Clock
+    knowledge: LiveKnowledge
+    store: Store
+    responder: Responder
+    preferences: Preferences
+    reminders: Reminders
+    checklist: Checklist
+    privacy: Privacy
+    operator: Operator
+    flood: FloodGuard
+    # Runs reminder rounds on the PTB application's JobQueue: only when serving Telegram.
+    scheduler: ReminderScheduler | None = None
+
+    async def chat_context(self, chat_id: int | None, user_id: int | None = None) -> ChatContext:
+        """A chat's stored settings (region, time zone) or the operator's defaults."""
+        if chat_id is None:
+            ctx = ChatContext(region=self.config.default_region)
+        else:
+            ctx = await self.preferences.context(chat_id)
+        ctx.user_id = user_id
+        return ctx
+
+    async def close(self) -> None:
+        """Stop sending, write the last answer counts, close the database."""
+        if self.scheduler is not None and isinstance(self.scheduler.sender, BotSender):
+            await self.scheduler.sender.close()
+        try:
+            await self.operator.flush()
+        except Exception:
+            log.exception("could not write the last answer counts")
+        await self.store.close()
+
+
+async def open_store(config: Config) -> Store:
+    """The configured database (SQLite in DATA_DIR, or DATABASE_URL), migrated."""
+    return await Store.open(database_url_from(config.database_url, config.data_dir))
+
+
+def build_services(
+    config: Config,
+    kb: KnowledgeBase,
+    store: Store,
+    *,
+    clock: Clock | None = None,
+    application: Application | None = None,
+    delivery_policy: DeliveryPolicy | None = None,
+) -> Services:
+    """The whole application over an open `store`.
+
+    With a PTB `application` (serving Telegram) there is a reminder scheduler on its
+    JobQueue; without one (the console, `ask`) reminders are stored but not sent.
+    `delivery_policy` defaults to the one for `BROADCAST_RATE`.
+    """
+    clock = clock or SystemClock()
+    knowledge = LiveKnowledge.build(kb)
+    scheduler: ReminderScheduler | None = None
+    if application is not None:
+        policy = delivery_policy or DeliveryPolicy.for_rate(config.broadcast_rate)
+        scheduler = ReminderScheduler(
+            application,
+            store,
+            lambda: knowledge.kb,
+            clock,
+            SendLimiter(config.broadcast_rate),
+            BotSender(application, config.paid_broadcast, pool_size=policy.connections),
+            config.default_timezone,
+            policy=policy,
+        )
+    reschedule = scheduler.reschedule if scheduler is not None else None
+    preferences = Preferences(
+        store,
+        clock,
+        default_timezone=config.default_timezone,
+        default_region=config.default_region,
+    )
+    reminders = Reminders(
+        store,
+        clock,
+        knowledge,
+        default_timezone=config.default_timezone,
+        on_subscription_change=reschedule,
+    )
+    checklist = Checklist(store, knowledge)
+    privacy = Privacy(store, default_region=config.default_region)
+    operator = Operator(
+        store,
+        knowledge,
+        clock,
+        config.faq_dir,
+        admin_ids=config.admin_ids,
+        log_unmatched=config.log_unmatched,
+        unmatched_days=config.unmatched_days,
+        on_reload=reschedule,
+    )
+    # The order here is the order of /help and of Telegram's command menu.
+    routes = Router().include(
+        reminders.routes(),
+        checklist.routes(),
+        preferences.routes(),
+        privacy.routes(),
+        operator.routes(),
+    )
+    responder = Responder(
+        knowledge, clock, routes=routes, platform_extras=checklist.platform_extras
+    )
+    return Services(
+        config=config,
+        clock=clock,
+        knowledge=knowledge,
+        store=store,
+        responder=responder,
+        preferences=preferences,
+        reminders=reminders,
+        checklist=checklist,
+        privacy=privacy,
+        operator=operator,
+        flood=FloodGuard(config.flood_limit),
+        scheduler=scheduler,
+    )

@@ -1,0 +1,59 @@
+"""What the core knows when it answers: the chat's settings and the knowledge in use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge.model import DEFAULT_LANGUAGE, KnowledgeBase
+from bot.matching.matcher import Matcher
+
+
+@dataclass(slots=True)
+class ChatContext:
+    """What the core may know about the chat it answers (never the message history)."""
+
+    chat_id: int | None = None
+    user_id: int | None = None  # only to check operator rights; never stored
+    region: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    """A knowledge base and its matcher, swapped together on reload."""
+
+    kb: KnowledgeBase
+    matcher: Matcher
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Knowledge:
+        return cls(kb, Matcher(kb))
+
+
+class LiveKnowledge:
+    """The knowledge in use, shared by everything that reads it.
+
+    The responder, the features, inline mode and the reminder scheduler all hold this one
+    object, so `/reload` swaps the knowledge base for all of them at once.
+    """
+
+    __slots__ = ("_current",)
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self._current = knowledge
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> LiveKnowledge:
+        return cls(Knowledge.build(kb))
+
+    @property
+    def current(self) -> Knowledge:
+        return self._current
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self._current.kb
+
+    def replace(self, knowledge: Knowledge) -> None:
+        self._current = knowledge

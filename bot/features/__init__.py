@@ -1,0 +1,1 @@
+"""Per-chat features: each module answers its own commands and buttons through the core."""

@@ -1,0 +1,92 @@
+"""The opt-out checklist: /status, and the tick buttons under an app's steps.
+
+Reminders read the same ticks, so they mention only the apps that are still open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import callbacks
+from bot.core.checklist import FINISHED, STATES, UNSET, checklist_row
+from bot.core.commands import Router
+from bot.core.context import ChatContext, LiveKnowledge
+from bot.core.responder import stale
+from bot.knowledge.model import Platform
+from bot.replies import Button, Keyboard, Reply
+from bot.store.repository import Store
+
+
+@dataclass
+class Checklist:
+    store: Store
+    knowledge: LiveKnowledge
+
+    def routes(self) -> Router:
+        return (
+            Router()
+            .command("status", self.status, "Your opt-out checklist, app by app")
+            .button("c", self.check_button)
+        )
+
+    def platform_extras(self, platform: Platform) -> Keyboard:
+        """Shown above an app's steps: tick it off from there."""
+        return (checklist_row(platform.id),)
+
+    def checklist_platforms(self, checklist: dict[str, str]) -> list[Platform]:
+        """Apps named by a deadline, then any other app the user has ticked."""
+        kb = self.knowledge.kb
+        wanted = [p for d in kb.deadlines.values() for p in d.platforms]
+        wanted += [p for p in checklist if p not in wanted]
+        return [kb.platforms[p] for p in dict.fromkeys(wanted) if p in kb.platforms]
+
+    async def status(self, args: str, ctx: ChatContext) -> list[Reply]:
+        if ctx.chat_id is None:
+            return [Reply("There is no checklist here.")]
+        checklist = await self.store.get_checklist(ctx.chat_id)
+        platforms = self.checklist_platforms(checklist)
+        lines = ["<b>Your opt-out checklist</b>"]
+        buttons = []
+        for platform in platforms:
+            state = checklist.get(platform.id)
+            lines.append(f"{platform.name}: {STATES.get(state or '', UNSET)}")
+            if state not in FINISHED:
+                buttons.append(
+                    Button(f"Steps for {platform.name}", callbacks.encode("p", platform.id))
+                )
+        if buttons:
+            lines.append("\nTap an app for its steps; mark it done when you have objected.")
+        else:
+            lines.append("\nAll done. 🎉 Reminders have nothing left to tell you.")
+        return [Reply("\n".join(lines), tuple((b,) for b in buttons))]
+
+    async def check_button(self, arg: str, ctx: ChatContext) -> list[Reply]:
+        platform_id, _, state = arg.partition(":")
+        platform = self.knowledge.kb.platforms.get(platform_id)
+        if platform is None or state not in STATES or ctx.chat_id is None:
+            return [stale()]
+        await self.store.set_check(ctx.chat_id, platform_id, state)
+        checklist = await self.store.get_checklist(ctx.chat_id)
+        left = [
+            p.name
+            for p in self.checklist_platforms(checklist)
+            if checklist.get(p.id) not in FINISHED
+        ]
+        text = f"{platform.name}: {STATES[state]}."
+        if state == "later":
+            text += (
+                " I'll mention it in your reminders."
+                if await self._subscribed(ctx.chat_id)
+                else (" Send /remind and I'll remind you before the next deadline.")
+            )
+        if left:
+            text += f"\nStill open: {', '.join(left)}."
+        else:
+            text += "\nEverything is done or not for you. 🎉"
+            if await self._subscribed(ctx.chat_id):
+                text += " Reminders stop here: there is nothing left to remind you of."
+        return [Reply(text, toast=f"{platform.name}: {STATES[state]}")]
+
+    async def _subscribed(self, chat_id: int) -> bool:
+        sub = await self.store.get_subscription(chat_id)
+        return bool(sub and sub.active)

@@ -1,0 +1,83 @@
+"""What is stored about a chat, and deleting all of it: /privacy and /forget (asks first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot import callbacks
+from bot.core.commands import Router
+from bot.core.context import ChatContext
+from bot.core.responder import stale
+from bot.reminders.plan import format_lead
+from bot.replies import Button, Reply
+from bot.store.repository import Store
+
+
+@dataclass
+class Privacy:
+    store: Store
+    default_region: str | None = None  # what a chat's region falls back to once forgotten
+
+    def routes(self) -> Router:
+        return (
+            Router()
+            .command("privacy", self.privacy, "What I store about this chat")
+            .command("forget", self.forget, "Delete everything I store about this chat")
+            .button("x", self.forget_button)
+        )
+
+    async def privacy(self, args: str, ctx: ChatContext) -> list[Reply]:
+        if ctx.chat_id is None:
+            return [Reply("I store nothing for this conversation.")]
+        data = await self.store.delivery_context(ctx.chat_id)
+        settings, sub, checklist = data.settings, data.subscription, data.checklist
+        ticks = ", ".join(f"{k}: {v}" for k, v in sorted(checklist.items())) or "none"
+        subscription = (
+            f"{'on' if sub.active else 'off'}, lead times "
+            + ", ".join(format_lead(s) for s in sub.lead_times)
+            if sub
+            else "none"
+        )
+        text = (
+            "<b>What I store about this chat</b>\n"
+            f"• Chat id: <code>{ctx.chat_id}</code> (to know where to send replies and reminders)\n"
+            f"• Language: {settings.language} (to answer in it)\n"
+            f"• Region: {settings.region or 'not set'} (to show the steps and dates that apply)\n"
+            f"• Time zone: {settings.timezone or 'not set'} (to time your reminders)\n"
+            f"• Reminders: {subscription}\n"
+            f"• Checklist: {ticks} (so reminders only mention what is left)\n"
+            "• A record of which reminders were sent (so none is sent twice)\n\n"
+            "I never store the text of your messages. /forget deletes all of it."
+        )
+        return [Reply(text, ((Button("🗑 Delete everything", callbacks.encode("x", "ask")),),))]
+
+    async def forget(self, args: str, ctx: ChatContext) -> list[Reply]:
+        return [
+            Reply(
+                "Delete everything I store about this chat (region, time zone, reminders, "
+                "checklist and the record of sent reminders)? This cannot be undone.",
+                (
+                    (
+                        Button("Yes, delete everything", callbacks.encode("x", "yes")),
+                        Button("No, keep it", callbacks.encode("x", "no")),
+                    ),
+                ),
+            )
+        ]
+
+    async def forget_button(self, arg: str, ctx: ChatContext) -> list[Reply]:
+        if arg == "ask":
+            return await self.forget("", ctx)
+        if arg == "no":
+            return [Reply("Nothing was deleted.", edit=True)]
+        if arg != "yes" or ctx.chat_id is None:
+            return [stale()]
+        await self.store.forget(ctx.chat_id)
+        ctx.region, ctx.timezone = self.default_region, None
+        return [
+            Reply(
+                "Done: I deleted everything I stored about this chat. "
+                "You can keep asking questions; nothing is stored unless you set something again.",
+                edit=True,
+            )
+        ]

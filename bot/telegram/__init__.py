@@ -1,0 +1,1 @@
+"""The Telegram adapter: PTB handlers, start-up and shutdown, webhook and health check."""
