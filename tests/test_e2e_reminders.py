@@ -42,6 +42,7 @@ def faq_with_deadline(tmp_path: Path, at: datetime) -> Path:
         f.write(
             f"""
   - id: {DEADLINE_ID}
+    kind: deadline
     title: End-to-end test deadline
     at: "{at.astimezone(UTC):%Y-%m-%dT%H:%M:%S}"
     timezone: UTC

@@ -76,7 +76,7 @@ def test_steps_for_one_region_and_grouped_for_unknown(kb: KnowledgeBase):
     unknown = render_steps(instagram, None)
     assert "1. " in eu and "767264225370182" in eu
     assert "no objection form" in other.lower()
-    assert "EU/EEA" in unknown and "elsewhere" in unknown
+    assert "EU / EEA" in unknown and "Elsewhere" in unknown
 
 
 def test_platform_topic_shows_steps_and_sources_button(kb: KnowledgeBase, clock: FakeClock):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.knowledge.loader import PLACEHOLDER_RE
-from bot.knowledge.model import REGION_NAMES, Deadline, KnowledgeBase
+from bot.knowledge.model import PLACEHOLDER_RE, REGION_NAMES, Deadline, KnowledgeBase
 from bot.render.timefmt import format_date, format_datetime, relative
 
 
@@ -37,11 +36,12 @@ def fill_placeholders(text: str, kb: KnowledgeBase, now: datetime) -> str:
 
 
 def applicable(kb: KnowledgeBase, region: str | None) -> list[Deadline]:
-    return sorted((d for d in kb.deadlines.values() if d.applies_to(region)), key=lambda d: d.at)
+    dated = (d for d in kb.deadlines.values() if d.at is not None and d.applies_to(region))
+    return sorted(dated, key=lambda d: d.at)
 
 
 def upcoming(kb: KnowledgeBase, region: str | None, now: datetime) -> list[Deadline]:
-    return [d for d in applicable(kb, region) if d.at > now]
+    return [d for d in applicable(kb, region) if d.is_task and d.at > now]
 
 
 def render_deadlines(kb: KnowledgeBase, region: str | None, now: datetime) -> str:
