@@ -66,7 +66,7 @@ def log_round_done(lead: int) -> str:
 
 
 async def subscribe(chat: Chat, leads: str) -> Call:
-    assert "EU/EEA" in (await chat.say_one("/region eu")).plain
+    assert "EU / EEA" in (await chat.say_one("/region eu")).plain
     reply = await chat.say_one(f"/remind {leads}")
     assert "Reminders are on" in reply.plain
     return reply

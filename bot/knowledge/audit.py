@@ -22,9 +22,9 @@ FIRST_MESSAGE_BUDGET = 600
 # set to True once they fit, and `check` fails on any answer over the budget.
 FIRST_MESSAGE_BUDGET_ENFORCED = False
 # Placeholders are counted at their longest rendering: "27 September 2026" and
-# "in 2 and a half years" / "a year and a half ago".
+# "in 47 hours and 59 minutes" (the longest of the exact short spans and the rounded long ones).
 _DATE_WIDTH = len("27 September 2026")
-_RELATIVE_WIDTH = len("in 2 and a half years")
+_RELATIVE_WIDTH = len("in 47 hours and 59 minutes")
 _FORM_LINK_WIDTH = len("🔗 Direct link to the form (log in first)")
 _EXPECT_LABEL_WIDTH = len("What to expect: ")
 

@@ -516,12 +516,13 @@ class Reader:
             )
             kind = None
         if kind:
+            a_kind = f"{'an' if kind[0] in 'aeiou' else 'a'} '{kind}' entry"
             for key in KIND_NEEDS[kind]:
                 if key not in obj:
-                    self.problem(line, f"{where}: a '{kind}' entry needs '{key}'")
+                    self.problem(line, f"{where}: {a_kind} needs '{key}'")
             for key in KIND_FORBIDS[kind]:
                 if key in obj:
-                    self.problem(line_of(obj, key), f"{where}: a '{kind}' entry has no '{key}'")
+                    self.problem(line_of(obj, key), f"{where}: {a_kind} has no '{key}'")
         title = self.plain(obj, "title")
         texts = {k: self.text(obj, k, required=False) for k in ("before", "after", "summary")}
         for key, text in texts.items():
