@@ -103,9 +103,8 @@ def sections(kb: KnowledgeBase, region: str | None, now: datetime) -> dict[str, 
 
 def _entry(deadline: Deadline, section: str, now: datetime, show_regions: bool) -> str:
     lines = [f"<b>{deadline.title}</b>"]
-    if section == AHEAD:
-        assert deadline.at is not None and deadline.timezone is not None
-        moment = format_datetime(deadline.at, deadline.timezone)
+    if section == AHEAD and deadline.at is not None:
+        moment = format_datetime(deadline.at, deadline.timezone or "UTC")
         distance = approx_relative(deadline.at, now)
         if deadline.kind == "deadline":
             lines.append(f"⏳ Last day: {moment}, {distance}.")
@@ -113,10 +112,8 @@ def _entry(deadline: Deadline, section: str, now: datetime, show_regions: bool) 
             lines.append(f"📅 Applies from {moment}, {distance}.")
         lines.append(deadline.before)
     elif section == PASSED:
-        lines.append(
-            f"✔️ {'In force since' if deadline.kind == 'effective' else 'Was'} "
-            f"{when(deadline, now)}."
-        )
+        verb = "In force since" if deadline.kind == "effective" else "Passed on"
+        lines.append(f"✔️ {verb} {when(deadline, now)}.")
         lines.append(deadline.after)
     elif section == STANDING:
         lines.append(f"🔁 In place {when(deadline, now)}.")

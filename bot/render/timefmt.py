@@ -96,7 +96,7 @@ def approximate(earlier: datetime, later: datetime) -> str:
     delta = later.astimezone(UTC) - earlier.astimezone(UTC)
     if delta < timedelta(days=14):
         return duration(earlier, later)
-    if delta < timedelta(days=45):
+    if delta < timedelta(days=28):
         weeks = round(delta.days / 7)
         return _plural(weeks, "week")
     months = round(delta.days / 30.44)
