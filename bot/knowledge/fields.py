@@ -183,12 +183,6 @@ class FieldReader:
             if not isinstance(secondary, bool):
                 self.problem(line_of(src, "secondary"), "'secondary' must be true or false")
                 secondary = False
-            if secondary and published is None:
-                self.problem(
-                    src.get("__line__"),
-                    f"secondary source {title!r} has no 'date': readers are told when it "
-                    "was reported",
-                )
             if url and not self.url_ok(url):
                 self.problem(line_of(src, "url"), f"malformed URL: {url!r}")
                 continue
@@ -218,11 +212,6 @@ class FieldReader:
                 f"{where}: 'changed' (the date) and 'change' (what changed) go together",
             )
             return None
-        if text and WRITTEN_DATE_RE.search(text):
-            self.problem(
-                line_of(obj, "change"),
-                f"{where}: 'change' writes a date; the date goes in 'changed'",
-            )
         return Change(on, text) if on and text else None
 
     def id(self, obj: dict[str, Any]) -> str | None:
