@@ -22,7 +22,7 @@ from bot.store.repository import Store
 
 
 def region_buttons() -> Keyboard:
-    buttons = [Button(REGION_NAMES[r].capitalize(), callbacks.encode("r", r)) for r in REGIONS]
+    buttons = [Button(REGION_NAMES[r], callbacks.encode("r", r)) for r in REGIONS]
     return (tuple(buttons[:3]), tuple(buttons[3:]))
 
 
