@@ -362,3 +362,26 @@ def test_cli_reports_bad_html_with_file_and_line(tmp_path: Path):
     result = run_cli(faq)
     assert result.returncode == 1
     assert "faq/topics/10-topics.yaml:" in result.stdout and "'javascript:'" in result.stdout
+
+
+def test_undated_secondary_sources_are_warnings(tmp_path: Path):
+    data = kb_factory.faq_data()
+    data["topics"][0]["sources"].append(
+        {"title": "A blog", "url": "https://blog.example.org/b", "secondary": True}
+    )
+    data["deadlines"][0]["sources"].append(
+        {
+            "title": "A paper",
+            "url": "https://paper.example.org/",
+            "secondary": True,
+            "date": "2026-01-02",
+        }
+    )
+    faq = kb_factory.write_faq(tmp_path, data)
+    load_knowledge_base(faq)  # the bot still starts
+    report = run_check(faq, datetime(2026, 11, 29, tzinfo=UTC))
+    (warning,) = [str(p) for p in report.problems]
+    assert warning.startswith("faq/topics/10-topics.yaml:")
+    assert "warning: topic 'first-topic': secondary source 'A blog' has no 'date'" in warning
+    assert report.exit_code == 0
+    assert run_check(faq, datetime(2026, 11, 29, tzinfo=UTC), strict=True).exit_code == 1

@@ -183,3 +183,11 @@ def test_status_sentences():
     assert status_sentence(watched, LATE_2026.now()) == "Announced; no date given yet."
     act = KB.deadlines["act-by"]
     assert status_sentence(act, MID_2027.now()).endswith(act.after)
+
+
+def test_reminders_are_planned_for_last_days_only():
+    from bot.reminders.plan import reminder_rounds
+
+    rounds = reminder_rounds(KB.deadlines, [86400, 3 * 86400], LATE_2026.now())
+    assert {r.deadline.id for r in rounds} == {"act-by"}  # not the effective, standing, watched
+    assert len(rounds) == 2

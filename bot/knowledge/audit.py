@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.knowledge.model import PLACEHOLDER_RE, KnowledgeBase, Platform, Route, Topic
+from bot.knowledge.model import (
+    PLACEHOLDER_RE,
+    Deadline,
+    KnowledgeBase,
+    Platform,
+    Route,
+    Source,
+    Topic,
+)
 from bot.knowledge.problems import ERROR, WARNING, Problem
 from bot.knowledge.telegram_html import visible_length
 
@@ -108,6 +116,31 @@ def over_budget(kb: KnowledgeBase, *, enforced: bool = FIRST_MESSAGE_BUDGET_ENFO
     return found
 
 
+def undated_secondary(kb: KnowledgeBase) -> list[Problem]:
+    """Secondary sources without a date: readers are told who reported it, not when."""
+    found = []
+    entries: list[tuple[str, Topic | Platform | Deadline, tuple[Source, ...]]] = []
+    for topic in kb.topics.values():
+        positions = topic.disputed.positions if topic.disputed else ()
+        cited = topic.sources + tuple(s for p in positions for s in p.sources)
+        entries.append(("topic", topic, cited))
+    entries += [("platform", p, p.sources) for p in kb.platforms.values()]
+    entries += [("deadline", d, d.sources) for d in kb.deadlines.values()]
+    for what, entry, sources in entries:
+        for source in dict.fromkeys(sources):
+            if source.secondary and source.date is None:
+                found.append(
+                    Problem(
+                        entry.file,
+                        entry.line,
+                        f"{what} '{entry.id}': secondary source {source.title!r} has no 'date' "
+                        "(it is shown as 'reported by' without saying when)",
+                        WARNING,
+                    )
+                )
+    return found
+
+
 def stale(kb: KnowledgeBase, today: date, max_age: int) -> list[Problem]:
     """Entries whose `verified` date is more than `max_age` days before `today`."""
     found = []
@@ -169,7 +202,7 @@ def run_check(
     from bot.knowledge.loader import read_knowledge_base
 
     kb, problems = read_knowledge_base(faq_dir)
-    problems = problems + over_budget(kb)
+    problems = problems + undated_secondary(kb) + over_budget(kb)
     if max_age is not None:
         problems += stale(kb, now.date(), max_age)
     return CheckReport(kb, problems, strict)

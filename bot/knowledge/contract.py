@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.knowledge.entries import ID_RE, Reader
+from bot.knowledge.entries import Reader
+from bot.knowledge.fields import ID_RE
 from bot.knowledge.problems import Problem
 from bot.knowledge.yaml_reader import item_line, line_of
 
