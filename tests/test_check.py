@@ -154,16 +154,22 @@ def test_unknown_placeholder(faq: Path):
     assert any("malformed placeholder" in p for p in found)
 
 
-def test_cli_check_exit_codes(faq: Path):
+def run_cli(faq: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"FAQ_DIR": str(faq), "PATH": "/usr/bin:/bin"}
-    clean = subprocess.run(
-        [sys.executable, "-m", "bot", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
+
+
+def test_cli_check_exit_codes(faq: Path):
+    clean = run_cli(faq)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     edit(first_topic_file(faq), lambda d: d["topics"][0].update(related=["nowhere"]))
-    broken = subprocess.run(
-        [sys.executable, "-m", "bot", "check"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    broken = run_cli(faq)
     assert broken.returncode == 1
     assert "points nowhere" in broken.stdout
     assert "Traceback" not in broken.stdout + broken.stderr
@@ -325,17 +331,6 @@ def test_stale_warning_names_file_line_and_age(tmp_path: Path):
     (line,) = [str(p) for p in report.problems]
     assert line.startswith("faq/topics/10-topics.yaml:")
     assert "warning: topic 'second-topic' was verified on 2026-01-01, 332 days ago" in line
-
-
-def run_cli(faq: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"FAQ_DIR": str(faq), "PATH": "/usr/bin:/bin"}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "check", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
 
 
 def test_cli_max_age_warns_and_strict_fails(tmp_path: Path):

@@ -246,11 +246,14 @@ def test_refused_connection_and_unreadable_file(tmp_path: Path):
         port = probe.getsockname()[1]
     data = local_data(f"127.0.0.1:{port}")
     data["topics"][0]["sources"] = [{"title": "Closed", "url": f"http://127.0.0.1:{port}/"}]
+    data["topics"][1]["sources"] = [{"title": "Bad port", "url": "http://127.0.0.1:99999/"}]
     faq = checked_locally(kb_factory.write_faq(tmp_path, data))
     (faq / "topics" / "20-broken.yaml").write_text("topics: [unclosed\n", encoding="utf-8")
     report = run_links(faq, timeout=2, trust_env=False)
     assert {r.outcome for r in report.results} == {BROKEN}
-    assert all(r.detail.startswith("cannot connect") for r in report.results), report.results
+    details = {r.url: r.detail for r in report.results}
+    assert details.pop("http://127.0.0.1:99999/").startswith("not a valid URL")
+    assert all(d.startswith("cannot connect") for d in details.values()), details
     assert report.unreadable and report.unreadable[0].startswith("faq/topics/20-broken.yaml:")
     assert report.exit_code == 1
 

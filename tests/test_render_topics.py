@@ -111,3 +111,25 @@ def test_every_shipped_topic_renders_in_every_region(kb, clock):
             if details is not None:
                 assert check_html(details.text) == [], (topic.id, region)
             assert check_html(render_topic(kb, topic, region, clock.now()).text) == []
+
+
+def test_grouped_steps_name_only_regions_with_a_route_of_their_own():
+    from bot.knowledge.model import Platform, Route
+    from bot.render.platforms import render_steps
+
+    app = Platform(
+        "app",
+        "App",
+        "Company",
+        (),
+        {"eu": Route(("Use the form.",)), "other": Route(("Turn the setting off.",))},
+        "Nothing to wait for.",
+        (PRIMARY,),
+        date(2026, 11, 26),
+    )
+    grouped = render_steps(app, None)
+    assert "<u>EU / EEA</u>" in grouped and "<u>Elsewhere</u>" in grouped
+    assert "Canada" not in grouped and "United Kingdom" not in grouped
+    us = render_steps(app, "us")  # falls back to other
+    assert "Turn the setting off." in us and "Use the form." not in us
+    assert render_steps(app, "uk").count("<u>") == 2  # no route for the UK: every route shown

@@ -145,6 +145,10 @@ def find_links(faq_dir: Path) -> tuple[dict[str, list[Place]], list[str]]:
 # -- asking the servers ----------------------------------------------------------------
 def _describe(exc: Exception) -> str:
     """A short, plain reason for a failed request."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]  # type: ignore[assignment]
+    if isinstance(exc, httpx.InvalidURL | ValueError | OverflowError):
+        return f"not a valid URL: {exc}"
     if isinstance(exc, httpx.TooManyRedirects):
         return f"more than {MAX_REDIRECTS} redirects"
     if isinstance(exc, httpx.TimeoutException):
@@ -180,7 +184,7 @@ async def check_url(client: httpx.AsyncClient, url: str) -> LinkResult:
         response = await _request(client, "HEAD", url)
         if response.status_code in HEAD_REFUSED:
             response = await _request(client, "GET", url)
-    except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+    except Exception as exc:  # one odd URL must not stop the check of all the others
         return LinkResult(url, BROKEN, _describe(exc))
     final = str(response.url)
     status = f"{response.status_code} {response.reason_phrase}".strip()

@@ -10,26 +10,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.knowledge.regions import REGION_NAMES, REGIONS, region_chain
-
-__all__ = [
-    "DEADLINE_KINDS",
-    "DEFAULT_LANGUAGE",
-    "LANGUAGES",
-    "PLACEHOLDER_RE",
-    "REGIONS",
-    "REGION_NAMES",
-    "Change",
-    "Deadline",
-    "Disputed",
-    "KnowledgeBase",
-    "Platform",
-    "Position",
-    "Route",
-    "Source",
-    "Topic",
-    "TopicText",
-]
+# REGIONS and REGION_NAMES are defined in regions.py and re-exported here for callers.
+from bot.knowledge.regions import REGION_NAMES as REGION_NAMES
+from bot.knowledge.regions import REGIONS as REGIONS
+from bot.knowledge.regions import region_chain
 
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pl", "pt")
 DEFAULT_LANGUAGE = "en"
