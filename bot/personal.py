@@ -40,7 +40,7 @@ def checklist_row(platform_id: str) -> tuple[Button, ...]:
 
 
 def region_buttons() -> Keyboard:
-    buttons = [Button(REGION_NAMES[r].capitalize(), callbacks.encode("r", r)) for r in REGIONS]
+    buttons = [Button(REGION_NAMES[r], callbacks.encode("r", r)) for r in REGIONS]
     return (tuple(buttons[:3]), tuple(buttons[3:]))
 
 

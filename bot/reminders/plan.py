@@ -87,7 +87,7 @@ def reminder_rounds(
     rounds = [
         Round(deadline, lead, deadline.at - timedelta(seconds=lead))
         for deadline in items
-        if deadline.at > now
+        if deadline.is_task and deadline.at > now
         for lead in leads
     ]
     rounds.sort(key=lambda r: (r.due_at, r.deadline.id, -r.lead_seconds))
