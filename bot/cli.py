@@ -56,8 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     links.add_argument("--timeout", type=float, default=15.0, metavar="S", help="per request")
     links.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests at once")
     sub.add_parser("unmatched", help="questions the bot could not answer (LOG_UNMATCHED), grouped")
-    ev = sub.add_parser("eval", help="matcher accuracy on a labelled YAML file")
-    ev.add_argument("file", type=Path)
+    ev = sub.add_parser("eval", help="matcher accuracy on labelled YAML files")
+    ev.add_argument("file", type=Path, nargs="+")
     ev.add_argument("--quiet", action="store_true", help="summary only, no list of misses")
     return parser
 
@@ -127,19 +127,15 @@ def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
     return 0
 
 
-def cmd_eval(config: Config, path: Path, quiet: bool) -> int:
-    from bot.evaluate import EvalFileError, evaluate, load_eval
+def cmd_eval(config: Config, paths: list[Path], quiet: bool) -> int:
+    from bot.evaluate import EvalFileError, evaluate_files
     from bot.matching.matcher import Matcher
 
-    kb = _knowledge(config)
+    matcher = Matcher(_knowledge(config))
     try:
-        items = load_eval(path, set(kb.topics))
+        print(evaluate_files(matcher, paths, quiet))
     except EvalFileError as exc:
         raise StartupError(str(exc)) from None
-    report = evaluate(Matcher(kb), items)
-    if quiet:
-        report.misses.clear()
-    print(report.format())
     return 0
 
 
