@@ -25,7 +25,6 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -45,10 +44,10 @@ from bot.knowledge.model import KnowledgeBase
 from bot.operator_tools import LAST_MATCH, SLOW_DOWN, FloodGuard, Operator
 from bot.personal import Personal
 from bot.reminders.delivery import DeliveryPolicy
-from bot.reminders.ratelimit import SendLimiter
 from bot.reminders.scheduler import BotSender, ReminderScheduler
 from bot.render.html import split_message
 from bot.replies import Reply
+from bot.sendbudget import round_limiter, shared_rate_limiter
 from bot.store.db import database_url_from
 from bot.store.repository import Store
 from bot.telegram_markup import keyboard
@@ -259,7 +258,7 @@ async def post_init(application: Application) -> None:
     url = database_url_from(config.database_url, config.data_dir)
     store = await Store.open(url)
     application.bot_data["store"] = store
-    limiter = SendLimiter(config.broadcast_rate)
+    limiter = round_limiter(application.bot)  # the rounds' share of the bot's send budget
     policy = DeliveryPolicy.for_rate(config.broadcast_rate)
     scheduler = ReminderScheduler(
         application,
@@ -345,7 +344,7 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(shared_rate_limiter(config.broadcast_rate))
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

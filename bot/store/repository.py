@@ -66,6 +66,7 @@ from bot.store.migrations import migrate
 __all__ = [
     "CHECK_STATES",
     "CLAIMED",
+    "MAX_LEAD_TIMES",
     "ChatSettings",
     "DeliveryContext",
     "DeliveryRecord",
@@ -80,7 +81,7 @@ __all__ = [
 
 CHECK_STATES: tuple[str, ...] = ("done", "later", "na")
 CLAIMED = "claimed"
-MAX_LEAD_TIMES = 20
+MAX_LEAD_TIMES = 10  # lead times per subscription (`/remind` accepts as many)
 
 
 class Outcome(StrEnum):
