@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.knowledge.model import Deadline
+from bot.store.repository import MAX_LEAD_TIMES
 
 __all__ = [
     "DEFAULT_LEAD_TIMES",
@@ -38,7 +39,6 @@ WEEK = 7 * DAY
 DEFAULT_LEAD_TIMES: tuple[int, ...] = (3 * DAY, DAY, 2 * HOUR)
 MIN_LEAD_SECONDS = MINUTE
 MAX_LEAD_SECONDS = 365 * DAY
-MAX_LEAD_TIMES = 10
 
 _UNITS = {"w": WEEK, "d": DAY, "h": HOUR, "m": MINUTE}
 _PART = re.compile(r"([0-9]+)([wdhm])", re.IGNORECASE | re.ASCII)

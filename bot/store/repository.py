@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from bot.store.analytics import StoreStats, store_stats
-from bot.store.chats import ChatQueries, ChatSettings, DeliveryContext, Subscription
+from bot.store.chats import (
+    MAX_LEAD_TIMES,
+    ChatQueries,
+    ChatSettings,
+    DeliveryContext,
+    Subscription,
+)
 from bot.store.db import DEFAULT_TIMEOUT, Database, is_sqlite, make_engine
 from bot.store.deliveries import DeliveryQueries, DeliveryResult, OpenClaim
 from bot.store.errors import StorageUnavailable, open_failure
@@ -43,6 +49,7 @@ from bot.store.schema import (
 __all__ = [
     "CHECK_STATES",
     "CLAIMED",
+    "MAX_LEAD_TIMES",
     "ChatSettings",
     "DeliveryContext",
     "DeliveryResult",
