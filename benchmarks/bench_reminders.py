@@ -87,6 +87,7 @@ from bot.reminders.outgoing import RoundReport  # noqa: E402
 from bot.reminders.plan import DAY, HOUR, Round, format_lead_compact  # noqa: E402
 from bot.reminders.policy import DeliveryPolicy  # noqa: E402
 from bot.reminders.scheduler import BotSender, ReminderScheduler  # noqa: E402
+from bot.sendbudget import round_limiter  # noqa: E402
 from bot.store.repository import ChatSettings, Store, checklist, deliveries  # noqa: E402
 from bot.telegram.lifecycle import build_application  # noqa: E402
 from tests.store_fixtures import _find_pg_url, bulk_subscribe  # noqa: E402
