@@ -5,6 +5,10 @@ taken by `INSERT ... ON CONFLICT DO NOTHING` on its primary key, so of any numbe
 processes exactly one wins; a claim its holder abandoned (crash) can be taken over once its
 lease has run out, again by a conditional statement only one caller can win.
 
+Nudges and alerts use the same rows, claims and leases: their "deadline id" is a round key
+(`nudge_round_key`, `alert_round_key`) and their lead time is 0. Deadline ids are slugs
+without a colon, so the keys never meet a reminder round's.
+
 `DeliveryQueries` is one part of `Store` (see repository.py); every method is one short
 transaction on the store's `Database`.
 """
@@ -14,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -27,13 +31,45 @@ from bot.store.chats import check_short
 from bot.store.db import Database
 from bot.store.schema import CLAIMED, Outcome, chats, deliveries, subscription_leads, subscriptions
 
-__all__ = ["DeliveryQueries", "DeliveryResult", "OpenClaim"]
+__all__ = [
+    "ROUND_LEAD",
+    "DeliveryQueries",
+    "DeliveryResult",
+    "OpenClaim",
+    "alert_round_key",
+    "blocking_delivery",
+    "id_range",
+    "nudge_round_key",
+]
 
 log = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 DeliveryKey = tuple[int, str, int]  # chat_id, deadline_id, lead_seconds
+
+ROUND_LEAD = 0  # the lead time of nudge and alert deliveries: they count down to nothing
+
+
+def nudge_round_key(due_at: datetime) -> str:
+    """`nudge:2027-02-27`: the key of the nudge due at `due_at` (its UTC day).
+
+    Periods are at least 30 days, so one chat's nudges never share a key; chats due the same
+    day share one, so they are claimed together.
+    """
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must be timezone-aware")
+    return f"nudge:{due_at.astimezone(UTC).date().isoformat()}"
+
+
+def alert_round_key(kind: str, entry_id: str, changed: date | None) -> str:
+    """`alert:platform:instagram:2026-12-01`: one alert per chat per change of an entry.
+
+    An entry that is new without a `changed:` date gets `...:new`.
+    """
+    if kind not in ("platform", "deadline") or not entry_id or ":" in entry_id:
+        raise ValueError(f"not an alert round: {kind!r} {entry_id!r}")
+    return f"alert:{kind}:{entry_id}:{changed.isoformat() if changed else 'new'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +156,8 @@ def _takeover_ok(stale_before: datetime | None, max_claims: int) -> ColumnElemen
     )
 
 
-def _id_range(column: Any, lower: int | None, upper: int) -> list[ColumnElement[bool]]:
+def id_range(column: Any, lower: int | None, upper: int) -> list[ColumnElement[bool]]:
+    """`lower < column <= upper` (no lower bound when `lower` is None): one keyset window."""
     conditions: list[ColumnElement[bool]] = [column <= upper]
     if lower is not None:
         conditions.append(column > lower)
@@ -133,27 +170,33 @@ def _is_active_audience(
     return exists().where(
         subscriptions.c.chat_id == subscription_leads.c.chat_id,
         chats.c.chat_id == subscriptions.c.chat_id,
-        *_id_range(subscriptions.c.chat_id, lower, upper),
-        *_id_range(chats.c.chat_id, lower, upper),
+        *id_range(subscriptions.c.chat_id, lower, upper),
+        *id_range(chats.c.chat_id, lower, upper),
         subscriptions.c.active,
         or_(chats.c.region.is_(None), chats.c.region.in_(list(regions))),
     )
 
 
-def _blocking_delivery(
-    deadline_id: str,
+def blocking_delivery(
+    deadline_id: str | ColumnElement[str],
     lead_seconds: int,
     lower: int | None,
     upper: int,
     stale_before: datetime | None,
     max_claims: int,
+    *,
+    chat_id: Any = subscription_leads.c.chat_id,
 ) -> ColumnElement[bool]:
-    """A delivery row that rules the chat out: any, except an abandoned claim."""
+    """A delivery row that rules the chat out: any, except an abandoned claim.
+
+    `chat_id` is the column of the outer query the row belongs to; `deadline_id` may be a
+    column too (a nudge's current round key).
+    """
     conditions = [
-        deliveries.c.chat_id == subscription_leads.c.chat_id,
+        deliveries.c.chat_id == chat_id,
         deliveries.c.deadline_id == deadline_id,
         deliveries.c.lead_seconds == lead_seconds,
-        *_id_range(deliveries.c.chat_id, lower, upper),
+        *id_range(deliveries.c.chat_id, lower, upper),
     ]
     takeover = _takeover_ok(stale_before, max_claims)
     if takeover is not None:
@@ -249,9 +292,9 @@ class DeliveryQueries:
                     select(leads.c.chat_id)
                     .where(
                         leads.c.lead_seconds == lead_seconds,
-                        *_id_range(leads.c.chat_id, lower, upper),
+                        *id_range(leads.c.chat_id, lower, upper),
                         _is_active_audience(regions, lower, upper),
-                        ~_blocking_delivery(
+                        ~blocking_delivery(
                             deadline_id, lead_seconds, lower, upper, stale_before, max_claims
                         ),
                     )
@@ -275,7 +318,12 @@ class DeliveryQueries:
         if self._db.engine.dialect.name != "postgresql":
             return
         async with self._db.write() as conn:
-            await conn.execute(text("ANALYZE chats, subscriptions, subscription_leads, deliveries"))
+            await conn.execute(
+                text(
+                    "ANALYZE chats, subscriptions, subscription_leads, deliveries,"
+                    " nudges, chat_platforms"
+                )
+            )
 
     @cached_property
     def _claim_insert(self) -> Any:

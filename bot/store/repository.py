@@ -4,6 +4,8 @@ The store is put together from one part per idea, each in its own module:
 - schema.py: the tables (and what is stored, which `/privacy` promises);
 - chats.py: settings, subscription, checklist, what a reminder needs, `/forget`;
 - deliveries.py: who is due for a reminder, claims and their takeover, leases, results;
+- checkup.py: apps a chat uses, re-check nudges, alert audiences and the `changed:` snapshot;
+- feedback.py: 👍/👎 counts per day, topic and language;
 - analytics.py: aggregate counts for the operator;
 - db.py: the engine, read and write transactions, SQLite's queue of writers.
 The names callers use are re-exported here.
@@ -17,17 +19,38 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.analytics import StoreStats, store_stats
 from bot.store.chats import ChatQueries, ChatSettings, DeliveryContext, Subscription
+from bot.store.checkup import (
+    AlertRound,
+    CheckupContext,
+    CheckupQueries,
+    DueChat,
+    FinishedNudge,
+    Nudge,
+)
 from bot.store.db import Database, make_engine
-from bot.store.deliveries import DeliveryQueries, DeliveryResult, OpenClaim
+from bot.store.deliveries import (
+    ROUND_LEAD,
+    DeliveryQueries,
+    DeliveryResult,
+    OpenClaim,
+    alert_round_key,
+    nudge_round_key,
+)
+from bot.store.feedback import FeedbackQueries, VoteCount
 from bot.store.migrations import migrate
 from bot.store.schema import (
     CHECK_STATES,
     CLAIMED,
     Outcome,
+    alert_rounds,
+    chat_platforms,
     chats,
     checklist,
     deliveries,
+    feedback_votes,
+    kb_entries,
     metadata,
+    nudges,
     subscription_leads,
     subscriptions,
 )
@@ -35,24 +58,38 @@ from bot.store.schema import (
 __all__ = [
     "CHECK_STATES",
     "CLAIMED",
+    "ROUND_LEAD",
+    "AlertRound",
     "ChatSettings",
+    "CheckupContext",
     "DeliveryContext",
     "DeliveryResult",
+    "DueChat",
+    "FinishedNudge",
+    "Nudge",
     "OpenClaim",
     "Outcome",
     "Store",
     "StoreStats",
     "Subscription",
+    "VoteCount",
+    "alert_round_key",
+    "alert_rounds",
+    "chat_platforms",
     "chats",
     "checklist",
     "deliveries",
+    "feedback_votes",
+    "kb_entries",
     "metadata",
+    "nudge_round_key",
+    "nudges",
     "subscription_leads",
     "subscriptions",
 ]
 
 
-class Store(ChatQueries, DeliveryQueries):
+class Store(ChatQueries, DeliveryQueries, CheckupQueries, FeedbackQueries):
     """Async access to the bot's tables. Every method is one short transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
