@@ -11,10 +11,9 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.checkup.alerts import Audience, Change
-from bot.store.checkup import DueChat
-from bot.store.deliveries import alert_round_key, nudge_round_key
 from bot.store.migrations import LATEST_VERSION, migrate
 from bot.store.repository import Outcome, nudges
+from bot.store.rounds import DueChat, alert_round_key, nudge_round_key
 from tests.store_fixtures import (
     Backend,
     backend_fixture,  # noqa: F401 - fixture

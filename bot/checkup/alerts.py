@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.checkup.regions import expand_regions, region_applies
 from bot.knowledge.model import DEFAULT_LANGUAGE, KnowledgeBase
-from bot.store.deliveries import alert_round_key
+from bot.store.rounds import alert_round_key
 from bot.store.schema import NOT_FOR_ME
 
 __all__ = [

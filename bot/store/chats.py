@@ -381,58 +381,33 @@ class ChatQueries:
                 )
                 .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
             )
-            new_has_sub = (
-                await conn.execute(select(exists().where(subscriptions.c.chat_id == new_id)))
-            ).scalar_one()
-            if not new_has_sub:
-                for table in (subscription_leads, subscriptions):
-                    await conn.execute(
-                        update(table).where(table.c.chat_id == old_id).values(chat_id=new_id)
-                    )
-            new_has_nudge = (
-                await conn.execute(select(exists().where(nudges.c.chat_id == new_id)))
-            ).scalar_one()
-            if not new_has_nudge:
+            # One row per chat: the new id's wins, with what belongs to it.
+            for tables in ((subscriptions, subscription_leads), (nudges,)):
+                new_has = (
+                    await conn.execute(select(exists().where(tables[0].c.chat_id == new_id)))
+                ).scalar_one()
+                if not new_has:
+                    for table in tables:
+                        await conn.execute(
+                            update(table).where(table.c.chat_id == old_id).values(chat_id=new_id)
+                        )
+            # Rows per chat and key: the old id's move where the new id has none for that key.
+            for table, keys in (
+                (chat_platforms, ("platform",)),
+                (checklist, ("platform",)),
+                (deliveries, ("deadline_id", "lead_seconds")),
+            ):
+                other = table.alias("other")
                 await conn.execute(
-                    update(nudges).where(nudges.c.chat_id == old_id).values(chat_id=new_id)
+                    update(table)
+                    .where(
+                        table.c.chat_id == old_id,
+                        ~exists().where(
+                            other.c.chat_id == new_id, *(other.c[k] == table.c[k] for k in keys)
+                        ),
+                    )
+                    .values(chat_id=new_id)
                 )
-            other_app = chat_platforms.alias("other_app")
-            await conn.execute(
-                update(chat_platforms)
-                .where(
-                    chat_platforms.c.chat_id == old_id,
-                    ~exists().where(
-                        other_app.c.chat_id == new_id,
-                        other_app.c.platform == chat_platforms.c.platform,
-                    ),
-                )
-                .values(chat_id=new_id)
-            )
-            other_check = checklist.alias("other")
-            await conn.execute(
-                update(checklist)
-                .where(
-                    checklist.c.chat_id == old_id,
-                    ~exists().where(
-                        other_check.c.chat_id == new_id,
-                        other_check.c.platform == checklist.c.platform,
-                    ),
-                )
-                .values(chat_id=new_id)
-            )
-            other_del = deliveries.alias("other")
-            await conn.execute(
-                update(deliveries)
-                .where(
-                    deliveries.c.chat_id == old_id,
-                    ~exists().where(
-                        other_del.c.chat_id == new_id,
-                        other_del.c.deadline_id == deliveries.c.deadline_id,
-                        other_del.c.lead_seconds == deliveries.c.lead_seconds,
-                    ),
-                )
-                .values(chat_id=new_id)
-            )
             for table in CHAT_TABLES:
                 await conn.execute(delete(table).where(table.c.chat_id == old_id))
         return True

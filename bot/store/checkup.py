@@ -1,10 +1,9 @@
-"""The privacy checkup's storage: apps a chat uses, re-check nudges, and who gets an alert.
+"""The privacy checkup's per-chat storage: the apps a chat uses, and re-check nudges.
 
-Nudges and alerts are delivered with the reminders' claims (deliveries.py) under round keys,
-so "exactly once per chat per period / per change" is the same primary key that keeps
-reminders exactly-once. What is here is who is due (keyset pages, like `due_chats`), the
-nudge schedule and its advance once a round closed a chat's delivery, and the snapshot of
-`changed:` dates from which alerts are planned.
+Nudges are delivered with the reminders' claims (deliveries.py) under round keys
+(rounds.py), so "exactly once per chat per period" is the same primary key that keeps
+reminders exactly-once. What is here is the nudge schedule, who is due, and the advance to
+the next period once a round closed a chat's delivery. Alerts are in alerts.py.
 
 `CheckupQueries` is one part of `Store` (see repository.py); every method is one short
 transaction on the store's `Database`.
@@ -12,53 +11,37 @@ transaction on the store's `Database`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, exists, false, func, or_, select, true, update
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import and_, delete, select, update
 
 from bot.store.chats import ChatSettings, check_short
 from bot.store.db import Database
-from bot.store.deliveries import ROUND_LEAD, blocking_delivery, id_range, nudge_round_key
+from bot.store.deliveries import blocking_delivery
+from bot.store.rounds import (
+    NO_UPPER,
+    ROUND_LEAD,
+    DueChat,
+    id_range,
+    nudge_round_key,
+    require_aware,
+)
 from bot.store.schema import (
     CLAIMED,
     MAX_NUDGE_DAYS,
     MIN_NUDGE_DAYS,
-    NOT_FOR_ME,
-    alert_rounds,
     chat_platforms,
     chats,
-    checklist,
     deliveries,
-    kb_entries,
     nudges,
-    subscriptions,
 )
 
-__all__ = [
-    "ALERT_KINDS",
-    "AlertRound",
-    "CheckupContext",
-    "CheckupQueries",
-    "DueChat",
-    "FinishedNudge",
-    "Nudge",
-    "check_period",
-]
+__all__ = ["CheckupContext", "CheckupQueries", "FinishedNudge", "Nudge", "check_period"]
 
-ALERT_KINDS = ("platform", "deadline")
-_NO_UPPER = 2**63 - 1  # chat ids are 64-bit: "no upper bound" for `id_range`
 _MAX_PLATFORMS = 100
-
-
-class DueChat(NamedTuple):
-    """A chat a nudge or alert round may claim, with its time zone for the quiet window."""
-
-    chat_id: int
-    timezone: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,33 +75,6 @@ class CheckupContext:
     checklist: dict[str, str]
 
 
-class NewAlertRound(Protocol):
-    """A planned change (bot.checkup.alerts.Change has these attributes)."""
-
-    @property
-    def round_key(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def entry_id(self) -> str: ...
-    @property
-    def changed(self) -> date | None: ...
-    @property
-    def is_new(self) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRound:
-    round_key: str
-    kind: str
-    entry_id: str
-    changed: date | None
-    is_new: bool
-    created_at: datetime
-    finished_at: datetime | None = None
-    outcome: str | None = None  # "done", "superseded" (a newer change came) or "dropped"
-
-
 def check_period(period_days: int) -> int:
     if isinstance(period_days, bool) or not isinstance(period_days, int):
         raise ValueError(f"the nudge period is a whole number of days, got {period_days!r}")
@@ -127,60 +83,6 @@ def check_period(period_days: int) -> int:
             f"the nudge period must be {MIN_NUDGE_DAYS}-{MAX_NUDGE_DAYS} days, got {period_days}"
         )
     return period_days
-
-
-def _aware(name: str, value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError(f"{name} must be timezone-aware")
-    return value
-
-
-def _audience(
-    platforms: Sequence[str] | None,
-    regions: Sequence[str] | None,
-    lower: int | None = None,
-    upper: int = _NO_UPPER,
-) -> list[ColumnElement[bool]]:
-    """`bot.checkup.alerts.Audience` in SQL: `None` means "any" (an unset region applies).
-
-    Subscribed: an active countdown subscription or an active nudge. Uses: one of the apps,
-    not marked "not for me". The chat id window is repeated inside every subquery: PostgreSQL
-    runs an `EXISTS` under `OR` as a hashed subplan over the whole table unless it is told
-    the range (measured: six times slower per page with 100,000 chats).
-    """
-    chat_id = chats.c.chat_id
-    conditions = [
-        or_(
-            exists().where(
-                subscriptions.c.chat_id == chat_id,
-                *id_range(subscriptions.c.chat_id, lower, upper),
-                subscriptions.c.active,
-            ),
-            exists().where(
-                nudges.c.chat_id == chat_id,
-                *id_range(nudges.c.chat_id, lower, upper),
-                nudges.c.active,
-            ),
-        )
-    ]
-    if regions is not None:
-        conditions.append(or_(chats.c.region.is_(None), chats.c.region.in_(list(regions))))
-    if platforms is not None and not platforms:
-        conditions.append(false())
-    elif platforms is not None:
-        conditions.append(
-            exists().where(
-                chat_platforms.c.chat_id == chat_id,
-                *id_range(chat_platforms.c.chat_id, lower, upper),
-                chat_platforms.c.platform.in_(list(platforms)),
-                ~exists().where(
-                    checklist.c.chat_id == chat_platforms.c.chat_id,
-                    checklist.c.platform == chat_platforms.c.platform,
-                    checklist.c.state == NOT_FOR_ME,
-                ),
-            )
-        )
-    return conditions
 
 
 def _nudge(row: Any) -> Nudge:
@@ -195,7 +97,7 @@ def _nudge(row: Any) -> Nudge:
 
 
 class CheckupQueries:
-    """Apps used, nudges, alert audiences and the `changed:` snapshot."""
+    """Apps used and nudges."""
 
     _db: Database
 
@@ -278,7 +180,7 @@ class CheckupQueries:
         `next_due_at` comes from `bot.checkup.nudges.next_nudge_at` (quiet window applied).
         """
         check_period(period_days)
-        _aware("next_due_at", next_due_at)
+        require_aware("next_due_at", next_due_at)
         key = nudge_round_key(next_due_at)
         values = {
             "period_days": period_days,
@@ -309,7 +211,7 @@ class CheckupQueries:
 
     async def due_nudge_keys(self, now: datetime) -> list[str]:
         """Round keys with active nudges due by `now`, oldest first: the rounds to run."""
-        _aware("now", now)
+        require_aware("now", now)
         stmt = (
             select(nudges.c.round_key)
             .where(nudges.c.active, nudges.c.next_due_at <= now)
@@ -335,7 +237,7 @@ class CheckupQueries:
         as not claimed when `stale_before` is given. The caller leaves out chats inside their
         quiet window (`bot.checkup.nudges.QuietWindow`) and claims the rest.
         """
-        _aware("now", now)
+        require_aware("now", now)
         if limit < 1:
             return []
         stmt = (
@@ -345,12 +247,12 @@ class CheckupQueries:
                 nudges.c.round_key == round_key,
                 nudges.c.active,
                 nudges.c.next_due_at <= now,
-                *id_range(nudges.c.chat_id, after_chat_id, _NO_UPPER),
+                *id_range(nudges.c.chat_id, after_chat_id, NO_UPPER),
                 ~blocking_delivery(
                     round_key,
                     ROUND_LEAD,
                     after_chat_id,
-                    _NO_UPPER,
+                    NO_UPPER,
                     stale_before,
                     max_claims,
                     chat_id=nudges.c.chat_id,
@@ -370,7 +272,7 @@ class CheckupQueries:
         advancing leaves such rows, and this picks them up; nothing is sent twice meanwhile,
         since the closed delivery keeps the chat out of `due_nudge_chats`.
         """
-        _aware("now", now)
+        require_aware("now", now)
         stmt = (
             select(
                 nudges.c.chat_id,
@@ -415,13 +317,13 @@ class CheckupQueries:
         changed the schedule meanwhile, never lose or repeat a period. `sent_at` is set when
         the closed round sent the nudge.
         """
-        _aware("next_due_at", next_due_at)
+        require_aware("next_due_at", next_due_at)
         values: dict[str, Any] = {
             "next_due_at": next_due_at,
             "round_key": nudge_round_key(next_due_at),
         }
         if sent_at is not None:
-            values["last_sent_at"] = _aware("sent_at", sent_at)
+            values["last_sent_at"] = require_aware("sent_at", sent_at)
         if values["round_key"] == from_key:
             raise ValueError("the next nudge must fall on another day than the last one")
         async with self._db.write() as conn:
@@ -431,183 +333,3 @@ class CheckupQueries:
                 .values(**values)
             )
         return result.rowcount == 1
-
-    # -- alerts -------------------------------------------------------------------------
-
-    async def kb_snapshot(self) -> dict[tuple[str, str], date | None]:
-        """The `changed:` date last seen for each (kind, entry id)."""
-        async with self._db.read() as conn:
-            rows = await conn.execute(select(kb_entries))
-            return {(row.kind, row.entry_id): row.changed for row in rows}
-
-    async def save_kb_changes(
-        self,
-        snapshot: Mapping[tuple[str, str], date | None],
-        changes: Sequence[NewAlertRound],
-        now: datetime,
-    ) -> list[str]:
-        """Store the new snapshot and the alert rounds it calls for, in one transaction.
-
-        Either both are written or neither, so a crash can neither lose an alert (snapshot
-        moved on, round not stored) nor plan it twice. An open round for an entry that
-        changed again is closed as `superseded`: its chats get the newer alert instead.
-        Returns the round keys stored (a key already stored is not stored again).
-        """
-        _aware("now", now)
-        for kind, entry_id in [*snapshot, *((c.kind, c.entry_id) for c in changes)]:
-            if kind not in ALERT_KINDS:
-                raise ValueError(f"entry kind must be one of {ALERT_KINDS}, got {kind!r}")
-            check_short("entry id", entry_id, 64)
-        stored: list[str] = []
-        async with self._db.write() as conn:
-            await conn.execute(delete(kb_entries))
-            if snapshot:
-                await conn.execute(
-                    kb_entries.insert(),
-                    [
-                        {"kind": kind, "entry_id": entry_id, "changed": changed}
-                        for (kind, entry_id), changed in sorted(snapshot.items())
-                    ],
-                )
-            for change in changes:
-                await conn.execute(
-                    update(alert_rounds)
-                    .where(
-                        alert_rounds.c.kind == change.kind,
-                        alert_rounds.c.entry_id == change.entry_id,
-                        alert_rounds.c.finished_at.is_(None),
-                        alert_rounds.c.round_key != change.round_key,
-                    )
-                    .values(finished_at=now, outcome="superseded")
-                )
-                result = await conn.execute(
-                    self._db.insert(alert_rounds)
-                    .values(
-                        round_key=change.round_key,
-                        kind=change.kind,
-                        entry_id=change.entry_id,
-                        changed=change.changed,
-                        is_new=change.is_new,
-                        created_at=now,
-                    )
-                    .on_conflict_do_nothing(index_elements=[alert_rounds.c.round_key])
-                )
-                if result.rowcount:
-                    stored.append(change.round_key)
-        return stored
-
-    async def alert_rounds(self, *, open_only: bool = True) -> list[AlertRound]:
-        """Alert rounds, oldest first; by default only those still to send."""
-        stmt = select(alert_rounds).order_by(alert_rounds.c.created_at, alert_rounds.c.round_key)
-        if open_only:
-            stmt = stmt.where(alert_rounds.c.finished_at.is_(None))
-        async with self._db.read() as conn:
-            return [
-                AlertRound(
-                    r.round_key,
-                    r.kind,
-                    r.entry_id,
-                    r.changed,
-                    bool(r.is_new),
-                    r.created_at,
-                    r.finished_at,
-                    r.outcome,
-                )
-                for r in await conn.execute(stmt)
-            ]
-
-    async def finish_alert_round(
-        self, round_key: str, now: datetime, outcome: str = "done"
-    ) -> bool:
-        """Close a round once every chat in its audience was handled (or the entry is gone)."""
-        if outcome not in ("done", "superseded", "dropped"):
-            raise ValueError(f"unknown alert round outcome {outcome!r}")
-        async with self._db.write() as conn:
-            result = await conn.execute(
-                update(alert_rounds)
-                .where(alert_rounds.c.round_key == round_key, alert_rounds.c.finished_at.is_(None))
-                .values(finished_at=_aware("now", now), outcome=outcome)
-            )
-        return result.rowcount == 1
-
-    async def due_alert_chats(
-        self,
-        round_key: str,
-        *,
-        platforms: Sequence[str] | None,
-        regions: Sequence[str] | None,
-        after_chat_id: int | None = None,
-        limit: int = 500,
-        stale_before: datetime | None = None,
-        max_claims: int = 2,
-    ) -> list[DueChat]:
-        """The next page of chats that should get this alert and have not had it.
-
-        The audience is `bot.checkup.alerts.Audience`: subscribed chats (reminders or nudges
-        on) in `regions` (None: any; an unset region applies) that use one of `platforms`
-        and have not marked it "not for me" (None: every such chat). Keyset pages in windows
-        of chat ids, as `due_chats`.
-        """
-        if limit < 1:
-            return []
-        window = max(2 * limit, 64)
-        found: list[DueChat] = []
-        lower = after_chat_id
-        async with self._db.read() as conn:
-            while len(found) < limit:
-                candidates = select(chats.c.chat_id).order_by(chats.c.chat_id).limit(window)
-                if lower is not None:
-                    candidates = candidates.where(chats.c.chat_id > lower)
-                ids = (await conn.execute(candidates)).scalars().all()
-                if not ids:
-                    break
-                upper = ids[-1]
-                wanted = limit - len(found)
-                stmt = (
-                    select(chats.c.chat_id, chats.c.timezone)
-                    .where(
-                        *id_range(chats.c.chat_id, lower, upper),
-                        *_audience(platforms, regions, lower, upper),
-                        ~blocking_delivery(
-                            round_key,
-                            ROUND_LEAD,
-                            lower,
-                            upper,
-                            stale_before,
-                            max_claims,
-                            chat_id=chats.c.chat_id,
-                        ),
-                    )
-                    .order_by(chats.c.chat_id)
-                    .limit(wanted)
-                )
-                batch = [DueChat(r.chat_id, r.timezone) for r in await conn.execute(stmt)]
-                found.extend(batch)
-                if len(ids) < window or len(batch) == wanted:
-                    break
-                lower = upper
-        return found
-
-    async def count_alert_audience(
-        self,
-        *,
-        platforms: Sequence[str] | None,
-        regions: Sequence[str] | None,
-        round_key: str | None = None,
-    ) -> int:
-        """How many chats the audience holds; with `round_key`, only those not yet alerted.
-
-        For `alerts --dry-run` and for starting a long round early enough.
-        """
-        conditions = _audience(platforms, regions)
-        if round_key is not None:
-            conditions.append(
-                ~exists().where(
-                    deliveries.c.chat_id == chats.c.chat_id,
-                    deliveries.c.deadline_id == round_key,
-                    deliveries.c.lead_seconds == ROUND_LEAD,
-                )
-            )
-        stmt = select(func.count()).select_from(chats).where(true(), *conditions)
-        async with self._db.read() as conn:
-            return int((await conn.execute(stmt)).scalar_one())

@@ -6,8 +6,7 @@ processes exactly one wins; a claim its holder abandoned (crash) can be taken ov
 lease has run out, again by a conditional statement only one caller can win.
 
 Nudges and alerts use the same rows, claims and leases: their "deadline id" is a round key
-(`nudge_round_key`, `alert_round_key`) and their lead time is 0. Deadline ids are slugs
-without a colon, so the keys never meet a reminder round's.
+and their lead time is 0 (rounds.py).
 
 `DeliveryQueries` is one part of `Store` (see repository.py); every method is one short
 transaction on the store's `Database`.
@@ -18,58 +17,39 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, not_, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store.chats import check_short
 from bot.store.db import Database
+from bot.store.rounds import id_range, windowed_page
 from bot.store.schema import CLAIMED, Outcome, chats, deliveries, subscription_leads, subscriptions
 
-__all__ = [
-    "ROUND_LEAD",
-    "DeliveryQueries",
-    "DeliveryResult",
-    "OpenClaim",
-    "alert_round_key",
-    "blocking_delivery",
-    "id_range",
-    "nudge_round_key",
-]
+__all__ = ["DeliveryQueries", "DeliveryResult", "OpenClaim", "blocking_delivery"]
 
 log = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 DeliveryKey = tuple[int, str, int]  # chat_id, deadline_id, lead_seconds
-
-ROUND_LEAD = 0  # the lead time of nudge and alert deliveries: they count down to nothing
-
-
-def nudge_round_key(due_at: datetime) -> str:
-    """`nudge:2027-02-27`: the key of the nudge due at `due_at` (its UTC day).
-
-    Periods are at least 30 days, so one chat's nudges never share a key; chats due the same
-    day share one, so they are claimed together.
-    """
-    if due_at.tzinfo is None:
-        raise ValueError("due_at must be timezone-aware")
-    return f"nudge:{due_at.astimezone(UTC).date().isoformat()}"
-
-
-def alert_round_key(kind: str, entry_id: str, changed: date | None) -> str:
-    """`alert:platform:instagram:2026-12-01`: one alert per chat per change of an entry.
-
-    An entry that is new without a `changed:` date gets `...:new`.
-    """
-    if kind not in ("platform", "deadline") or not entry_id or ":" in entry_id:
-        raise ValueError(f"not an alert round: {kind!r} {entry_id!r}")
-    return f"alert:{kind}:{entry_id}:{changed.isoformat() if changed else 'new'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +134,6 @@ def _takeover_ok(stale_before: datetime | None, max_claims: int) -> ColumnElemen
         deliveries.c.claimed_at < stale_before,
         deliveries.c.claims < max_claims,
     )
-
-
-def id_range(column: Any, lower: int | None, upper: int) -> list[ColumnElement[bool]]:
-    """`lower < column <= upper` (no lower bound when `lower` is None): one keyset window."""
-    conditions: list[ColumnElement[bool]] = [column <= upper]
-    if lower is not None:
-        conditions.append(column > lower)
-    return conditions
 
 
 def _is_active_audience(
@@ -262,51 +234,32 @@ class DeliveryQueries:
         the previous batch as `after_chat_id`, so a million subscribers stream in batches
         without OFFSET scans or a long-lived cursor. Fewer than `limit` ids means the end.
 
-        Each step first takes a window of candidate ids from the (lead_seconds, chat_id)
-        index and then filters only that window, with the id range repeated on every table.
-        That keeps each batch O(window) whatever plan the database picks: without fresh
-        statistics, PostgreSQL can otherwise pick plans that rescan all remaining rows per batch.
+        Windows of candidate ids come from the (lead_seconds, chat_id) index
+        (`windowed_page`), with the id range repeated on every table.
         """
-        if limit < 1:
-            return []
         leads = subscription_leads
-        window = max(2 * limit, 64)
-        found: list[int] = []
-        lower = after_chat_id
+
+        def page(lower: int | None, upper: int, wanted: int) -> Select[Any]:
+            return (
+                select(leads.c.chat_id)
+                .where(
+                    leads.c.lead_seconds == lead_seconds,
+                    *id_range(leads.c.chat_id, lower, upper),
+                    _is_active_audience(regions, lower, upper),
+                    ~blocking_delivery(
+                        deadline_id, lead_seconds, lower, upper, stale_before, max_claims
+                    ),
+                )
+                .order_by(leads.c.chat_id)
+                .limit(wanted)
+            )
+
+        candidates = select(leads.c.chat_id).where(leads.c.lead_seconds == lead_seconds)
         async with self._db.read() as conn:
-            while len(found) < limit:
-                candidates = (
-                    select(leads.c.chat_id)
-                    .where(leads.c.lead_seconds == lead_seconds)
-                    .order_by(leads.c.chat_id)
-                    .limit(window)
-                )
-                if lower is not None:
-                    candidates = candidates.where(leads.c.chat_id > lower)
-                ids = (await conn.execute(candidates)).scalars().all()
-                if not ids:
-                    break
-                upper = ids[-1]
-                wanted = limit - len(found)
-                stmt = (
-                    select(leads.c.chat_id)
-                    .where(
-                        leads.c.lead_seconds == lead_seconds,
-                        *id_range(leads.c.chat_id, lower, upper),
-                        _is_active_audience(regions, lower, upper),
-                        ~blocking_delivery(
-                            deadline_id, lead_seconds, lower, upper, stale_before, max_claims
-                        ),
-                    )
-                    .order_by(leads.c.chat_id)
-                    .limit(wanted)
-                )
-                batch = (await conn.execute(stmt)).scalars().all()
-                found.extend(batch)
-                if len(ids) < window or len(batch) == wanted:
-                    break
-                lower = upper
-        return found
+            rows = await windowed_page(
+                conn, candidates, leads.c.chat_id, page, after_chat_id, limit
+            )
+        return [row.chat_id for row in rows]
 
     async def analyze(self) -> None:
         """Refresh the planner's statistics (PostgreSQL; nothing to do on SQLite).

@@ -4,7 +4,9 @@ The store is put together from one part per idea, each in its own module:
 - schema.py: the tables (and what is stored, which `/privacy` promises);
 - chats.py: settings, subscription, checklist, what a reminder needs, `/forget`;
 - deliveries.py: who is due for a reminder, claims and their takeover, leases, results;
-- checkup.py: apps a chat uses, re-check nudges, alert audiences and the `changed:` snapshot;
+- checkup.py: the apps a chat uses and its re-check nudges;
+- alerts.py: the `changed:` snapshot, alert rounds and who gets each alert;
+- rounds.py: round keys for nudges and alerts, keyset pages of who is due;
 - feedback.py: 👍/👎 counts per day, topic and language;
 - analytics.py: aggregate counts for the operator;
 - db.py: the engine, read and write transactions, SQLite's queue of writers.
@@ -17,27 +19,15 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.alerts import AlertQueries, AlertRound
 from bot.store.analytics import StoreStats, store_stats
 from bot.store.chats import ChatQueries, ChatSettings, DeliveryContext, Subscription
-from bot.store.checkup import (
-    AlertRound,
-    CheckupContext,
-    CheckupQueries,
-    DueChat,
-    FinishedNudge,
-    Nudge,
-)
+from bot.store.checkup import CheckupContext, CheckupQueries, FinishedNudge, Nudge
 from bot.store.db import Database, make_engine
-from bot.store.deliveries import (
-    ROUND_LEAD,
-    DeliveryQueries,
-    DeliveryResult,
-    OpenClaim,
-    alert_round_key,
-    nudge_round_key,
-)
+from bot.store.deliveries import DeliveryQueries, DeliveryResult, OpenClaim
 from bot.store.feedback import FeedbackQueries, VoteCount
 from bot.store.migrations import migrate
+from bot.store.rounds import ROUND_LEAD, DueChat, alert_round_key, nudge_round_key
 from bot.store.schema import (
     CHECK_STATES,
     CLAIMED,
@@ -89,7 +79,7 @@ __all__ = [
 ]
 
 
-class Store(ChatQueries, DeliveryQueries, CheckupQueries, FeedbackQueries):
+class Store(ChatQueries, DeliveryQueries, CheckupQueries, AlertQueries, FeedbackQueries):
     """Async access to the bot's tables. Every method is one short transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
