@@ -372,6 +372,14 @@ def test_undated_secondary_sources_are_warnings(tmp_path: Path):
             "date": "2026-01-02",
         }
     )
+    data["platforms"][0]["sources"].append(  # checked: the page gives no date
+        {
+            "title": "A forum",
+            "url": "https://forum.example.org/",
+            "secondary": True,
+            "undated": True,
+        }
+    )
     faq = kb_factory.write_faq(tmp_path, data)
     load_knowledge_base(faq)  # the bot still starts
     report = run_check(faq, datetime(2026, 11, 29, tzinfo=UTC))

@@ -34,9 +34,13 @@ class Checklist:
         return (checklist_row(platform.id),)
 
     def checklist_platforms(self, checklist: dict[str, str]) -> list[Platform]:
-        """Apps named by a deadline, then any other app the user has ticked."""
+        """Apps named by a last day to act, then any other app the user has ticked.
+
+        Only `kind: deadline` entries count, as for reminders: the apps of an effective date,
+        a standing setting or a watched announcement are not tasks to tick off.
+        """
         kb = self.knowledge.kb
-        wanted = [p for d in kb.deadlines.values() for p in d.platforms]
+        wanted = [p for d in kb.deadlines.values() if d.is_task for p in d.platforms]
         wanted += [p for p in checklist if p not in wanted]
         return [kb.platforms[p] for p in dict.fromkeys(wanted) if p in kb.platforms]
 

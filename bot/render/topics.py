@@ -30,8 +30,9 @@ def source_text(source: Source) -> str:
     """'<a>Title</a>', with its date when known; a secondary source is 'reported by ... on ...'."""
     link = _link(source.title, source.url)
     if source.secondary:
-        on = f" on {format_day(source.date, short=True)}" if source.date else ""
-        return f"reported by {link}{on}"
+        if source.date:
+            return f"reported by {link} on {format_day(source.date, short=True)}"
+        return f"reported by {link} (no date given)" if source.undated else f"reported by {link}"
     if source.date:
         return f"{link} ({format_day(source.date, short=True)})"
     return link
