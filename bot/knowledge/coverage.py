@@ -159,9 +159,9 @@ def translation_problems(
             )
         problems.extend(cov.gaps)
         if cov.texts:
-            if detector is None:
+            if detector is None:  # app names and one-word aliases are no evidence
                 names = {n for p in kb.platforms.values() for n in (p.name, *p.aliases)}
-                detector = Detector(extra_noise_words=" ".join(names).split())
+                detector = Detector(extra_noise_words=[n for n in names if " " not in n.strip()])
             problems.extend(_text_problems(cov.texts, detector))
         found = catalog_problems(lang, locale_dir) if locale_dir else catalog_problems(lang)
         problems.extend(_catalog_problem(entry) for entry in found)
