@@ -19,10 +19,12 @@ from bot.core.commands import Router
 from bot.core.context import ChatContext, LiveKnowledge
 from bot.core.responder import Responder
 from bot.features.checklist import Checklist
+from bot.features.language import Languages
 from bot.features.operator import FloodGuard, Operator
 from bot.features.preferences import Preferences
 from bot.features.privacy import Privacy
 from bot.features.reminders import Reminders
+from bot.i18n.catalog import default_catalogs
 from bot.knowledge.model import KnowledgeBase
 from bot.reminders.policy import DeliveryPolicy
 from bot.reminders.scheduler import BotSender, ReminderScheduler
@@ -53,16 +55,29 @@ class Services:
     privacy: Privacy
     operator: Operator
     flood: FloodGuard
+    languages: Languages
     # Runs reminder rounds on the PTB application's JobQueue: only when serving Telegram.
     scheduler: ReminderScheduler | None = None
 
-    async def chat_context(self, chat_id: int | None, user_id: int | None = None) -> ChatContext:
-        """A chat's stored settings (region, time zone) or the operator's defaults."""
+    async def chat_context(
+        self,
+        chat_id: int | None,
+        user_id: int | None = None,
+        language_code: str | None = None,
+        text: str | None = None,
+    ) -> ChatContext:
+        """A chat's stored settings (region, time zone) or the operator's defaults.
+
+        The reply language is chosen here for every update, from `text` (the message; None
+        for a button press), the chat's choice and Telegram's `language_code`
+        (bot/features/language.py).
+        """
         if chat_id is None:
             ctx = ChatContext(region=self.config.default_region)
         else:
             ctx = await self.preferences.context(chat_id)
         ctx.user_id = user_id
+        self.languages.choose(ctx, text, language_code)
         return ctx
 
     async def close(self) -> None:
@@ -97,6 +112,7 @@ def build_services(
     `delivery_policy` defaults to the one for `BROADCAST_RATE`.
     """
     clock = clock or SystemClock()
+    default_catalogs()  # a broken catalogue stops start-up here, not in a reply
     knowledge = LiveKnowledge.build(kb)
     scheduler: ReminderScheduler | None = None
     if application is not None:
@@ -127,6 +143,7 @@ def build_services(
     )
     checklist = Checklist(store, knowledge)
     privacy = Privacy(store, default_region=config.default_region)
+    languages = Languages(store)
     operator = Operator(
         store,
         knowledge,
@@ -143,10 +160,15 @@ def build_services(
         checklist.routes(),
         preferences.routes(),
         privacy.routes(),
+        languages.routes(),
         operator.routes(),
     )
     responder = Responder(
-        knowledge, clock, routes=routes, platform_extras=checklist.platform_extras
+        knowledge,
+        clock,
+        routes=routes,
+        platform_extras=checklist.platform_extras,
+        language_offer=languages.offer_buttons,
     )
     return Services(
         config=config,
@@ -160,5 +182,6 @@ def build_services(
         privacy=privacy,
         operator=operator,
         flood=FloodGuard(config.flood_limit),
+        languages=languages,
         scheduler=scheduler,
     )

@@ -21,6 +21,7 @@ KINDS = {
     "r": "region",  # r:<region>         set region
     "c": "check",  # c:<platform>:<state> checklist tick
     "x": "forget",  # x:yes | x:no        confirm /forget
+    "l": "language",  # l:<code> | l:        set the chat's language | show the choice
 }
 _ARG = re.compile(r"^[a-z0-9-]{0,40}(:[a-z0-9-]{1,12})?$")
 

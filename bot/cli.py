@@ -52,6 +52,13 @@ def _parser() -> argparse.ArgumentParser:
         help="warn about entries whose 'verified' date is more than DAYS days old",
     )
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--lang",
+        action="append",
+        choices=("de", "fr", "es", "it", "nl", "pl", "pt"),
+        help="report the translation into this language (repeatable; default: every "
+        "language once faq/i18n/ exists)",
+    )
     links = sub.add_parser("links", help="check that every URL in faq/ still works")
     links.add_argument("--timeout", type=float, default=15.0, metavar="S", help="per request")
     links.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests at once")
@@ -77,13 +84,20 @@ def _knowledge(config: Config) -> KnowledgeBase:
         ) from None
 
 
-def cmd_check(config: Config, max_age: int | None = None, strict: bool = False) -> int:
+def cmd_check(
+    config: Config,
+    max_age: int | None = None,
+    strict: bool = False,
+    languages: list[str] | None = None,
+) -> int:
     from bot.clock import SystemClock
     from bot.knowledge.audit import run_check
 
     if max_age is not None and max_age < 0:
         raise StartupError(f"--max-age must be a number of days (0 or more), got {max_age}")
-    report = run_check(config.faq_dir, SystemClock().now(), max_age=max_age, strict=strict)
+    report = run_check(
+        config.faq_dir, SystemClock().now(), max_age=max_age, strict=strict, languages=languages
+    )
     print("\n".join(report.lines(config.faq_dir)))
     return report.exit_code
 
@@ -111,11 +125,13 @@ def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
     async def answer_all() -> None:
         services = build_services(config, kb, await Store.open(MEMORY_DATABASE))
         try:
-            ctx = await services.chat_context(None)
             for q in questions:
-                if as_json:  # the matcher's view of the question
-                    result = services.knowledge.current.matcher.match(q[:MAX_QUESTION])
-                    print(json.dumps(result.as_dict(q), ensure_ascii=False), flush=True)
+                ctx = await services.chat_context(None, text=q)  # the reply language per q
+                if as_json:  # the matcher's view of the question, and the reply's language
+                    matcher = services.knowledge.current.matcher
+                    result = matcher.match(q[:MAX_QUESTION], ctx.question_language)
+                    row = result.as_dict(q) | {"language": ctx.language}
+                    print(json.dumps(row, ensure_ascii=False), flush=True)
                 else:  # exactly what Telegram and the console would say
                     turn = await services.responder.message(q, ctx)
                     text = "\n\n".join(to_plain(r.text) for r in turn.replies)
@@ -233,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "ask":
             return cmd_ask(config, args.question, args.json)
         if command == "check":
-            return cmd_check(config, args.max_age, args.strict)
+            return cmd_check(config, args.max_age, args.strict, args.lang)
         if command == "links":
             return cmd_links(config, args.timeout, args.concurrency)
         if command == "unmatched":

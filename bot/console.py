@@ -49,8 +49,9 @@ class Console:
         text = line.strip()
         responder = self.services.responder
         # The terminal is one private chat; with storage its settings persist like on Telegram.
-        ctx = await self.services.chat_context(CONSOLE_CHAT_ID)
-        if text.isdigit() and self.choices:
+        pressed = text.isdigit() and self.choices
+        ctx = await self.services.chat_context(CONSOLE_CHAT_ID, text=None if pressed else text)
+        if pressed:
             n = int(text)
             if 1 <= n <= len(self.choices):
                 self.show(await responder.callback(self.choices[n - 1], ctx))

@@ -143,7 +143,7 @@ async def test_start_up_calls_getme_deletewebhook_and_sets_our_commands(
     assert "deleteWebhook" in methods
     first_poll = methods.index("getUpdates") if "getUpdates" in methods else len(methods)
     assert methods.index("deleteWebhook") < first_poll  # no polling while a webhook is set
-    [commands] = standin.calls_for("setMyCommands")
+    [commands] = [c for c in standin.calls_for("setMyCommands") if "language_code" not in c.params]
     sent = [c["command"] for c in commands.params["commands"]]
     assert sent == [name for name, _ in responder.menu]
     assert sent[: len(COMMANDS)] == [name for name, _ in COMMANDS]

@@ -15,8 +15,14 @@ class ChatContext:
     chat_id: int | None = None
     user_id: int | None = None  # only to check operator rights; never stored
     region: str | None = None
-    language: str = DEFAULT_LANGUAGE
+    language: str = DEFAULT_LANGUAGE  # the reply's language
     timezone: str | None = None
+    # From the language feature, per message: the chat's own choice (None until /language),
+    # the language to read the question in (None: the matcher guesses), and a language to
+    # offer "Answer in X from now on" for (the question's, when it is not the chat's).
+    chosen_language: str | None = None
+    question_language: str | None = None
+    offer_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

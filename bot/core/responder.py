@@ -15,6 +15,7 @@ from bot import callbacks
 from bot.clock import Clock
 from bot.core.commands import ButtonHandler, CommandHandler, Router, parse_command
 from bot.core.context import ChatContext, Knowledge, LiveKnowledge
+from bot.i18n.catalog import N_
 from bot.knowledge.model import REGION_NAMES, KnowledgeBase, Platform, Topic
 from bot.matching.matcher import MatchResult
 from bot.matching.normalize import normalize
@@ -51,12 +52,13 @@ MENU: Keyboard = (
     ),
 )
 
+# Descriptions are English; Telegram's menu shows them translated (bot/telegram/lifecycle.py).
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Welcome and what I can do"),
-    ("optout", "Step-by-step objection for an app, e.g. /optout instagram"),
-    ("faq", "All questions I can answer"),
-    ("deadline", "Key dates and what they mean for you now"),
-    ("help", "How to use this bot"),
+    ("start", N_("Welcome and what I can do")),
+    ("optout", N_("Step-by-step objection for an app, e.g. /optout instagram")),
+    ("faq", N_("All questions I can answer")),
+    ("deadline", N_("Key dates and what they mean for you now")),
+    ("help", N_("How to use this bot")),
 )
 
 WELCOME = (
@@ -115,12 +117,15 @@ class Responder:
         *,
         routes: Router | None = None,
         platform_extras: Callable[[Platform], Keyboard] | None = None,
+        language_offer: Callable[[ChatContext], Keyboard] | None = None,
     ) -> None:
         """`routes`: the features' commands and buttons. `platform_extras`: button rows
-        shown above an app's steps (the checklist, when storage is on)."""
+        shown above an app's steps (the checklist, when storage is on). `language_offer`:
+        rows below an answer given in another language than the chat's."""
         self.live = knowledge
         self.clock = clock
         self.platform_extras = platform_extras
+        self.language_offer = language_offer
         routes = routes or Router()
         if taken := CORE_BUTTONS & set(routes.buttons):
             raise ValueError(f"button kinds {sorted(taken)} are the core's own")
@@ -185,8 +190,11 @@ class Responder:
             return Turn(await self.command("help", "", ctx), command="help")
         if word in GREETINGS:  # the same welcome as /start
             return Turn(await self.command("start", "", ctx), command="start")
-        result = self.knowledge.matcher.match(question[:MAX_QUESTION])
-        return Turn([self.reply_for(result, question, ctx)], question, result)
+        result = self.knowledge.matcher.match(question[:MAX_QUESTION], ctx.question_language)
+        reply = self.reply_for(result, question, ctx)
+        if self.language_offer is not None and (offer := self.language_offer(ctx)):
+            reply = replace(reply, buttons=(*reply.buttons, *offer))
+        return Turn([reply], question, result)
 
     async def command(self, name: str, args: str, ctx: ChatContext) -> list[Reply]:
         name = name.lower()
@@ -335,10 +343,10 @@ class Responder:
         topic = self.kb.topic_for_platform(platform.id)
         if topic is not None:
             return self.topic_reply(topic, ctx)
-        return Reply(render_steps(platform, ctx.region), MENU)
+        return Reply(render_steps(platform, ctx.region, ctx.language), MENU)
 
     async def deadline(self, args: str, ctx: ChatContext) -> Reply:
-        text = render_deadlines(self.kb, ctx.region, self.clock.now())
+        text = render_deadlines(self.kb, ctx.region, self.clock.now(), ctx.language)
         if ctx.region is None:
             text += "\n\n<i>Dates for every region are shown.</i>"
         else:

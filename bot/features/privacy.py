@@ -41,7 +41,7 @@ class Privacy:
         text = (
             "<b>What I store about this chat</b>\n"
             f"• Chat id: <code>{ctx.chat_id}</code> (to know where to send replies and reminders)\n"
-            f"• Language: {settings.language} (to answer in it)\n"
+            f"• Language: {settings.language or 'not chosen'} (to answer in it)\n"
             f"• Region: {settings.region or 'not set'} (to show the steps and dates that apply)\n"
             f"• Time zone: {settings.timezone or 'not set'} (to time your reminders)\n"
             f"• Reminders: {subscription}\n"

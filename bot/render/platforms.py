@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.knowledge.model import Platform, Route
+from bot.knowledge.model import DEFAULT_LANGUAGE, Platform, Route
 from bot.knowledge.regions import REGION_FALLBACK, REGION_NAMES, REGIONS
+from bot.render.language import fallback_note, words
 
 
 def _region_label(keys: list[str], platform: Platform) -> str:
@@ -19,31 +20,50 @@ def _region_label(keys: list[str], platform: Platform) -> str:
     return ", ".join(names)
 
 
-def _route_text(platform: Platform, route: Route) -> str:
+def _route_text(platform: Platform, route: Route, language: str) -> str:
+    _ = words(language)
     lines = []
     if not route.available:
         lines.append(
-            f"There is no objection form for {platform.name} here. What you can do instead:"
+            _("There is no objection form for {platform} here. What you can do instead:").format(
+                platform=platform.name
+            )
         )
     lines.extend(f"{i}. {step}" for i, step in enumerate(route.steps, 1))
     if route.form_url:
-        lines.append(f'🔗 <a href="{route.form_url}">Direct link to the form</a> (log in first)')
+        link = _('🔗 <a href="{url}">Direct link to the form</a> (log in first)')
+        lines.append(link.format(url=route.form_url))
     if route.note:
         lines.append(f"<i>{route.note}</i>")
     return "\n".join(lines)
 
 
-def render_steps(platform: Platform, region: str | None) -> str:
-    """Steps for one region, or for every region (grouped) when the region is unknown."""
-    header = f"<b>{platform.name}: how to object</b>"
+def render_steps(
+    platform: Platform,
+    region: str | None,
+    language: str = DEFAULT_LANGUAGE,
+    *,
+    note: bool = True,
+) -> str:
+    """Steps for one region, or for every region (grouped) when the region is unknown.
+
+    In `language` where the platform is translated; otherwise in English, after the
+    fallback note unless `note` is False (the answer around the steps has it already).
+    """
+    _ = words(language)
+    english = not platform.has_text(language)
+    platform = platform.for_language(language)
+    header = _("<b>{platform}: how to object</b>").format(platform=platform.name)
+    if english and note and (line := fallback_note(language)):
+        header = f"{line}\n{header}"
+    expect = _("<b>What to expect:</b> {expect}").format(expect=platform.expect)
     if region is not None:
         found = platform.route_for(region)
         if found is not None:
             key, route = found
             label = REGION_NAMES.get(region, "")
             title = f"{header} ({label})" if label and key != "default" else header
-            expect = f"<b>What to expect:</b> {platform.expect}"
-            return f"{title}\n{_route_text(platform, route)}\n\n{expect}"
+            return f"{title}\n{_route_text(platform, route, language)}\n\n{expect}"
     groups: list[tuple[list[str], Route]] = []
     for key, route in platform.routes.items():
         for keys, existing in groups:
@@ -55,7 +75,7 @@ def render_steps(platform: Platform, region: str | None) -> str:
     blocks = [header]
     for keys, route in groups:
         label = _region_label(keys, platform)
-        body = _route_text(platform, route)
+        body = _route_text(platform, route, language)
         blocks.append(f"<u>{label}</u>\n{body}" if label else body)
-    blocks.append(f"<b>What to expect:</b> {platform.expect}")
+    blocks.append(expect)
     return "\n\n".join(blocks)

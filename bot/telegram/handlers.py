@@ -36,9 +36,17 @@ async def send_reply(message: Message, reply: Reply) -> None:
         await message.chat.send_message(part, reply_markup=markup)
 
 
-async def _ctx(update: Update, context: BotContext) -> ChatContext:
+async def _ctx(update: Update, context: BotContext, text: str | None = None) -> ChatContext:
+    """The chat's context; `text`, the message, is what the reply language is read from."""
     chat, user = update.effective_chat, update.effective_user
-    return await context.services.chat_context(chat.id if chat else None, user.id if user else None)
+    # One member's Telegram language says nothing about a group's other members.
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return await context.services.chat_context(
+        chat.id if chat else None,
+        user.id if user else None,
+        user.language_code if user and private else None,
+        text,
+    )
 
 
 def _flood(update: Update, context: BotContext) -> str:
@@ -68,16 +76,18 @@ async def on_message(update: Update, context: BotContext) -> None:
             await message.chat.send_message(SLOW_DOWN)
         log.info("update=%s outcome=flood-%s", update.update_id, verdict)
         return
-    turn = await responder.message(text, await _ctx(update, context))
+    ctx = await _ctx(update, context, text)
+    turn = await responder.message(text, ctx)
     if turn.match is not None:
         services.operator.record(turn.match, turn.question)
     for reply in turn.replies:
         await send_reply(message, reply)
     log.info(
-        "update=%s outcome=%s topic=%s latency_ms=%.1f%s",
+        "update=%s outcome=%s topic=%s lang=%s latency_ms=%.1f%s",
         update.update_id,
         turn.outcome,
         turn.topic or "-",
+        ctx.language,
         (time.perf_counter() - started) * 1000,
         f" text={text!r}" if services.config.log_text else "",
     )
