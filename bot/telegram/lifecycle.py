@@ -56,6 +56,10 @@ class _Lifecycle:
         )
         assert services.scheduler is not None
         await services.scheduler.reschedule()
+        # The alerts a newer `changed:` in faq/ calls for, then nudges and alerts now and
+        # every few minutes.
+        await services.scheduler.record_changes()
+        services.scheduler.start_checkup()
         await application.bot.set_my_commands(
             [BotCommand(n, d) for n, d in services.responder.menu]
         )
