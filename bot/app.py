@@ -18,8 +18,12 @@ from bot.config import Config
 from bot.core.commands import Router
 from bot.core.context import ChatContext, LiveKnowledge
 from bot.core.responder import Responder
+from bot.features.calendar import Calendar
 from bot.features.checklist import Checklist
+from bot.features.checkup import Checkup
+from bot.features.feedback import Feedback, feedback_summary
 from bot.features.language import Languages
+from bot.features.letters import Letters
 from bot.features.operator import FloodGuard, Operator
 from bot.features.preferences import Preferences
 from bot.features.privacy import Privacy
@@ -52,6 +56,7 @@ class Services:
     preferences: Preferences
     reminders: Reminders
     checklist: Checklist
+    checkup: Checkup
     privacy: Privacy
     operator: Operator
     flood: FloodGuard
@@ -126,6 +131,7 @@ def build_services(
             BotSender(application, config.paid_broadcast, pool_size=policy.connections),
             config.default_timezone,
             policy=policy,
+            quiet_window=config.nudge_quiet,
         )
     reschedule = scheduler.reschedule if scheduler is not None else None
     preferences = Preferences(
@@ -134,14 +140,25 @@ def build_services(
         default_timezone=config.default_timezone,
         default_region=config.default_region,
     )
+    checklist = Checklist(store, knowledge)
+    checkup = Checkup(
+        store,
+        clock,
+        knowledge,
+        default_timezone=config.default_timezone,
+        quiet=config.nudge_quiet,
+        status_fallback=checklist.status,
+    )
     reminders = Reminders(
         store,
         clock,
         knowledge,
         default_timezone=config.default_timezone,
         on_subscription_change=reschedule,
+        every=checkup.remind_every,
+        every_status=checkup.nudge_status,
     )
-    checklist = Checklist(store, knowledge)
+    feedback = Feedback(store, clock, knowledge)
     privacy = Privacy(store, default_region=config.default_region)
     languages = Languages(store)
     operator = Operator(
@@ -152,12 +169,17 @@ def build_services(
         admin_ids=config.admin_ids,
         log_unmatched=config.log_unmatched,
         unmatched_days=config.unmatched_days,
-        on_reload=reschedule,
+        on_reload=scheduler.after_reload if scheduler is not None else None,
+        extra_stats=lambda: feedback_summary(store),
     )
     # The order here is the order of /help and of Telegram's command menu.
     routes = Router().include(
+        checkup.routes(),
         reminders.routes(),
         checklist.routes(),
+        Calendar(store, clock, knowledge, config.default_timezone).routes(),
+        Letters(knowledge).routes(),
+        feedback.routes(),
         preferences.routes(),
         privacy.routes(),
         languages.routes(),
@@ -169,6 +191,7 @@ def build_services(
         routes=routes,
         platform_extras=checklist.platform_extras,
         language_offer=languages.offer_buttons,
+        answer_extras=feedback.answer_extras,
     )
     return Services(
         config=config,
@@ -179,6 +202,7 @@ def build_services(
         preferences=preferences,
         reminders=reminders,
         checklist=checklist,
+        checkup=checkup,
         privacy=privacy,
         operator=operator,
         flood=FloodGuard(config.flood_limit),

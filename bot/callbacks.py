@@ -22,6 +22,10 @@ KINDS = {
     "c": "check",  # c:<platform>:<state> checklist tick
     "x": "forget",  # x:yes | x:no        confirm /forget
     "l": "language",  # l:<code> | l:        set the chat's language | show the choice
+    "k": "checkup",  # k: | k:done | k:region:<region>  the /checkup flow
+    "u": "use",  # u:<platform>          /checkup: toggle an app the chat uses
+    "y": "tick",  # y:<platform>:<state> /checkup checklist: done, later, na
+    "v": "vote",  # v:<topic>:up | v:<topic>:down  was this answer helpful?
 }
 _ARG = re.compile(r"^[a-z0-9-]{0,40}(:[a-z0-9-]{1,12})?$")
 

@@ -1,6 +1,7 @@
 """The local console: the same conversation as on Telegram, in a terminal.
 
-Buttons become numbered choices; typing the number presses the button.
+Buttons become numbered choices; typing the number presses the button. A file the bot
+sends (the .ics of /calendar) is saved in `files_dir` (DATA_DIR) and its path shown.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ import asyncio
 import html
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import Services
-from bot.replies import Reply
+from bot.replies import Document, Reply
 
 CONSOLE_CHAT_ID = 1  # the terminal is one private chat
 _TAG = re.compile(r"<[^>]+>")
@@ -26,17 +28,30 @@ def to_plain(text: str) -> str:
 
 
 class Console:
-    def __init__(self, services: Services, out: TextIO = sys.stdout) -> None:
+    def __init__(
+        self, services: Services, out: TextIO = sys.stdout, files_dir: Path | None = None
+    ) -> None:
         self.services = services
         self.out = out
+        self.files_dir = files_dir or services.config.data_dir
         self.choices: list[str] = []
+
+    def save(self, document: Document) -> Path:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / Path(document.filename).name
+        path.write_bytes(document.content)
+        return path
 
     def show(self, replies: list[Reply]) -> None:
         self.choices = []
         for reply in replies:
             if reply.toast:
                 print(f"({reply.toast})", file=self.out)
-            print(to_plain(reply.text), file=self.out)
+            if reply.text:
+                print(to_plain(reply.text), file=self.out)
+            if reply.document is not None:
+                path = self.save(reply.document)
+                print(f"📎 {reply.document.filename} saved as {path}", file=self.out)
             for button in reply.all_buttons():
                 if button.url:
                     print(f"  -> {button.label}: {button.url}", file=self.out)

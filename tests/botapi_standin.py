@@ -61,6 +61,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 CALLBACK_ANSWER_LIMIT = 200
 DEFAULT_TOKEN = "123:TEST"
@@ -287,10 +288,17 @@ class Call:
 
     @property
     def plain(self) -> str | None:
-        """The text as the user sees it (entities parsed), for successful sends/edits."""
+        """The text as the user sees it (entities parsed), for successful sends/edits; a
+        document's caption."""
         if isinstance(self.result, dict):
-            return self.result.get("text")
+            return self.result.get("text", self.result.get("caption"))
         return None
+
+    @property
+    def file(self) -> dict[str, Any] | None:
+        """A sendDocument's uploaded file: {"filename", "size", "content" (bytes)}."""
+        document = self.params.get("document")
+        return document if isinstance(document, dict) else None
 
     @property
     def chat_id(self) -> Any:
@@ -1256,6 +1264,45 @@ class BotApiStandIn:
             }
         )
 
+    def _api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file upload (multipart) or a file_id/URL string, with an optional caption."""
+        chat = self._chat(params.get("chat_id"))
+        document = params.get("document")
+        if isinstance(document, dict):
+            if not document.get("size"):
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            file_id = f"doc-{next(self._message_ids)}"
+            info = {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": document["filename"],
+                "mime_type": document.get("mime_type") or "application/octet-stream",
+                "file_size": document["size"],
+            }
+        elif isinstance(document, str) and document:
+            info = {"file_id": document, "file_unique_id": document}
+        else:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "from": self.bot_user,
+            "chat": chat,
+            "date": int(time.time()),
+            "document": info,
+        }
+        if params.get("caption"):
+            rendered = self._render_text(params, "caption")
+            if len(rendered["text"]) > CAPTION_LIMIT:
+                raise ApiError(400, "Bad Request: message caption is too long")
+            message["caption"] = rendered["text"]
+            if "entities" in rendered:
+                message["caption_entities"] = rendered["entities"]
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup:
+            message["reply_markup"] = markup
+        self.state.messages[(chat["id"], message["message_id"])] = message
+        return message
+
     def _api_sendchataction(self, params: dict[str, Any]) -> bool:
         self._chat(params.get("chat_id"))
         return True
@@ -1360,7 +1407,13 @@ def _params(request: _Request) -> dict[str, Any]:
             if not name:
                 continue
             if part.get_filename():
-                params[name] = {"filename": part.get_filename(), "size": len(part.get_content())}
+                content = part.get_payload(decode=True) or b""
+                params[name] = {
+                    "filename": part.get_filename(),
+                    "size": len(content),
+                    "content": content,
+                    "mime_type": part.get_content_type(),
+                }
             else:
                 params[name] = _decode_value(name, part.get_content())
     else:

@@ -110,6 +110,9 @@ def check_wire(standin: BotApiStandIn) -> None:
             for data in call.callback_data:
                 assert len(data.encode("utf-8")) <= 64, (call, data)
                 assert decode(data) is not None, (call, data)
+        if call.method == "sendDocument":
+            assert call.params.get("parse_mode") == "HTML", call
+            assert len(call.plain or "") <= 1024, call
         if call.method == "answerCallbackQuery":
             assert len(call.params.get("text") or "") <= 200, call
         if not call.ok and call.fault is None:

@@ -118,14 +118,17 @@ class Responder:
         routes: Router | None = None,
         platform_extras: Callable[[Platform], Keyboard] | None = None,
         language_offer: Callable[[ChatContext], Keyboard] | None = None,
+        answer_extras: Callable[[Topic], Keyboard] | None = None,
     ) -> None:
         """`routes`: the features' commands and buttons. `platform_extras`: button rows
         shown above an app's steps (the checklist, when storage is on). `language_offer`:
-        rows below an answer given in another language than the chat's."""
+        rows below an answer given in another language than the chat's. `answer_extras`:
+        rows under every answer (👍 / 👎)."""
         self.live = knowledge
         self.clock = clock
         self.platform_extras = platform_extras
         self.language_offer = language_offer
+        self.answer_extras = answer_extras
         routes = routes or Router()
         if taken := CORE_BUTTONS & set(routes.buttons):
             raise ValueError(f"button kinds {sorted(taken)} are the core's own")
@@ -237,6 +240,8 @@ class Responder:
     # -- replies -------------------------------------------------------------------
     def topic_reply(self, topic: Topic, ctx: ChatContext) -> Reply:
         reply = render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)
+        if self.answer_extras is not None:
+            reply = replace(reply, buttons=(*reply.buttons, *self.answer_extras(topic)))
         platform = self.kb.platforms.get(topic.platform or "")
         if platform is None or self.platform_extras is None:
             return reply

@@ -86,6 +86,8 @@ class Operator:
     log_unmatched: bool = False
     unmatched_days: int = 30
     on_reload: Callable[[], Awaitable[object]] | None = None  # reschedules the reminders
+    # More for /stats: the answers' 👍/👎 and the unanswered questions (plain text).
+    extra_stats: Callable[[], Awaitable[str]] | None = None
     popular: list[str] = field(default_factory=list)  # most answered topics, for inline mode
     _counts: Counter[CountKey] = field(default_factory=Counter)
     _unmatched: list[str] = field(default_factory=list)
@@ -144,6 +146,8 @@ class Operator:
             "Reminders: "
             + (", ".join(f"{k} {v}" for k, v in sorted(store.deliveries.items())) or "none yet"),
         ]
+        if self.extra_stats is not None:
+            lines += ["", escape(await self.extra_stats())]
         return [Reply("\n".join(lines))]
 
     async def reload(self, args: str, ctx: ChatContext) -> list[Reply] | None:

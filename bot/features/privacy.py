@@ -32,6 +32,8 @@ class Privacy:
         data = await self.store.delivery_context(ctx.chat_id)
         settings, sub, checklist = data.settings, data.subscription, data.checklist
         ticks = ", ".join(f"{k}: {v}" for k, v in sorted(checklist.items())) or "none"
+        nudge = await self.store.get_nudge(ctx.chat_id)
+        nudges = f"every {nudge.period_days} days" if nudge and nudge.active else "off"
         subscription = (
             f"{'on' if sub.active else 'off'}, lead times "
             + ", ".join(format_lead(s) for s in sub.lead_times)
@@ -46,6 +48,8 @@ class Privacy:
             f"• Time zone: {settings.timezone or 'not set'} (to time your reminders)\n"
             f"• Reminders: {subscription}\n"
             f"• Checklist: {ticks} (so reminders only mention what is left)\n"
+            f"• Apps you use: {', '.join(data.platforms) or 'none chosen'} (for /checkup)\n"
+            f"• Re-check nudges: {nudges}\n"
             "• A record of which reminders were sent (so none is sent twice)\n\n"
             "I never store the text of your messages. /forget deletes all of it."
         )
@@ -55,7 +59,7 @@ class Privacy:
         return [
             Reply(
                 "Delete everything I store about this chat (region, time zone, reminders, "
-                "checklist and the record of sent reminders)? This cannot be undone.",
+                "apps, checklist and the record of sent reminders)? This cannot be undone.",
                 (
                     (
                         Button("Yes, delete everything", callbacks.encode("x", "yes")),

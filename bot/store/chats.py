@@ -66,11 +66,12 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryContext:
-    """What composing one reminder needs, read in one round trip."""
+    """What composing one reminder, nudge or alert needs, read in one round trip."""
 
     settings: ChatSettings
     checklist: dict[str, str]
     subscription: Subscription | None
+    platforms: tuple[str, ...] = ()  # the apps the chat uses (/checkup), sorted; () if none
 
 
 def check_short(name: str, value: str, limit: int) -> str:
@@ -140,6 +141,11 @@ _CONTEXT_LEADS = (
     .order_by(subscription_leads.c.chat_id, subscription_leads.c.lead_seconds.desc())
 )
 _CONTEXT_SUBSCRIPTIONS = select(subscriptions).where(subscriptions.c.chat_id.in_(_IDS))
+_CONTEXT_PLATFORMS = (
+    select(chat_platforms)
+    .where(chat_platforms.c.chat_id.in_(_IDS))
+    .order_by(chat_platforms.c.chat_id, chat_platforms.c.platform)
+)
 
 
 class ChatQueries:
@@ -337,7 +343,7 @@ class ChatQueries:
         return (await self.delivery_contexts([chat_id]))[chat_id]
 
     async def delivery_contexts(self, chat_ids: Sequence[int]) -> dict[int, DeliveryContext]:
-        """`delivery_context` for several chats in four queries (one per table)."""
+        """`delivery_context` for several chats in five queries (one per table)."""
         ids = list(dict.fromkeys(chat_ids))
         if not ids:
             return {}
@@ -358,9 +364,15 @@ class ChatQueries:
                 )
                 for row in await conn.execute(_CONTEXT_SUBSCRIPTIONS, params)
             }
+            used: dict[int, list[str]] = {chat_id: [] for chat_id in ids}
+            for row in await conn.execute(_CONTEXT_PLATFORMS, params):
+                used[row.chat_id].append(row.platform)
         return {
             chat_id: DeliveryContext(
-                settings.get(chat_id, ChatSettings(chat_id)), ticks[chat_id], subs.get(chat_id)
+                settings.get(chat_id, ChatSettings(chat_id)),
+                ticks[chat_id],
+                subs.get(chat_id),
+                tuple(used[chat_id]),
             )
             for chat_id in ids
         }

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import time
 
-from telegram import Message, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
@@ -28,8 +28,29 @@ SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_TEXT = "I can only read text messages. Ask me a question, or try /optout or /faq."
 
 
+CAPTION_LIMIT = 1024  # a document's caption, in characters
+
+
 async def send_reply(message: Message, reply: Reply) -> None:
-    """Send one reply, split on paragraphs if long; buttons go on the last part."""
+    """Send one reply, split on paragraphs if long; buttons go on the last part.
+
+    A reply with a document goes as that document, its text the caption (sent before it
+    instead, if too long for one); a reply with neither text nor document sends nothing.
+    """
+    if reply.document is not None:
+        document = reply.document
+        caption = reply.text if len(reply.text) <= CAPTION_LIMIT else None
+        if caption is None:
+            for part in split_message(reply.text):
+                await message.chat.send_message(part)
+        await message.chat.send_document(
+            InputFile(document.content, filename=document.filename),
+            caption=caption or None,
+            reply_markup=keyboard(reply.buttons),
+        )
+        return
+    if not reply.text:
+        return
     parts = split_message(reply.text)
     for i, part in enumerate(parts):
         markup = keyboard(reply.buttons) if i == len(parts) - 1 else None
@@ -111,11 +132,11 @@ async def on_callback(update: Update, context: BotContext) -> None:
     if not isinstance(message, Message):  # inaccessible or inline message
         if update.effective_chat:
             for reply in replies:
-                for part in split_message(reply.text):
+                for part in split_message(reply.text) if reply.text else ():
                     await context.bot.send_message(update.effective_chat.id, part)
         return
     for reply in replies:
-        if reply.edit and len(split_message(reply.text)) == 1:
+        if reply.edit and reply.text and len(split_message(reply.text)) == 1:
             try:
                 await message.edit_text(reply.text, reply_markup=keyboard(reply.buttons))
                 continue

@@ -60,6 +60,10 @@ class _Lifecycle:
         )
         assert services.scheduler is not None
         await services.scheduler.reschedule()
+        # The alerts a newer `changed:` in faq/ calls for, then nudges and alerts now and
+        # every few minutes.
+        await services.scheduler.record_changes()
+        services.scheduler.start_checkup()
         await set_commands(application, services.responder.menu)
         # The language model takes about a second to load: in a thread while polling starts
         # (a message that needs it sooner waits for it).
