@@ -9,7 +9,7 @@ combined here and handed to the `Responder` when it is built.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import Application
 
@@ -20,6 +20,7 @@ from bot.core.context import ChatContext, LiveKnowledge
 from bot.core.responder import Responder
 from bot.features.checklist import Checklist
 from bot.features.operator import FloodGuard, Operator
+from bot.features.outage import StorageWatch, guard_routes, question_language
 from bot.features.preferences import Preferences
 from bot.features.privacy import Privacy
 from bot.features.reminders import Reminders
@@ -28,6 +29,7 @@ from bot.reminders.policy import DeliveryPolicy
 from bot.reminders.scheduler import BotSender, ReminderScheduler
 from bot.sendbudget import round_limiter
 from bot.store.db import database_url_from
+from bot.store.errors import StorageUnavailable
 from bot.store.repository import Store
 
 __all__ = ["MEMORY_DATABASE", "Services", "build_services", "open_store"]
@@ -55,6 +57,8 @@ class Services:
     flood: FloodGuard
     # Runs reminder rounds on the PTB application's JobQueue: only when serving Telegram.
     scheduler: ReminderScheduler | None = None
+    # Notices database outages; the features' routes and `context_or_defaults` report to it.
+    storage: StorageWatch = field(default_factory=StorageWatch)
 
     async def chat_context(self, chat_id: int | None, user_id: int | None = None) -> ChatContext:
         """A chat's stored settings (region, time zone) or the operator's defaults."""
@@ -65,12 +69,38 @@ class Services:
         ctx.user_id = user_id
         return ctx
 
+    async def context_or_defaults(
+        self,
+        chat_id: int | None,
+        user_id: int | None = None,
+        *,
+        text: str = "",
+        language_code: str | None = None,
+    ) -> ChatContext:
+        """`chat_context`, or while the database is unavailable the operator's defaults and
+        the language of `text` (Telegram's `language_code` if it tells nothing)."""
+
+        async def defaults() -> ChatContext:
+            language = await question_language(text, language_code)
+            return ChatContext(
+                chat_id=chat_id,
+                user_id=user_id,
+                region=self.config.default_region,
+                language=language,
+            )
+
+        return await self.storage.settings_or_defaults(
+            lambda: self.chat_context(chat_id, user_id), defaults
+        )
+
     async def close(self) -> None:
         """Stop sending, write the last answer counts, close the database."""
         if self.scheduler is not None and isinstance(self.scheduler.sender, BotSender):
             await self.scheduler.sender.close()
         try:
             await self.operator.flush()
+        except StorageUnavailable as exc:
+            log.warning("could not write the last answer counts: %s", exc)
         except Exception:
             log.exception("could not write the last answer counts")
         await self.store.close()
@@ -78,7 +108,9 @@ class Services:
 
 async def open_store(config: Config) -> Store:
     """The configured database (SQLite in DATA_DIR, or DATABASE_URL), migrated."""
-    return await Store.open(database_url_from(config.database_url, config.data_dir))
+    return await Store.open(
+        database_url_from(config.database_url, config.data_dir), timeout=config.db_timeout
+    )
 
 
 def build_services(
@@ -137,13 +169,17 @@ def build_services(
         unmatched_days=config.unmatched_days,
         on_reload=reschedule,
     )
+    storage = StorageWatch()
     # The order here is the order of /help and of Telegram's command menu.
-    routes = Router().include(
-        reminders.routes(),
-        checklist.routes(),
-        preferences.routes(),
-        privacy.routes(),
-        operator.routes(),
+    routes = guard_routes(
+        Router().include(
+            reminders.routes(),
+            checklist.routes(),
+            preferences.routes(),
+            privacy.routes(),
+            operator.routes(),
+        ),
+        storage,
     )
     responder = Responder(
         knowledge, clock, routes=routes, platform_extras=checklist.platform_extras
@@ -161,4 +197,5 @@ def build_services(
         operator=operator,
         flood=FloodGuard(config.flood_limit),
         scheduler=scheduler,
+        storage=storage,
     )

@@ -26,9 +26,12 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.knowledge.model import KnowledgeBase
 from bot.sendbudget import shared_rate_limiter
+from bot.store.errors import StorageUnavailable
 from bot.telegram.context import CONTEXT_TYPES, BotContext, set_services, started_services
 from bot.telegram.handlers import on_callback, on_error, on_message, on_migrate
+from bot.telegram.inflight import InFlight
 from bot.telegram.inline import on_inline
+from bot.telegram.retry import RetryingRequest
 
 log = logging.getLogger("optout_bot.telegram")
 
@@ -81,8 +84,11 @@ class _Lifecycle:
 
 async def _flush_operator(context: BotContext) -> None:
     services = context.services
-    await services.operator.flush()
     services.flood.forget_idle()
+    try:
+        await services.operator.flush()
+    except StorageUnavailable as exc:  # the counts are kept for the next flush
+        services.storage.failed(exc, "writing the answer counts")
 
 
 def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = None) -> Application:
@@ -98,7 +104,12 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
             )
         )
         .rate_limiter(shared_rate_limiter(config.broadcast_rate))
-        .concurrent_updates(True)
+        # Transient failures of a send are tried again before the user gets "sorry".
+        .request(RetryingRequest())
+        # At most MAX_IN_FLIGHT updates taken and not answered; polling and the webhook take
+        # no more (bot.telegram.polling, bot.telegram.webhook), so PTB's Updater is not used.
+        .concurrent_updates(InFlight())
+        .updater(None)
         .post_init(lifecycle.post_init)
         .post_shutdown(lifecycle.post_shutdown)
     )
