@@ -9,7 +9,7 @@ combined here and handed to the `Responder` when it is built.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram.ext import Application
 
@@ -25,6 +25,7 @@ from bot.features.feedback import Feedback, feedback_summary
 from bot.features.language import Languages
 from bot.features.letters import Letters
 from bot.features.operator import FloodGuard, Operator
+from bot.features.outage import StorageWatch, guard_routes, question_language
 from bot.features.preferences import Preferences
 from bot.features.privacy import Privacy
 from bot.features.reminders import Reminders
@@ -34,6 +35,7 @@ from bot.reminders.policy import DeliveryPolicy
 from bot.reminders.scheduler import BotSender, ReminderScheduler
 from bot.sendbudget import round_limiter
 from bot.store.db import database_url_from
+from bot.store.errors import StorageUnavailable
 from bot.store.repository import Store
 
 __all__ = ["MEMORY_DATABASE", "Services", "build_services", "open_store"]
@@ -63,6 +65,8 @@ class Services:
     languages: Languages
     # Runs reminder rounds on the PTB application's JobQueue: only when serving Telegram.
     scheduler: ReminderScheduler | None = None
+    # Notices database outages; the features' routes and `context_or_defaults` report to it.
+    storage: StorageWatch = field(default_factory=StorageWatch)
 
     async def chat_context(
         self,
@@ -85,12 +89,38 @@ class Services:
         self.languages.choose(ctx, text, language_code)
         return ctx
 
+    async def context_or_defaults(
+        self,
+        chat_id: int | None,
+        user_id: int | None = None,
+        *,
+        text: str = "",
+        language_code: str | None = None,
+    ) -> ChatContext:
+        """`chat_context`, or while the database is unavailable the operator's defaults and
+        the language of `text` (Telegram's `language_code` if it tells nothing)."""
+
+        async def defaults() -> ChatContext:
+            language = await question_language(text, language_code)
+            return ChatContext(
+                chat_id=chat_id,
+                user_id=user_id,
+                region=self.config.default_region,
+                language=language,
+            )
+
+        return await self.storage.settings_or_defaults(
+            lambda: self.chat_context(chat_id, user_id, language_code, text or None), defaults
+        )
+
     async def close(self) -> None:
         """Stop sending, write the last answer counts, close the database."""
         if self.scheduler is not None and isinstance(self.scheduler.sender, BotSender):
             await self.scheduler.sender.close()
         try:
             await self.operator.flush()
+        except StorageUnavailable as exc:
+            log.warning("could not write the last answer counts: %s", exc)
         except Exception:
             log.exception("could not write the last answer counts")
         await self.store.close()
@@ -98,7 +128,9 @@ class Services:
 
 async def open_store(config: Config) -> Store:
     """The configured database (SQLite in DATA_DIR, or DATABASE_URL), migrated."""
-    return await Store.open(database_url_from(config.database_url, config.data_dir))
+    return await Store.open(
+        database_url_from(config.database_url, config.data_dir), timeout=config.db_timeout
+    )
 
 
 def build_services(
@@ -172,18 +204,22 @@ def build_services(
         on_reload=scheduler.after_reload if scheduler is not None else None,
         extra_stats=lambda: feedback_summary(store),
     )
+    storage = StorageWatch()
     # The order here is the order of /help and of Telegram's command menu.
-    routes = Router().include(
-        checkup.routes(),
-        reminders.routes(),
-        checklist.routes(),
-        Calendar(store, clock, knowledge, config.default_timezone).routes(),
-        Letters(knowledge).routes(),
-        feedback.routes(),
-        preferences.routes(),
-        privacy.routes(),
-        languages.routes(),
-        operator.routes(),
+    routes = guard_routes(
+        Router().include(
+            checkup.routes(),
+            reminders.routes(),
+            checklist.routes(),
+            Calendar(store, clock, knowledge, config.default_timezone).routes(),
+            Letters(knowledge).routes(),
+            feedback.routes(),
+            preferences.routes(),
+            privacy.routes(),
+            languages.routes(),
+            operator.routes(),
+        ),
+        storage,
     )
     responder = Responder(
         knowledge,
@@ -208,4 +244,5 @@ def build_services(
         flood=FloodGuard(config.flood_limit),
         languages=languages,
         scheduler=scheduler,
+        storage=storage,
     )

@@ -23,7 +23,8 @@ first line; a control API under ``/_standin/`` (JSON) drives it from another pro
 ``POST /_standin/update`` (``{"update": {...}}`` or ``{"helper": "private_message",
 "args": {...}}``), ``GET /_standin/calls?method=&after=``, ``POST /_standin/fail``
 (``{"method", "kind", "times", "retry_after", "description", "seconds"}``),
-``POST /_standin/block`` (``{"chat_id"}``), ``GET /_standin/health``.
+``POST /_standin/block`` (``{"chat_id"}``), ``GET /_standin/health``. getChatMember says
+"administrator" for users made admins with `make_admin`, "member" for others seen in the group.
 ``POST /_standin/fail`` with ``"probability"`` (and ``"kinds"``, a list, instead of
 ``"kind"``; optional ``"seed"``) calls `fail_randomly` instead; ``GET /_standin/calls`` with
 ``compact=1`` returns ``[index, method, chat_id, ok, fault, time]`` rows, small enough for
@@ -362,6 +363,7 @@ class StandInState:
     inline_queries: dict[str, bool] = field(default_factory=dict)  # id -> answered
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
+    admins: dict[int, set[int]] = field(default_factory=dict)  # chat id -> admin user ids
 
 
 class BotApiStandIn:
@@ -408,6 +410,7 @@ class BotApiStandIn:
         self._poll_generation = 0
         self._webhook_task: asyncio.Task[None] | None = None
         self._allowed_updates: list[str] | None = None
+        self._members: dict[tuple[int, int], dict[str, Any]] = {}  # users seen in groups
         self.user = {
             "id": 1001,
             "is_bot": False,
@@ -518,6 +521,11 @@ class BotApiStandIn:
 
     def unblock(self, chat_id: int) -> None:
         self.state.blocked.discard(int(chat_id))
+
+    def make_admin(self, chat_id: int, user: dict[str, Any]) -> None:
+        """`user` administers the group `chat_id` (getChatMember says "administrator")."""
+        self.state.admins.setdefault(int(chat_id), set()).add(int(user["id"]))
+        self._members[(int(chat_id), int(user["id"]))] = user
 
     # -- recorded calls ----------------------------------------------------------------
     def mark(self) -> int:
@@ -677,6 +685,7 @@ class BotApiStandIn:
             replied = self._resolve_message(reply_to)
             extra["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to"}
         chat = self.group_chat(chat_id, chat_type)
+        self._members[(chat_id, int(user["id"]))] = user
         return self.enqueue({"message": self._message(chat, user, text, extra)})
 
     @staticmethod
@@ -725,6 +734,8 @@ class BotApiStandIn:
                 user = {"id": chat["id"], "is_bot": False, "first_name": chat.get("first_name")}
             else:
                 user = self.user
+        if chat["type"] != "private":
+            self._members[(chat["id"], int(user["id"]))] = user
         query: dict[str, Any] = {
             "id": str(next(self._callback_ids)),
             "from": user,
@@ -1310,6 +1321,32 @@ class BotApiStandIn:
     def _api_getchat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params.get("chat_id"))
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
+
+    def _api_getchatmember(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As Telegram: "administrator" for admins, "member" for users seen in the group."""
+        chat = self._chat(params.get("chat_id"))
+        user_id = _int(params.get("user_id"), 0)
+        user = self._members.get((chat["id"], user_id))
+        if user is None:
+            raise ApiError(400, "Bad Request: PARTICIPANT_ID_INVALID")
+        if user_id in self.state.admins.get(chat["id"], set()):
+            return {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        return {"status": "member", "user": user}
 
     def _api_setmydescription(self, params: dict[str, Any]) -> bool:
         return True

@@ -25,6 +25,7 @@ from bot.matching.matcher import MatchResult
 from bot.matching.normalize import normalize
 from bot.render.html import escape
 from bot.replies import Reply
+from bot.scrub import scrub
 from bot.store import analytics
 from bot.store.analytics import CountKey
 from bot.store.repository import Store
@@ -101,7 +102,8 @@ class Operator:
         day = self.clock.now().date()
         self._counts[(day, result.outcome, result.topic or "")] += 1
         if self.log_unmatched and result.outcome == "fallback":
-            text = normalize(question)[: analytics.MAX_UNMATCHED_TEXT]
+            # Scrubbed first: normalising drops the "@" and dots that make an address one.
+            text = normalize(scrub(question))[: analytics.MAX_UNMATCHED_TEXT]
             if text:
                 self._unmatched.append(text)
 

@@ -56,13 +56,16 @@ class Privacy:
         return [Reply(text, ((Button("🗑 Delete everything", callbacks.encode("x", "ask")),),))]
 
     async def forget(self, args: str, ctx: ChatContext) -> list[Reply]:
+        """Ask first. The "yes" button names who asked: in a group only they (or an admin,
+        which the Telegram adapter checks) may confirm."""
+        yes = "yes" if ctx.user_id is None else f"yes:{_base36(ctx.user_id)}"
         return [
             Reply(
                 "Delete everything I store about this chat (region, time zone, reminders, "
                 "apps, checklist and the record of sent reminders)? This cannot be undone.",
                 (
                     (
-                        Button("Yes, delete everything", callbacks.encode("x", "yes")),
+                        Button("Yes, delete everything", callbacks.encode("x", yes)),
                         Button("No, keep it", callbacks.encode("x", "no")),
                     ),
                 ),
@@ -74,7 +77,7 @@ class Privacy:
             return await self.forget("", ctx)
         if arg == "no":
             return [Reply("Nothing was deleted.", edit=True)]
-        if arg != "yes" or ctx.chat_id is None:
+        if not is_confirmation(arg) or ctx.chat_id is None:
             return [stale()]
         await self.store.forget(ctx.chat_id)
         ctx.region, ctx.timezone = self.default_region, None
@@ -85,3 +88,30 @@ class Privacy:
                 edit=True,
             )
         ]
+
+
+def is_confirmation(arg: str) -> bool:
+    """The argument of a "Yes, delete everything" button (`yes`, or `yes:<who asked>`)."""
+    return arg == "yes" or (arg.startswith("yes:") and confirming_user(arg) is not None)
+
+
+def confirming_user(arg: str) -> int | None:
+    """Who asked to delete, from a "yes" button's argument; None if it does not say."""
+    _, sep, who = arg.partition(":")
+    if not sep or not who:
+        return None
+    try:
+        return int(who, 36)
+    except ValueError:
+        return None
+
+
+def _base36(number: int) -> str:
+    """Telegram ids have up to 52 bits: at most 11 characters here (callback data is short)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out

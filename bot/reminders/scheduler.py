@@ -37,6 +37,7 @@ from bot.reminders.plan import Round, reminder_rounds, round_start
 from bot.reminders.ratelimit import SendLimiter
 from bot.reminders.spec import reminder_spec
 from bot.reminders.transport import BotSender
+from bot.store.errors import StorageUnavailable
 from bot.store.repository import ChatSettings, DeliveryContext, Store
 
 __all__ = [
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "remind:"
 CHECKUP_JOB = "checkup"
 CHECKUP_EVERY = 300.0  # seconds between passes of nudges and alerts
+ROUND_RETRY_AFTER = 60.0  # seconds before a round stopped by a database outage runs again
 
 
 def collapse_late(rounds: list[Round], now: datetime) -> list[Round]:
@@ -147,20 +149,7 @@ class ReminderScheduler:
             n = counts[regions].get(rnd.lead_seconds, 0)
             start = round_start(rnd.due_at, n, self.limiter.effective_rate)
             delay = max((start - now).total_seconds(), 0.0)
-            grace = max(int((rnd.deadline.at - now).total_seconds()), 1)
-            job_queue.run_once(
-                self._run,
-                when=timedelta(seconds=delay),
-                data=rnd,
-                name=rnd.job_id,
-                job_kwargs={
-                    "id": rnd.job_id,
-                    "replace_existing": True,
-                    # Late is better than never, until the deadline itself.
-                    "misfire_grace_time": grace,
-                    "coalesce": True,
-                },
-            )
+            self._schedule(rnd, delay, now)
             log.info(
                 "reminder round %s: %d subscriber(s), due %s, starts in %.0f s%s",
                 rnd.job_id,
@@ -170,6 +159,22 @@ class ReminderScheduler:
                 " (late: runs now)" if rnd.is_late(now) else "",
             )
         return rounds
+
+    def _schedule(self, rnd: Round, delay: float, now: datetime) -> None:
+        grace = max(int((rnd.deadline.at - now).total_seconds()), 1)
+        self.application.job_queue.run_once(
+            self._run,
+            when=timedelta(seconds=delay),
+            data=rnd,
+            name=rnd.job_id,
+            job_kwargs={
+                "id": rnd.job_id,
+                "replace_existing": True,
+                # Late is better than never, until the deadline itself.
+                "misfire_grace_time": grace,
+                "coalesce": True,
+            },
+        )
 
     async def _run(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         job: Job = context.job  # type: ignore[assignment]
@@ -186,6 +191,21 @@ class ReminderScheduler:
                 self.limiter,
                 policy=self.policy,
             )
+        except StorageUnavailable as exc:
+            # What was sent is recorded, the rest unclaimed or recovered by the lease rule:
+            # the same round run again later sends only what is left.
+            now = self.clock.now()
+            if rnd.deadline.at > now:
+                self._schedule(rnd, ROUND_RETRY_AFTER, now)
+            log.warning(
+                "reminder round %s interrupted: the database is unavailable (%s); %s",
+                rnd.job_id,
+                exc.reason,
+                f"trying again in {ROUND_RETRY_AFTER:.0f} s"
+                if rnd.deadline.at > now
+                else "its deadline has passed",
+            )
+            return
         finally:
             self._running.discard(task)  # type: ignore[arg-type]
         self.reports.append(report)

@@ -16,11 +16,15 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.context import ChatContext
 from bot.features.operator import SLOW_DOWN
+from bot.features.outage import SETTINGS_UNAVAILABLE, UNAVAILABLE_TOAST
 from bot.render.html import split_message
 from bot.replies import Reply
-from bot.telegram.addressing import is_addressed
+from bot.store.errors import StorageUnavailable
+from bot.telegram.addressing import is_addressed, message_text
 from bot.telegram.context import BotContext
+from bot.telegram.permissions import NOT_YOURS, may_press
 from bot.telegram_markup import keyboard
+from bot.textclean import clean_text
 
 log = logging.getLogger("optout_bot.telegram")
 
@@ -57,16 +61,17 @@ async def send_reply(message: Message, reply: Reply) -> None:
         await message.chat.send_message(part, reply_markup=markup)
 
 
-async def _ctx(update: Update, context: BotContext, text: str | None = None) -> ChatContext:
-    """The chat's context; `text`, the message, is what the reply language is read from."""
+async def _ctx(update: Update, context: BotContext, text: str = "") -> ChatContext:
+    """The chat's settings, and the reply language read from `text` (the message); the
+    defaults (and the language of `text`) while the database is unavailable."""
     chat, user = update.effective_chat, update.effective_user
     # One member's Telegram language says nothing about a group's other members.
     private = chat is not None and chat.type == ChatType.PRIVATE
-    return await context.services.chat_context(
+    return await context.services.context_or_defaults(
         chat.id if chat else None,
         user.id if user else None,
-        user.language_code if user and private else None,
-        text,
+        text=text,
+        language_code=user.language_code if user and private else None,
     )
 
 
@@ -80,7 +85,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     if message is None or update.effective_chat is None:
         return
     started = time.perf_counter()
-    if message.text is None:
+    if message_text(message) is None:
         if message.chat.type == ChatType.PRIVATE:
             await message.chat.send_message(NOT_TEXT)
         return
@@ -91,6 +96,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     )
     if not addressed:
         return
+    text = clean_text(text)  # no bidi overrides, zero-width or control characters
     verdict = _flood(update, context)
     if verdict != "ok":
         if verdict == "notice":
@@ -103,10 +109,12 @@ async def on_message(update: Update, context: BotContext) -> None:
         services.operator.record(turn.match, turn.question)
     for reply in turn.replies:
         await send_reply(message, reply)
+    # A command we do not know is whatever the person typed after "/": not for the log.
+    known = turn.command is None or turn.command in responder.command_names
     log.info(
         "update=%s outcome=%s topic=%s lang=%s latency_ms=%.1f%s",
         update.update_id,
-        turn.outcome,
+        turn.outcome if known else "command:unknown",
         turn.topic or "-",
         ctx.language,
         (time.perf_counter() - started) * 1000,
@@ -121,6 +129,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
     if _flood(update, context) != "ok":
         with contextlib.suppress(TelegramError):
             await query.answer(SLOW_DOWN[:200])
+        return
+    if not await may_press(update, context.bot):
+        with contextlib.suppress(TelegramError):
+            await query.answer(NOT_YOURS)
         return
     replies = await context.services.responder.callback(query.data, await _ctx(update, context))
     toast = next((r.toast for r in replies if r.toast), None)
@@ -149,17 +161,23 @@ async def on_callback(update: Update, context: BotContext) -> None:
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log every error; tell the user briefly, unless they blocked us."""
-    if isinstance(context.error, Forbidden):  # the user blocked the bot: expected
-        log.warning("update not answered: %s", context.error)
+    error = context.error
+    if isinstance(error, Forbidden):  # the user blocked the bot: expected
+        log.warning("update not answered: %s", error)
         return
-    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(error, StorageUnavailable):  # an outage, not a bug: one line, a clear word
+        context.services.storage.failed(error, "handling an update")
+        text, toast = SETTINGS_UNAVAILABLE, UNAVAILABLE_TOAST
+    else:
+        log.error("error while handling an update", exc_info=error)
+        text, toast = SORRY, SORRY[:200]
     if isinstance(update, Update) and update.callback_query:
         # Stop the button's spinner; harmless if it was answered already.
         with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(SORRY[:200])
+            await update.callback_query.answer(toast)
     if isinstance(update, Update) and update.effective_chat:
         try:
-            await context.bot.send_message(update.effective_chat.id, SORRY)
+            await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError:
             log.warning("could not tell chat %s about the error", update.effective_chat.id)
 
@@ -168,4 +186,34 @@ async def on_migrate(update: Update, context: BotContext) -> None:
     """A group became a supergroup: move its stored settings to the new chat id."""
     message = update.effective_message
     if message and message.migrate_to_chat_id:
-        await context.services.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+        try:
+            await context.services.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+        except StorageUnavailable as exc:
+            context.services.storage.failed(exc, "moving a group's settings to its new id")
+            _retry_migration(context, message.chat.id, message.migrate_to_chat_id, 1)
+
+
+MIGRATION_RETRY_EVERY = 60.0  # seconds
+MIGRATION_ATTEMPTS = 60
+
+
+def _retry_migration(context: BotContext, old: int, new: int, attempt: int) -> None:
+    """Telegram tells of a migration once: keep trying, so the settings follow the group."""
+    if attempt > MIGRATION_ATTEMPTS or context.job_queue is None:
+        log.warning("group %s became %s; its settings stay under the old id", old, new)
+        return
+    context.job_queue.run_once(
+        _migrate_job, MIGRATION_RETRY_EVERY, data=(old, new, attempt), name=f"migrate:{old}"
+    )
+
+
+async def _migrate_job(context: BotContext) -> None:
+    assert context.job is not None
+    old, new, attempt = context.job.data  # type: ignore[misc]
+    try:
+        await context.services.store.migrate_chat(old, new)
+    except StorageUnavailable as exc:
+        context.services.storage.failed(exc, "moving a group's settings to its new id")
+        _retry_migration(context, old, new, attempt + 1)
+    else:
+        log.info("group %s became %s: its settings moved after the outage", old, new)

@@ -29,9 +29,12 @@ from bot.i18n.catalog import TRANSLATED_LANGUAGES, translator
 from bot.i18n.detect import default_detector
 from bot.knowledge.model import KnowledgeBase
 from bot.sendbudget import shared_rate_limiter
+from bot.store.errors import StorageUnavailable
 from bot.telegram.context import CONTEXT_TYPES, BotContext, set_services, started_services
 from bot.telegram.handlers import on_callback, on_error, on_message, on_migrate
+from bot.telegram.inflight import InFlight
 from bot.telegram.inline import on_inline
+from bot.telegram.retry import RetryingRequest
 
 log = logging.getLogger("optout_bot.telegram")
 
@@ -104,8 +107,11 @@ async def set_commands(application: Application, menu: tuple[tuple[str, str], ..
 
 async def _flush_operator(context: BotContext) -> None:
     services = context.services
-    await services.operator.flush()
     services.flood.forget_idle()
+    try:
+        await services.operator.flush()
+    except StorageUnavailable as exc:  # the counts are kept for the next flush
+        services.storage.failed(exc, "writing the answer counts")
 
 
 def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = None) -> Application:
@@ -121,7 +127,12 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
             )
         )
         .rate_limiter(shared_rate_limiter(config.broadcast_rate))
-        .concurrent_updates(True)
+        # Transient failures of a send are tried again before the user gets "sorry".
+        .request(RetryingRequest())
+        # At most MAX_IN_FLIGHT updates taken and not answered; polling and the webhook take
+        # no more (bot.telegram.polling, bot.telegram.webhook), so PTB's Updater is not used.
+        .concurrent_updates(InFlight())
+        .updater(None)
         .post_init(lifecycle.post_init)
         .post_shutdown(lifecycle.post_shutdown)
     )
