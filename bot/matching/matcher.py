@@ -62,7 +62,8 @@ _STOPWORDS_TEXT = (
     "how what when where why which who whom whose there here any some all "
     "please hi hello hey thanks thank ok okay yes really still even "
     "one thing things something anything like want need know tell say said "
-    "going go use using used up out"
+    "going go use using used up out "
+    "lol lmao haha hahaha ngl tbh idk omg btw imo fyi ugh hmm um uh"
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # "out" is dropped from keywords on its own, but "opt out" survives as the token "opt".
@@ -73,7 +74,7 @@ _PLACEHOLDERS = re.compile(r"\{\{[^}]*\}\}")
 FUZZY_POOL = 60  # phrases with the most word overlap that get the (costlier) fuzzy score
 CANDIDATE_PHRASES = 400  # phrases (by word overlap) whose topics are scored at all
 POSTING_BUDGET = 6000  # postings read per question before the commonest words are skipped
-SEMANTIC_FULL_SCAN = 20_000  # up to this many phrasings every topic is compared by meaning
+SEMANTIC_FULL_SCAN = 20_000  # up to this many phrasings every one is compared by meaning
 SEMANTIC_EXTRA = 8  # topics found by meaning alone that join the lexical candidates
 USE_DEFAULT = object()  # `embedder=` default: the shared WordLlama model
 
@@ -126,6 +127,7 @@ class _Index:
     topic_words: list[frozenset[str]] = field(default_factory=list)
     answer_words: list[frozenset[str]] = field(default_factory=list)  # only in the answer
     semantic: SemanticIndex | None = None
+    heterogeneous: frozenset[int] = frozenset()  # classes of unrelated meanings (off-topic)
     max_idf: float = 1.0
 
 
@@ -277,6 +279,9 @@ class Matcher:
             index.semantic = SemanticIndex(
                 self.embedder, embed_texts, owners, full=len(owners) <= SEMANTIC_FULL_SCAN
             )
+            index.heterogeneous = frozenset(
+                i for i, t in enumerate(index.topic_ids) if t == OUT_OF_SCOPE
+            )
         return index
 
     # -- matching --------------------------------------------------------------------
@@ -385,21 +390,34 @@ class Matcher:
         return best
 
     def _semantic(self, index: _Index, analysis: Analysis, lexical: dict[int, float]):
-        """Topic -> cosine similarity, for the lexical candidates and the best by meaning."""
+        """Topic -> similarity by meaning, for the lexical candidates and the best by meaning.
+
+        A blend of the cosine to the topic's centroid and to its nearest phrasing (share
+        `centroid_share`); the off-topic class by its nearest phrasing alone.
+        """
         sem = index.semantic
         if sem is None or not analysis.words:
             return {}
         vector = sem.query_vector(analysis.text)
-        if sem.full:
-            sims = sem.similarities(vector)
-            chosen = set(lexical) | set(np.argsort(-sims)[:SEMANTIC_EXTRA].tolist())
+        centroid = sem.centroid(vector)
+        chosen = set(lexical)
+        if len(centroid) > SEMANTIC_EXTRA:
+            chosen.update(np.argpartition(-centroid, SEMANTIC_EXTRA)[:SEMANTIC_EXTRA].tolist())
         else:
-            rows = np.fromiter(
-                (p for ti in lexical for p in index.topic_phrases[ti]), dtype=np.int64
+            chosen.update(range(len(centroid)))
+        chosen |= index.heterogeneous
+        nearest = sem.nearest(vector, chosen)
+        share = self.thresholds.centroid_share
+        out = {}
+        for ti in chosen:
+            near = float(nearest[ti])
+            sim = (
+                near
+                if ti in index.heterogeneous
+                else share * float(centroid[ti]) + (1 - share) * near
             )
-            sims = sem.similarities(vector, rows)
-            chosen = set(lexical)
-        return {ti: max(float(sims[ti]), 0.0) for ti in chosen}
+            out[ti] = max(sim, 0.0)
+        return out
 
     def scores(self, question: str, language: str | None = None) -> Scored:
         """Every candidate topic with its blended score, best first."""
