@@ -15,6 +15,7 @@ ones); a language without phrasings is matched against English through the lexic
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -76,6 +77,8 @@ CANDIDATE_PHRASES = 400  # phrases (by word overlap) whose topics are scored at 
 POSTING_BUDGET = 6000  # postings read per question before the commonest words are skipped
 SEMANTIC_FULL_SCAN = 20_000  # up to this many phrasings every one is compared by meaning
 SEMANTIC_EXTRA = 8  # topics found by meaning alone that join the lexical candidates
+NEAREST_POOL = 40  # large knowledge bases: topics whose single phrasings are compared
+RANKED_KEPT = 20  # candidates kept, best first: the decision reads only the first few
 USE_DEFAULT = object()  # `embedder=` default: the shared WordLlama model
 
 
@@ -406,11 +409,19 @@ class Matcher:
         else:
             chosen.update(range(len(centroid)))
         chosen |= index.heterogeneous
-        nearest = sem.nearest(vector, chosen)
+        pool: set[int] | None = None
+        if not sem.full:  # large knowledge bases: nearest phrasings of the likeliest only
+            w = self.thresholds.semantic_weight
+            ranked = sorted(
+                chosen - index.heterogeneous,
+                key=lambda ti: -((1 - w) * lexical.get(ti, 0.0) + w * 100 * centroid[ti]),
+            )
+            pool = set(ranked[:NEAREST_POOL]) | index.heterogeneous
+        nearest = sem.nearest(vector, pool)
         share = self.thresholds.centroid_share
         out = {}
         for ti in chosen:
-            near = float(nearest[ti])
+            near = float(nearest[ti]) if pool is None or ti in pool else float(centroid[ti])
             sim = (
                 near
                 if ti in index.heterogeneous
@@ -452,7 +463,7 @@ class Matcher:
             ti = index.platform_topic.get(platform)
             if ti is not None and ti in best:
                 best[ti] -= t.excluded_penalty
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = heapq.nsmallest(RANKED_KEPT, best.items(), key=lambda kv: (-kv[1], kv[0]))
         candidates = [Candidate(index.topic_ids[ti], min(max(s, 0.0), 100.0)) for ti, s in ranked]
         return Scored(rewritten, candidates, sum(known.values()), lang, agreed)
 
