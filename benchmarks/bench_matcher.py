@@ -349,8 +349,15 @@ def calibrate(kb: KnowledgeBase) -> None:
     and at least 90% of off-topic questions held on every set.
     """
     sets = [(n, lang, items) for n, lang, items in eval_sets() if not n.startswith("heldout")]
-    for weight, share in itertools.product((0.3, 0.4, 0.5), (0.0, 0.5, 1.0)):
-        base = replace(THRESHOLDS, semantic_weight=weight, centroid_share=share)
+    configs = [(w, s, 0.75) for w, s in itertools.product((0.3, 0.4, 0.5), (0.0, 0.5, 1.0))]
+    configs += [(0.4, 0.5, 0.5), (0.4, 0.5, 1.0)]
+    for weight, share, coverage in configs:
+        base = replace(
+            THRESHOLDS,
+            semantic_weight=weight,
+            centroid_share=share,
+            off_topic_coverage=coverage,
+        )
         matcher = Matcher(kb, thresholds=base)
         scored = [(items, [matcher.scores(i.q, lang) for i in items]) for _, lang, items in sets]
         rank1 = [
@@ -389,7 +396,8 @@ def calibrate(kb: KnowledgeBase) -> None:
         rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
         feasible, _, t, res = rows[0]
         print(
-            f"semantic_weight {weight} centroid_share {share}: answer {t.answer} margin "
+            f"semantic_weight {weight} centroid_share {share} off_topic_coverage {coverage}: "
+            f"answer {t.answer} margin "
             f"{t.margin} agree_answer {t.agree_answer} agree_margin {t.agree_margin} "
             f"off_topic_margin {t.off_topic_margin} (feasible: {feasible}) -> "
             + " | ".join(

@@ -21,8 +21,8 @@ OUT_OF_SCOPE = "__out_of_scope__"
 class Thresholds:
     """The only place the matcher's weights and decision thresholds live."""
 
-    answer: float = 52.0  # best score needed to answer outright
-    margin: float = 4.0  # lead over the runner-up needed to answer outright
+    answer: float = 48.0  # best score needed to answer outright
+    margin: float = 2.0  # lead over the runner-up needed to answer outright
     # ... or this smaller lead when the lexical and the semantic signal, each on its own,
     # rank the same topic first: two independent readings agreeing.
     agree_margin: float = 1.0
@@ -30,6 +30,9 @@ class Thresholds:
     # The best topic must also lead the off-topic class (faq/out-of-scope.yaml) by this
     # much: "my glasses won't pair over bluetooth" names a topic's app but asks app help.
     off_topic_margin: float = 4.0
+    # Share of the coverage part that the off-topic class gets: its phrasings cover every
+    # kind of app help, so most words of any question are in its vocabulary.
+    off_topic_coverage: float = 0.75
     clarify: float = 38.0  # best score needed to offer "Did you mean ...?"
     clarify_window: float = 12.0  # candidates within this of the best are offered
     max_candidates: int = 3

@@ -277,13 +277,13 @@ class Matcher:
             if len(word) >= 4:
                 for variant in _deletions(word):
                     index.deletes.setdefault(variant, word)
+        index.heterogeneous = frozenset(
+            i for i, t in enumerate(index.topic_ids) if t == OUT_OF_SCOPE
+        )
         if self.embedder is not None:
             owners = [p.topic for p in index.phrases]
             index.semantic = SemanticIndex(
                 self.embedder, embed_texts, owners, full=len(owners) <= SEMANTIC_FULL_SCAN
-            )
-            index.heterogeneous = frozenset(
-                i for i, t in enumerate(index.topic_ids) if t == OUT_OF_SCOPE
             )
         return index
 
@@ -387,6 +387,8 @@ class Matcher:
         for ti in best:
             covered = sum(known[w] for w in q_words & index.topic_words[ti])
             in_answer = sum(known[w] for w in q_words & index.answer_words[ti])
+            if ti in index.heterogeneous:  # a vocabulary of everything tells less
+                covered *= t.off_topic_coverage
             if q_weight:
                 best[ti] += t.coverage_weight * 100 * covered / q_weight
                 best[ti] += t.answer_weight * 100 * in_answer / q_weight
