@@ -23,7 +23,8 @@ from bot.features.operator import FloodGuard, Operator
 from bot.features.preferences import Preferences
 from bot.features.privacy import Privacy
 from bot.features.reminders import Reminders
-from bot.knowledge.model import KnowledgeBase
+from bot.i18n.languages import region_from_language_code
+from bot.knowledge.model import REGIONS, KnowledgeBase
 from bot.reminders.delivery import DeliveryPolicy
 from bot.reminders.ratelimit import SendLimiter
 from bot.reminders.scheduler import BotSender, ReminderScheduler
@@ -56,13 +57,23 @@ class Services:
     # Runs reminder rounds on the PTB application's JobQueue: only when serving Telegram.
     scheduler: ReminderScheduler | None = None
 
-    async def chat_context(self, chat_id: int | None, user_id: int | None = None) -> ChatContext:
-        """A chat's stored settings (region, time zone) or the operator's defaults."""
+    async def chat_context(
+        self, chat_id: int | None, user_id: int | None = None, language_code: str | None = None
+    ) -> ChatContext:
+        """A chat's stored settings (region, time zone) or the operator's defaults.
+
+        Without a region, the country part of Telegram's `language_code` ("pt-br") is a
+        guess the answer may use and say it used; a bare language ("de") says nothing.
+        """
         if chat_id is None:
             ctx = ChatContext(region=self.config.default_region)
         else:
             ctx = await self.preferences.context(chat_id)
         ctx.user_id = user_id
+        if ctx.region is None:
+            guess = region_from_language_code(language_code)
+            if guess is not None and guess in REGIONS:
+                ctx.region_guess, ctx.guessed_from = guess, "your Telegram language setting"
         return ctx
 
     async def close(self) -> None:
@@ -125,8 +136,13 @@ def build_services(
         default_timezone=config.default_timezone,
         on_subscription_change=reschedule,
     )
-    checklist = Checklist(store, knowledge)
-    privacy = Privacy(store, default_region=config.default_region)
+    checklist = Checklist(store, knowledge, clock)
+    privacy = Privacy(
+        store,
+        knowledge,
+        default_region=config.default_region,
+        default_timezone=config.default_timezone,
+    )
     operator = Operator(
         store,
         knowledge,

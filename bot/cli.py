@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Config, ConfigError, load_config, load_dotenv_file
+from bot.i18n.languages import LANGUAGES
 from bot.knowledge.loader import KnowledgeBaseError, load_knowledge_base, read_knowledge_base
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.model import REGIONS, KnowledgeBase
 
 if TYPE_CHECKING:
     from bot.store.repository import Store
@@ -43,7 +44,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="talk to the bot in this terminal")
     ask = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
     ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
-    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per question: the match, the language and the first reply's text",
+    )
+    ask.add_argument(
+        "--region",
+        choices=REGIONS,
+        help="answer as for a chat in this region (default: none chosen, or DEFAULT_REGION)",
+    )
+    ask.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="answer in this language (default: en)"
+    )
     sub.add_parser("check", help="validate the knowledge base in faq/")
     sub.add_parser("unmatched", help="questions the bot could not answer (LOG_UNMATCHED), grouped")
     ev = sub.add_parser("eval", help="matcher accuracy on a labelled YAML file")
@@ -81,10 +94,16 @@ def cmd_check(config: Config) -> int:
     return 1
 
 
-def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
+def cmd_ask(
+    config: Config,
+    question: str | None,
+    as_json: bool,
+    region: str | None = None,
+    language: str | None = None,
+) -> int:
     """Answer as the bot would in a chat with nothing stored (an in-memory database)."""
     from bot.app import MEMORY_DATABASE, build_services
-    from bot.console import to_plain
+    from bot.console import plain_replies, to_plain
     from bot.core.responder import MAX_QUESTION
     from bot.store.repository import Store
 
@@ -94,14 +113,20 @@ def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
     async def answer_all() -> None:
         services = build_services(config, kb, await Store.open(MEMORY_DATABASE))
         try:
-            ctx = await services.chat_context(None)
             for q in questions:
-                if as_json:  # the matcher's view of the question
-                    result = services.knowledge.current.matcher.match(q[:MAX_QUESTION])
-                    print(json.dumps(result.as_dict(q), ensure_ascii=False), flush=True)
-                else:  # exactly what Telegram and the console would say
-                    turn = await services.responder.message(q, ctx)
-                    text = "\n\n".join(to_plain(r.text) for r in turn.replies)
+                ctx = await services.chat_context(None)
+                ctx.region = region or ctx.region
+                ctx.language = language or ctx.language
+                # exactly what Telegram and the console would say
+                turn = await services.responder.message(q, ctx)
+                if as_json:  # the matcher's view of the question, and the first reply
+                    match = turn.match or services.knowledge.current.matcher.match(q[:MAX_QUESTION])
+                    row = match.as_dict(q)
+                    first = to_plain(turn.replies[0].text) if turn.replies else ""
+                    row.update(language=ctx.language, reply=first)
+                    print(json.dumps(row, ensure_ascii=False), flush=True)
+                else:
+                    text = plain_replies(turn.replies).text
                     print(text if question is not None else " ".join(text.split()), flush=True)
         finally:
             await services.close()
@@ -218,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "chat":
             return cmd_chat(config)
         if command == "ask":
-            return cmd_ask(config, args.question, args.json)
+            return cmd_ask(config, args.question, args.json, args.region, args.lang)
         if command == "check":
             return cmd_check(config)
         if command == "unmatched":

@@ -72,7 +72,7 @@ def test_console_settings_persist_between_sessions():
     first = run("chat", stdin="/region uk\n/remind 2d\n")
     assert first.returncode == 0, first.stderr
     second = run("chat", stdin="/privacy\n")
-    assert "Region: uk" in second.stdout and "2 days" in second.stdout
+    assert "Region: United Kingdom" in second.stdout and "2 days" in second.stdout
 
 
 def test_console_numbers_press_buttons_and_commands_work():
@@ -87,7 +87,17 @@ def test_ask_json_one_question():
     result = run("ask", "how do i opt out of instagram ai training", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "outcome", "topic", "score", "candidates"}
+    assert set(data) == {
+        "question",
+        "outcome",
+        "topic",
+        "score",
+        "candidates",
+        "language",
+        "reply",
+    }
+    assert data["language"] == "en"
+    assert data["reply"].startswith("How do I stop Instagram")
     assert data["outcome"] == "answer"
     assert data["topic"] == "opt-out-instagram"
 

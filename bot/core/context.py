@@ -17,6 +17,11 @@ class ChatContext:
     region: str | None = None
     language: str = DEFAULT_LANGUAGE
     timezone: str | None = None
+    # Where the reader probably lives when no region is set: from the country part of
+    # Telegram's language_code ("pt-br"), or a country the question names. Used for one
+    # answer and said so, with a one-tap change; never stored.
+    region_guess: str | None = None
+    guessed_from: str = ""  # why, in words: "your Telegram language", "you mentioned Poland"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
+from rapidfuzz import fuzz, process
+
 from bot import callbacks
 from bot.clock import Clock
 from bot.core.commands import ButtonHandler, CommandHandler, Router, parse_command
@@ -25,10 +27,37 @@ from bot.render.topics import render_sources, render_topic
 from bot.replies import Button, Keyboard, Reply
 
 FAQ_PAGE_SIZE = 8
+# The console's keys for the /faq pages' "Back" and "More": the same on every page.
+FAQ_BACK_KEY, FAQ_MORE_KEY = "0", str(FAQ_PAGE_SIZE + 1)
 MAX_QUESTION = 1000  # longer texts are matched on their first part only
 HELP_WORDS = frozenset({"help", "menu", "commands", "what can you do", "how does this work"})
 GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good morning"})
 MAX_ECHO = 60
+# What people say to a bot that helped them; each gets a short friendly word, not a "Sorry".
+THANKS = frozenset(
+    {
+        "thanks", "thank you", "thx", "ty", "thanks a lot", "thank you so much", "many thanks",
+        "cheers", "great thanks", "ok thanks", "ok thank you", "thanks again", "thank u",
+        "danke", "merci", "gracias", "grazie", "obrigado", "obrigada", "dziekuje", "bedankt",
+    }
+)  # fmt: skip
+ACKNOWLEDGEMENTS = frozenset(
+    {
+        "ok", "okay", "k", "kk", "okey", "cool", "great", "got it", "nice", "perfect", "alright",
+        "all right", "sure", "fine", "ok cool", "awesome", "understood", "i see", "ah ok",
+    }
+)  # fmt: skip
+GOODBYES = frozenset({"bye", "goodbye", "bye bye", "see you", "see ya", "ciao", "good night"})
+# Emoji replies (without skin tone or variation selector) that mean "thanks" or "ok".
+EMOJI_ACKNOWLEDGEMENTS = frozenset("👍👌🙏🙂😊👏✅❤💯🤝🙌😀😃")
+SMALL_TALK_REPLIES = {
+    "thanks": "You're welcome! 🙂 If anything else comes up, just ask.",
+    "ok": "👍 Anything else? Ask me in your own words, or try /optout or /faq.",
+    "bye": "Bye! 👋 Come back any time: /optout has the steps when you need them.",
+}
+# rapidfuzz ratio from which an unknown app name is offered as a typo of a known one: one or
+# two letters wrong in a word of eight ("fakebook" 87.5, "instagarm" 88.9, "fcbook" 85.7).
+PLATFORM_CUTOFF = 75
 
 
 def echo(text: str) -> str:
@@ -37,6 +66,48 @@ def echo(text: str) -> str:
     if len(text) > MAX_ECHO:
         text = text[: MAX_ECHO - 1] + "…"
     return escape(text)
+
+
+def similar_platforms(kb: KnowledgeBase, name: str, limit: int = 2) -> list[Platform]:
+    """Apps whose name or alias is a near miss of `name` ("fakebook", "instagarm"), best first.
+
+    One- and two-letter aliases (x, ig, fb) are left out: nearly anything is close to them.
+    """
+    key = " ".join(name.lower().split())
+    if len(key) < 3:
+        return []
+    spellings = {
+        spelling.lower(): platform
+        for platform in kb.platforms.values()
+        for spelling in (platform.name, platform.id, *platform.aliases)
+        if len(spelling) >= 3
+    }
+    found = process.extract(
+        key, list(spellings), scorer=fuzz.ratio, limit=None, score_cutoff=PLATFORM_CUTOFF
+    )
+    best: dict[str, Platform] = {}
+    for spelling, _score, _index in found:  # best score first
+        best.setdefault(spellings[spelling].id, spellings[spelling])
+    return list(best.values())[:limit]
+
+
+def small_talk(text: str) -> str | None:
+    """'thanks', 'ok', 'bye' or None: the kind of small talk `text` is, if it is only that."""
+    word = normalize(text)
+    if word in THANKS:
+        return "thanks"
+    if word in ACKNOWLEDGEMENTS:
+        return "ok"
+    if word in GOODBYES:
+        return "bye"
+    marks = [c for c in text if not c.isspace() and c not in "\ufe0f\u200d!." and not _skin(c)]
+    if marks and all(c in EMOJI_ACKNOWLEDGEMENTS for c in marks):
+        return "ok"
+    return None
+
+
+def _skin(char: str) -> bool:
+    return "\U0001f3fb" <= char <= "\U0001f3ff"
 
 
 def _rows(buttons: list[Button], per_row: int = 2) -> Keyboard:
@@ -90,11 +161,14 @@ class Turn:
     question: str = ""  # the text the matcher saw
     match: MatchResult | None = None  # set when the text went to the matcher
     command: str | None = None  # set when it ran a command (typed, or "hi", "help")
+    small_talk: str | None = None  # "thanks", "ok" or "bye" when that is all the text was
 
     @property
     def outcome(self) -> str:
         if self.command is not None:
             return f"command:{self.command}"
+        if self.small_talk is not None:
+            return f"small-talk:{self.small_talk}"
         return self.match.outcome if self.match is not None else "empty"
 
     @property
@@ -185,6 +259,9 @@ class Responder:
             return Turn(await self.command("help", "", ctx), command="help")
         if word in GREETINGS:  # the same welcome as /start
             return Turn(await self.command("start", "", ctx), command="start")
+        talk = small_talk(question)
+        if talk is not None:
+            return Turn([Reply(SMALL_TALK_REPLIES[talk])], question, small_talk=talk)
         result = self.knowledge.matcher.match(question[:MAX_QUESTION])
         return Turn([self.reply_for(result, question, ctx)], question, result)
 
@@ -299,9 +376,13 @@ class Responder:
         ]
         nav = []
         if page > 0:
-            nav.append(Button("◀️ Back", callbacks.encode("f", str(page - 1))))
+            nav.append(
+                Button("◀️ Back", callbacks.encode("f", str(page - 1)), shortcut=FAQ_BACK_KEY)
+            )
         if page < pages - 1:
-            nav.append(Button("More ▶️", callbacks.encode("f", str(page + 1))))
+            nav.append(
+                Button("More ▶️", callbacks.encode("f", str(page + 1)), shortcut=FAQ_MORE_KEY)
+            )
         if nav:
             rows.append(tuple(nav))
         return Reply(
@@ -323,6 +404,15 @@ class Responder:
             )
         platform = self.kb.platform_by_name(wanted[:100])
         if platform is None:
+            close = similar_platforms(self.kb, wanted[:100])
+            if close:
+                names = " or ".join(p.name for p in close)
+                rows = [(Button(p.name, callbacks.encode("p", p.id)),) for p in close]
+                rows.append((Button("Other apps", callbacks.encode("o")),))
+                return Reply(
+                    f"I don't know an app called “{echo(wanted)}”. Did you mean {names}?",
+                    tuple(rows),
+                )
             names = ", ".join(p.name for p in self.kb.platforms.values())
             return Reply(
                 f"I don't know an app called “{echo(wanted)}”. I can show the steps for: "

@@ -8,11 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import callbacks
+from bot.clock import Clock
 from bot.core.checklist import FINISHED, STATES, UNSET, checklist_row
 from bot.core.commands import Router
 from bot.core.context import ChatContext, LiveKnowledge
 from bot.core.responder import stale
 from bot.knowledge.model import Platform
+from bot.render.deadlines import upcoming
+from bot.render.timefmt import relative
 from bot.replies import Button, Keyboard, Reply
 from bot.store.repository import Store
 
@@ -21,6 +24,7 @@ from bot.store.repository import Store
 class Checklist:
     store: Store
     knowledge: LiveKnowledge
+    clock: Clock
 
     def routes(self) -> Router:
         return (
@@ -74,11 +78,7 @@ class Checklist:
         ]
         text = f"{platform.name}: {STATES[state]}."
         if state == "later":
-            text += (
-                " I'll mention it in your reminders."
-                if await self._subscribed(ctx.chat_id)
-                else (" Send /remind and I'll remind you before the next deadline.")
-            )
+            text += " " + await self._later(platform, ctx)
         if left:
             text += f"\nStill open: {', '.join(left)}."
         else:
@@ -86,6 +86,33 @@ class Checklist:
             if await self._subscribed(ctx.chat_id):
                 text += " Reminders stop here: there is nothing left to remind you of."
         return [Reply(text, toast=f"{platform.name}: {STATES[state]}")]
+
+    async def _later(self, platform: Platform, ctx: ChatContext) -> str:
+        """What "later" will bring: a reminder only if a deadline for this app is ahead."""
+        assert ctx.chat_id is not None
+        now = self.clock.now()
+        ahead = [
+            d
+            for d in upcoming(self.knowledge.kb, ctx.region, now)
+            if not d.platforms or platform.id in d.platforms
+        ]
+        subscribed = await self._subscribed(ctx.chat_id)
+        if ahead:
+            nxt = ahead[0]
+            assert nxt.at is not None
+            due = f"“{nxt.title}” ({relative(nxt.at, now)})"
+            if subscribed:
+                return f"I'll mention it in your reminders before {due}."
+            return f"Send /remind and I'll remind you before {due}."
+        if subscribed:
+            return (
+                "No deadline is coming up, so no reminder is due; I'll mention it if a new "
+                "deadline is announced. /status shows what is left."
+            )
+        return (
+            "No deadline is coming up, so there is nothing to remind you of: an objection "
+            "counts from the day you send it. /status shows what is left."
+        )
 
     async def _subscribed(self, chat_id: int) -> bool:
         sub = await self.store.get_subscription(chat_id)

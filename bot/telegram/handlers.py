@@ -38,7 +38,13 @@ async def send_reply(message: Message, reply: Reply) -> None:
 
 async def _ctx(update: Update, context: BotContext) -> ChatContext:
     chat, user = update.effective_chat, update.effective_user
-    return await context.services.chat_context(chat.id if chat else None, user.id if user else None)
+    # One member's language says nothing about where a group's other members live.
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return await context.services.chat_context(
+        chat.id if chat else None,
+        user.id if user else None,
+        user.language_code if user and private else None,
+    )
 
 
 def _flood(update: Update, context: BotContext) -> str:
