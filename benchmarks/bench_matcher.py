@@ -1,51 +1,190 @@
-"""Matcher speed and accuracy beside two baselines, measured in the same run.
+"""Matcher accuracy, speed, memory and install size: the chosen design beside alternatives.
 
-    python benchmarks/bench_matcher.py [--runs 5] [--topics 10000]
+    python benchmarks/bench_matcher.py [--runs 3] [--topics 10000] [--calibrate]
 
-For the shipped FAQ and for a generated knowledge base with --topics extra topics it
-prints median and p99 latency per question and accuracy on tests/data/eval.yaml for:
-our matcher, rapidfuzz.process.extractOne with its defaults, and
-difflib.get_close_matches, each over the same phrasings (questions and alternates).
+Candidates, all over the same phrasings in the same run:
+  lexical only           rapidfuzz + IDF word overlap (semantic signal off)
+  lexical + WordLlama    the shipped design: static embeddings from the wordllama wheel
+  lexical + char n-grams an in-repo alternative: hashed character 3-5-gram TF-IDF vectors
+  rapidfuzz extractOne / difflib.get_close_matches: the two earlier baselines
+Accuracy on every set in tests/data (each with its language as the hint); latency per
+question (median, p99) on the shipped FAQ and on a generated one with --topics more topics;
+memory (RSS growth and tracemalloc peak while building, each in a fresh process); install
+size of the packages each candidate adds; start-up and memory with eight languages indexed
+beside English only. --calibrate prints the decision-threshold grid on the tuning and dev
+sets (never the held-out ones).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
+import itertools
+import json
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+import tracemalloc
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import process
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluate import LabelledQuestion, load_eval  # noqa: E402
-from bot.knowledge.loader import load_knowledge_base  # noqa: E402
-from bot.knowledge.model import KnowledgeBase, Source, Topic, TopicText  # noqa: E402
+from bot.evaluate import LabelledQuestion, language_of_set, load_eval  # noqa: E402
+from bot.knowledge.loader import read_knowledge_base  # noqa: E402
+from bot.knowledge.model import LANGUAGES, KnowledgeBase, Source, Topic, TopicText  # noqa: E402
+from bot.matching.decide import THRESHOLDS, decide  # noqa: E402
 from bot.matching.matcher import Matcher  # noqa: E402
+from bot.matching.normalize import normalize  # noqa: E402
 
-Answer = Callable[[str], str | None]  # question -> topic id answered confidently, or None
+DATA = ROOT / "tests" / "data"
+Answer = Callable[[str, str], tuple[str, str | None, tuple[str, ...], str | None]]
+# question, language -> (outcome, topic answered, topics offered, best-ranked topic)
+
+
+class CharNgramEmbedder:
+    """Hashed character 3-5-gram TF-IDF, unit length: language-agnostic, no weights at all."""
+
+    name = "char 3-5-gram TF-IDF (hashed, 4096)"
+    dims = 4096
+
+    def __init__(self, corpus: Sequence[str]) -> None:
+        df = np.zeros(self.dims)
+        for text in corpus:
+            df[list(set(self._grams(text)))] += 1
+        self.idf = np.log((len(corpus) + 1) / (df + 1)) + 1
+
+    def _grams(self, text: str) -> list[int]:
+        t = f" {normalize(text)} "
+        return [
+            int.from_bytes(hashlib.blake2b(t[i : i + n].encode(), digest_size=4).digest())
+            % self.dims
+            for n in (3, 4, 5)
+            for i in range(len(t) - n + 1)
+        ]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        for row, text in enumerate(texts):
+            np.add.at(out[row], self._grams(text), 1.0)
+        out = np.log1p(out) * self.idf
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def phrasings(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
+    phrases, owners = [], []
+    for topic in kb.topics.values():
+        text = topic.text()
+        for phrase in (text.question, *text.alternates):
+            phrases.append(phrase)
+            owners.append(topic.id)
+    return phrases, owners
+
+
+def make_matcher(kb: KnowledgeBase, candidate: str) -> Matcher:
+    if candidate == "lexical only":
+        return Matcher(kb, embedder=None)
+    if candidate == "lexical + char n-grams":
+        return Matcher(kb, embedder=CharNgramEmbedder(phrasings(kb)[0]))
+    return Matcher(kb)
+
+
+CANDIDATES = ("lexical + WordLlama (chosen)", "lexical only", "lexical + char n-grams")
+
+
+def ours(matcher: Matcher) -> Answer:
+    def answer(q: str, lang: str):
+        result = matcher.decide(scored := matcher.scores(q, lang), matcher.thresholds)
+        best = scored.ranked[0].topic if scored.ranked else None
+        return result.outcome, result.topic, tuple(c.topic for c in result.candidates), best
+
+    return answer
+
+
+def extract_one(kb: KnowledgeBase) -> Answer:
+    phrases, owners = phrasings(kb)
+
+    def answer(q: str, lang: str):
+        found = process.extractOne(q, phrases)
+        topic = owners[found[2]] if found else None
+        return ("answer" if topic else "fallback"), topic, (), topic
+
+    return answer
+
+
+def close_matches(kb: KnowledgeBase) -> Answer:
+    phrases, owners = phrasings(kb)
+    owner = dict(zip(phrases, owners, strict=False))
+
+    def answer(q: str, lang: str):
+        found = difflib.get_close_matches(q, phrases, n=1)
+        topic = owner[found[0]] if found else None
+        return ("answer" if topic else "fallback"), topic, (), topic
+
+    return answer
+
+
+def accuracy(answer: Answer, items: list[LabelledQuestion], lang: str) -> dict[str, float]:
+    right = wrong = hit = held = rank1 = 0
+    in_scope = [i for i in items if i.t]
+    off = len(items) - len(in_scope)
+    for item in items:
+        outcome, topic, offered, best = answer(item.q, lang)
+        if item.t is None:
+            held += outcome != "answer"
+            continue
+        rank1 += best == item.t
+        if outcome == "answer":
+            right += topic == item.t
+            wrong += topic != item.t
+        elif outcome == "clarify":
+            hit += item.t in offered
+    n = max(len(in_scope), 1)
+    return {
+        "top1": right / n,
+        "wrong": wrong / n,
+        "clarify_hit": hit / n,
+        "held": held / off if off else 1.0,
+        "rank1": rank1 / n,
+    }
+
+
+def latency(answer: Answer, questions: list[tuple[str, str]], runs: int) -> tuple[float, float]:
+    medians, p99s = [], []
+    for _ in range(runs):
+        times = []
+        for q, lang in questions:
+            start = time.perf_counter()
+            answer(q, lang)
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        medians.append(statistics.median(times))
+        p99s.append(times[min(len(times) - 1, int(len(times) * 0.99))])
+    return statistics.median(medians), statistics.median(p99s)
+
+
+def eval_sets() -> list[tuple[str, str, list[LabelledQuestion]]]:
+    files = [DATA / "eval.yaml", *sorted((DATA / "dev").glob("*.yaml"))]
+    files += sorted((DATA / "heldout").glob("*.yaml"))
+    return [(str(p.relative_to(DATA)), language_of_set(p), load_eval(p)) for p in files]
 
 
 def synthetic_kb(kb: KnowledgeBase, extra: int, seed: int = 7) -> KnowledgeBase:
     """The shipped topics plus `extra` generated ones made of the same vocabulary."""
     rng = random.Random(seed)
-    vocab = sorted(
-        {
-            w
-            for t in kb.topics.values()
-            for p in (t.text().question, *t.text().alternates)
-            for w in p.lower().split()
-            if w.isalpha()
-        }
-    )
+    vocab = sorted({w for p in phrasings(kb)[0] for w in p.lower().split() if w.isalpha()})
     made = [
         f"{rng.choice('bcdfghklmnprstvz')}{rng.choice('aeiou')}{rng.choice('lmnrst')}"
         f"{rng.choice('aeiou')}{rng.choice('bcdfgklmnprstvz')}"
@@ -68,121 +207,186 @@ def synthetic_kb(kb: KnowledgeBase, extra: int, seed: int = 7) -> KnowledgeBase:
     return replace(kb, topics=topics)
 
 
-def phrase_table(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
-    phrases, owners = [], []
-    for topic in kb.topics.values():
-        text = topic.text()
-        for phrase in (text.question, *text.alternates):
-            phrases.append(phrase)
-            owners.append(topic.id)
-    return phrases, owners
-
-
-def ours(matcher: Matcher) -> Answer:
-    def answer(q: str) -> str | None:
-        result = matcher.match(q)
-        return result.topic if result.outcome == "answer" else None
-
-    return answer
-
-
-def extract_one(kb: KnowledgeBase) -> Answer:
-    phrases, owners = phrase_table(kb)
-
-    def answer(q: str) -> str | None:
-        found = process.extractOne(q, phrases)
-        return owners[found[2]] if found else None
-
-    return answer
-
-
-def close_matches(kb: KnowledgeBase) -> Answer:
-    phrases, owners = phrase_table(kb)
-    owner = dict(zip(phrases, owners, strict=True))
-
-    def answer(q: str) -> str | None:
-        found = difflib.get_close_matches(q, phrases, n=1)
-        return owner[found[0]] if found else None
-
-    return answer
-
-
-def measure(answer: Answer, items: list[LabelledQuestion], runs: int) -> dict[str, float]:
-    medians, p99s = [], []
-    answers: list[str | None] = []
-    for _ in range(runs):
-        times = []
-        answers = []
-        for item in items:
-            start = time.perf_counter()
-            answers.append(answer(item.q))
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        medians.append(statistics.median(times))
-        p99s.append(times[min(len(times) - 1, int(len(times) * 0.99))])
-    in_scope = [(i, a) for i, a in zip(items, answers, strict=True) if i.t]
-    off = [(i, a) for i, a in zip(items, answers, strict=True) if not i.t]
-    return {
-        "median_ms": statistics.median(medians),
-        "p99_ms": statistics.median(p99s),
-        "top1": sum(a == i.t for i, a in in_scope) / max(len(in_scope), 1),
-        "off_held": sum(a is None for _, a in off) / max(len(off), 1),
+def with_all_languages(kb: KnowledgeBase) -> KnowledgeBase:
+    """Every topic with a text in all eight languages (copies: the cost, not the words)."""
+    topics = {
+        tid: replace(t, texts={lang: t.text() for lang in LANGUAGES})
+        for tid, t in kb.topics.items()
     }
+    return replace(kb, topics=topics)
 
 
-def report(title: str, rows: dict[str, dict[str, float]], n: int, runs: int) -> None:
-    print(f"\n{title} ({n} questions, median of {runs} runs)")
-    print(f"{'matcher':<34}{'median ms':>10}{'p99 ms':>10}{'top-1':>9}{'off-topic held':>16}")
-    for name, r in rows.items():
+def install_size(*dists: str) -> float:
+    """Megabytes on disk of the named distributions' files."""
+    total = 0
+    for name in dists:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        for f in dist.files or ():
+            path = Path(str(dist.locate_file(f)))
+            if path.is_file():
+                total += path.stat().st_size
+    return total / 1e6
+
+
+INSTALL = {
+    "lexical + WordLlama (chosen)": ("wordllama", "tokenizers", "safetensors", "numpy"),
+    "lexical only": (),
+    "lexical + char n-grams": ("numpy",),
+}
+STEMMERS = ("PyStemmer",)  # every candidate: Snowball stemmers for the eight languages
+
+
+def memory_child(candidate: str, languages: str) -> None:
+    """Run in a fresh process: RSS growth and tracemalloc peak of building one matcher."""
+    kb = read_knowledge_base(ROOT / "faq")[0]
+    if languages == "all":
+        kb = with_all_languages(kb)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    start = time.perf_counter()
+    matcher = make_matcher(kb, candidate)
+    matcher.match("are my dms used for ai training", "en")
+    built = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0
+    print(json.dumps({"rss_mb": rss / 1024, "peak_mb": peak / 1e6, "build_s": built}))
+
+
+def memory(candidate: str, languages: str = "en") -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", candidate, "--languages", languages],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def calibrate(kb: KnowledgeBase) -> None:
+    """The grid the thresholds were chosen from: tuning + dev sets only."""
+    sets = [(n, lang, items) for n, lang, items in eval_sets() if not n.startswith("heldout")]
+    for weight in (0.2, 0.3, 0.4):
+        base = replace(THRESHOLDS, semantic_weight=weight)
+        matcher = Matcher(kb, thresholds=base)
+        scored = [(items, [matcher.scores(i.q, lang) for i in items]) for _, lang, items in sets]
+        rows = []
+        grid = itertools.product(range(40, 60, 2), (2, 4, 6, 8), range(30, 52, 4), (0, 1, 2))
+        for answer, margin, agree_answer, agree_margin in grid:
+            t = replace(
+                base,
+                answer=answer,
+                margin=margin,
+                agree_answer=agree_answer,
+                agree_margin=agree_margin,
+            )
+            res = []
+            for items, scores in scored:
+                ok = bad = held = 0
+                n_in = sum(1 for i in items if i.t)
+                for item, s in zip(items, scores, strict=True):
+                    r = decide(s, t)
+                    if item.t is None:
+                        held += r.outcome != "answer"
+                    elif r.outcome == "answer":
+                        ok += r.topic == item.t
+                        bad += r.topic != item.t
+                n_off = len(items) - n_in
+                res.append((ok / n_in, bad / n_in, held / max(n_off, 1)))
+            feasible = all(b <= 0.025 and h >= 0.9 for _, b, h in res)
+            rows.append((feasible, sum(a - 0.5 * b for a, b, _ in res), t, res))
+        rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
+        feasible, _, t, res = rows[0]
         print(
-            f"{name:<34}{r['median_ms']:>10.3f}{r['p99_ms']:>10.3f}"
-            f"{r['top1']:>9.1%}{r['off_held']:>16.1%}"
+            f"semantic_weight {weight}: answer {t.answer} margin {t.margin} agree_answer "
+            f"{t.agree_answer} agree_margin {t.agree_margin} (feasible: {feasible}) -> "
+            + " | ".join(
+                f"{n}: top-1 {a:.1%} wrong {b:.1%} held {h:.1%}"
+                for (n, _, _), (a, b, h) in zip(sets, res, strict=True)
+            )
         )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--topics", type=int, default=10_000)
-    parser.add_argument("--eval", type=Path, default=ROOT / "tests/data/eval.yaml")
-    parser.add_argument(
-        "--baseline-sample",
-        type=int,
-        default=60,
-        help="questions for the slow difflib baseline on the large KB",
-    )
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--baseline-sample", type=int, default=60)
+    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
+    parser.add_argument("--languages", default="en", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child, args.languages)
+        return 0
 
-    kb = load_knowledge_base(ROOT / "faq")
-    items = load_eval(args.eval, set(kb.topics))
-    n_phrases = len(phrase_table(kb)[0])
-    rows = {
-        "optout-bot Matcher": measure(ours(Matcher(kb)), items, args.runs),
-        "rapidfuzz extractOne (defaults)": measure(extract_one(kb), items, args.runs),
-        "difflib.get_close_matches": measure(close_matches(kb), items, args.runs),
-    }
-    report(
-        f"Shipped FAQ: {len(kb.topics)} topics, {n_phrases} phrasings", rows, len(items), args.runs
+    kb = read_knowledge_base(ROOT / "faq")[0]
+    if args.calibrate:
+        calibrate(kb)
+        return 0
+    sets = eval_sets()
+    questions = [(i.q, lang) for _, lang, items in sets for i in items]
+    answers: dict[str, Answer] = {c: ours(make_matcher(kb, c)) for c in CANDIDATES}
+    answers["rapidfuzz extractOne (defaults)"] = extract_one(kb)
+    answers["difflib.get_close_matches"] = close_matches(kb)
+
+    print(f"Shipped FAQ: {len(kb.topics)} topics, {len(phrasings(kb)[0])} phrasings")
+    print("\nAccuracy (each set with its language as the hint; rank@1: best-ranked topic)")
+    print(
+        f"{'set':<30}{'matcher':<32}{'top-1':>7}{'wrong':>7}{'clar.hit':>9}"
+        f"{'off held':>9}{'rank@1':>8}"
     )
+    for name, lang, items in sets:
+        for cand, answer in answers.items():
+            a = accuracy(answer, items, lang)
+            print(
+                f"{name + f' ({len(items)})':<30}{cand:<32}{a['top1']:>7.1%}{a['wrong']:>7.1%}"
+                f"{a['clarify_hit']:>9.1%}{a['held']:>9.1%}{a['rank1']:>8.1%}"
+            )
+
+    print(f"\nLatency per question, all {len(questions)} questions, median of {args.runs} runs")
+    print(f"{'matcher':<32}{'median ms':>10}{'p99 ms':>10}")
+    for cand, answer in answers.items():
+        runs = 1 if cand.startswith("difflib") else args.runs
+        qs = questions[:300] if cand.startswith("difflib") else questions
+        med, p99 = latency(answer, qs, runs)
+        print(f"{cand:<32}{med:>10.3f}{p99:>10.3f}")
+
+    print("\nMemory and start-up (fresh process each; RSS growth and tracemalloc peak while")
+    print("building and answering one question), install size of what each candidate adds")
+    print(
+        f"{'matcher':<32}{'languages':>10}{'build s':>9}{'RSS MB':>8}{'traced MB':>10}"
+        f"{'install MB':>11}"
+    )
+    for cand in CANDIDATES:
+        for langs in ("en", "all") if cand == CANDIDATES[0] else ("en",):
+            m = memory(cand, langs)
+            size = install_size(*INSTALL[cand], *STEMMERS)
+            label = "English" if langs == "en" else "all 8"
+            print(
+                f"{cand:<32}{label:>10}{m['build_s']:>9.2f}{m['rss_mb']:>8.1f}"
+                f"{m['peak_mb']:>10.1f}{size:>11.1f}"
+            )
 
     big = synthetic_kb(kb, args.topics)
-    start = time.perf_counter()
-    big_matcher = Matcher(big)
-    build_s = time.perf_counter() - start
-    n_big = len(phrase_table(big)[0])
-    sample = random.Random(1).sample(items, min(args.baseline_sample, len(items)))
-    big_rows = {
-        "optout-bot Matcher": measure(ours(big_matcher), items, args.runs),
-        "rapidfuzz extractOne (defaults)": measure(extract_one(big), items, args.runs),
-        f"difflib ({len(sample)}-question sample, 1 run)": measure(close_matches(big), sample, 1),
-    }
-    report(
-        f"Generated KB: {len(big.topics)} topics, {n_big} phrasings "
-        f"(index built in {build_s:.1f} s)",
-        big_rows,
-        len(items),
-        args.runs,
+    english = [(i.q, "en") for _, lang, items in sets if lang == "en" for i in items]
+    print(
+        f"\nGenerated KB: {len(big.topics)} topics, {len(phrasings(big)[0])} phrasings, "
+        f"{len(english)} English questions, median of {args.runs} runs"
     )
+    print(f"{'matcher':<32}{'build s':>9}{'median ms':>10}{'p99 ms':>10}")
+    for cand in CANDIDATES[:2]:
+        start = time.perf_counter()
+        matcher = make_matcher(big, cand)
+        built = time.perf_counter() - start
+        med, p99 = latency(ours(matcher), english, args.runs)
+        print(f"{cand:<32}{built:>9.1f}{med:>10.3f}{p99:>10.3f}")
+    sample = random.Random(1).sample(english, min(args.baseline_sample, len(english)))
+    med, p99 = latency(extract_one(big), sample, 1)
+    print(f"{'rapidfuzz extractOne (sample)':<32}{'':>9}{med:>10.3f}{p99:>10.3f}")
     return 0
 
 

@@ -15,15 +15,18 @@ them of) and measures:
   Memory: tracemalloc peak during `reschedule()` and the process RSS (/proc/self/status);
   median of 3 separate runs, because tracemalloc slows the code it watches.
 * delivery: `deliver_round` for one round through `BotSender` (the bot's reminder sender:
-  sendMessage as JSON over `KeepAliveRequest`, PTB's error handling) to the Bot API stand-in
-  (`tests/botapi_standin.py`, run as its own process on 127.0.0.1) over real HTTP, with the
-  bot's own `DeliveryPolicy.for_rate` and `SendLimiter`: at 1,000 msg/s (paid broadcast) to
-  every subscriber and at 30 msg/s to a subset (2,000: about 67 s); the same two again with
+  sendMessage as JSON over the request backend `transport.reminder_request` picks, with
+  PTB's error handling) to the Bot API stand-in (`tests/botapi_standin.py`, run as its own
+  process on 127.0.0.1) over real HTTP, with the bot's own `DeliveryPolicy.for_rate` and the
+  rounds' share of the application's send budget (`bot/sendbudget.py`): at 1,000 msg/s (paid
+  broadcast) to every subscriber and at 30 msg/s to a subset (2,000: about 67 s), that
+  subset once more while the application's bot sends 5 replies per second to other chats
+  (round and replies share the budget); the same first two again with
   5% of sendMessage calls failing transiently at random (by default a third each: 502 Bad
   Gateway, 500, and a connection held 2 s and closed without an answer; `--fault-kinds`);
   then half of the subset (1,000) at both limits with 5% of calls answered 429 with
-  retry_after=1. Each 429 makes every sender wait that second, as Telegram asks (PTB's own
-  AIORateLimiter does the same), so those two runs check that the waits are kept and
+  retry_after=1. Each 429 makes every sender wait that second, as Telegram asks (replies
+  too: they share the budget), so those two runs check that the waits are kept and
   nothing is lost, and their throughput is read outside the waits. Runs at 1,000/s are
   repeated (`--repeat`, default 3) and the median is shown with the range; runs at 30/s once.
   From the stand-in's own record: requests per second (first to last request) against the
@@ -32,9 +35,9 @@ them of) and measures:
   duplicates (a chat that received more than one message) and losses (a due chat that
   received nothing and has no recorded outcome).
 * two baselines in the same run: the transport alone (the same number of sendMessage calls
-  through the same `BotSender`, without the SendLimiter and without a database) and the
-  database path alone (`deliver_round` on the 7-day round, about a fifth of the subscribers,
-  with a sender that returns at once and no limiter).
+  through the same `BotSender` with `KeepAliveRequest`, without a limiter and without a
+  database) and the database path alone (`deliver_round` on the 7-day round, about a fifth
+  of the subscribers, with a sender that returns at once and no limiter).
 """
 
 from __future__ import annotations
@@ -79,9 +82,12 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.knowledge.loader import load_knowledge_base  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
-from bot.reminders.delivery import DeliveryPolicy, RoundReport, deliver_round  # noqa: E402
+from bot.reminders.delivery import deliver_round  # noqa: E402
+from bot.reminders.outgoing import RoundReport  # noqa: E402
 from bot.reminders.plan import DAY, HOUR, Round, format_lead_compact  # noqa: E402
+from bot.reminders.policy import DeliveryPolicy  # noqa: E402
 from bot.reminders.scheduler import BotSender, ReminderScheduler  # noqa: E402
+from bot.sendbudget import round_limiter  # noqa: E402
 from bot.store.repository import ChatSettings, Store, checklist, deliveries  # noqa: E402
 from bot.telegram.lifecycle import build_application  # noqa: E402
 from tests.store_fixtures import _find_pg_url, bulk_subscribe  # noqa: E402
@@ -100,6 +106,8 @@ STALL_SECONDS = 2.0  # a stalled connection is closed after this long, without a
 FAULT_LEAD = 30 * 60
 RETRY_AFTER = 1  # seconds, in the injected 429s
 RESTORE_RUNS = 3
+REPLY_CHAT = 900_000_000  # replies sent during a round go to chats of their own
+REPLY_RATE = 5.0  # replies per second in the run with replies
 
 
 # -- knobs ----------------------------------------------------------------------------------
@@ -403,13 +411,15 @@ def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
 # -- the application ------------------------------------------------------------------------
 
 
-def production_app(base_url: str, kb: KnowledgeBase, *, paid: bool) -> Application:
+def production_app(base_url: str, kb: KnowledgeBase, *, rate: float) -> Application:
+    """The bot as configured for `rate` (its one send budget, shared by replies and rounds)."""
     config = load_config(
         {
             "BOT_TOKEN": TOKEN,
             "BOT_API_URL": base_url,
             "DATA_DIR": tempfile.gettempdir(),
-            "PAID_BROADCAST": "true" if paid else "false",
+            "PAID_BROADCAST": "true" if rate > FREE_RATE else "false",
+            "BROADCAST_RATE": f"{rate:g}",
         }
     )
     return build_application(config, kb, SystemClock())
@@ -417,10 +427,10 @@ def production_app(base_url: str, kb: KnowledgeBase, *, paid: bool) -> Applicati
 
 @contextlib.asynccontextmanager
 async def running_app(
-    base_url: str, kb: KnowledgeBase, *, paid: bool
+    base_url: str, kb: KnowledgeBase, *, rate: float
 ) -> AsyncIterator[Application]:
     """Initialized (getMe answered by the stand-in) with its JobQueue running; no polling."""
-    app = production_app(base_url, kb, paid=paid)
+    app = production_app(base_url, kb, rate=rate)
     await app.initialize()
     assert app.job_queue is not None
     await app.job_queue.start()
@@ -439,9 +449,11 @@ async def close_sender(sender: object) -> None:
 
 
 def scheduler_for(
-    app: Application, store: Store, kb: KnowledgeBase, rate: float, policy: DeliveryPolicy
+    app: Application, store: Store, kb: KnowledgeBase, policy: DeliveryPolicy
 ) -> ReminderScheduler:
-    """The bot's own scheduler, built as `bot run` builds it (`bot.app.build_services`)."""
+    """The bot's own scheduler, built as `bot run` builds it (`bot.app.build_services`), at the
+    rate of the app's send budget."""
+    rate = round_limiter(app.bot).rate
     config = load_config(
         {
             "BOT_TOKEN": TOKEN,
@@ -479,8 +491,8 @@ async def measure_restore(db: Database, base_url: str, kb: KnowledgeBase) -> Res
         store = await db.open()
         opened = time.perf_counter() - started
         try:
-            async with running_app(base_url, kb, paid=True) as app:
-                scheduler = scheduler_for(app, store, kb, PAID_RATE, DeliveryPolicy())
+            async with running_app(base_url, kb, rate=PAID_RATE) as app:
+                scheduler = scheduler_for(app, store, kb, DeliveryPolicy())
                 rss_before = proc_status_kib("VmRSS")
                 if traced:
                     tracemalloc.start()
@@ -539,6 +551,10 @@ class DeliveryFigures:
     tail_requests: int = 0
     shortfall: Shortfall | None = None
     achieved_runs: list[float] = field(default_factory=list)  # all repeats, when repeated
+    replies: int = 0  # replies sent through the app's bot (its rate limiter) during the round
+    reply_failures: int = 0
+    reply_latency_s: list[float] = field(default_factory=list)  # call to answer, per reply
+    max_1s_all: int = 0  # busiest second of round and replies together
 
     @property
     def request_rate(self) -> float:
@@ -576,6 +592,7 @@ async def delivery_run(
     policy: DeliveryPolicy,
     faults: Sequence[int],
     seed: int,
+    replies: float = 0.0,
 ) -> DeliveryFigures:
     deadline = min(kb.deadlines.values(), key=lambda d: d.at)
     # A deadline id of its own per run: every run starts from an empty delivery log.
@@ -583,11 +600,13 @@ async def delivery_run(
     rnd = Round(bench_deadline, lead, bench_deadline.at - timedelta(seconds=lead))
     async with (
         StandIn() as standin,
-        running_app(standin.base_url, kb, paid=rate > FREE_RATE) as app,
+        running_app(standin.base_url, kb, rate=rate) as app,
     ):
         if faults:
             await standin.fail_randomly(FAULT_SHARE, faults, seed)
-        scheduler = scheduler_for(app, store, kb, rate, policy)
+        scheduler = scheduler_for(app, store, kb, policy)
+        stop_replies = asyncio.Event()
+        replying = asyncio.create_task(send_replies(app, replies, stop_replies))
         gc.collect()
         gc.freeze()  # what is loaded stays, as the bot does at start-up (bot.telegram.lifecycle)
         cpu0, standin_cpu0, wall0 = time.process_time(), standin.cpu_seconds(), time.perf_counter()
@@ -603,12 +622,15 @@ async def delivery_run(
                     policy=policy,
                 )
         finally:
+            stop_replies.set()
+            reply_latency, reply_failures = await replying
             await close_sender(scheduler.sender)
             gc.unfreeze()
         wall = time.perf_counter() - wall0
         bot_cpu = (time.process_time() - cpu0) / wall
         standin_cpu = (standin.cpu_seconds() - standin_cpu0) / wall
-        calls = await standin.send_calls()
+        all_calls = await standin.send_calls()
+    calls = [c for c in all_calls if c.chat_id < REPLY_CHAT]  # the round's own
     async with store.engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -618,10 +640,8 @@ async def delivery_run(
                 )
             )
         ).all()
-    # The run's delivery rows stay, as a bot keeps the records of past rounds. Deleting
-    # them after each run (and vacuuming) made the next PostgreSQL run slow down as it
-    # went, its result writes from 10 to 40 ms; keeping them, three runs in a row stayed
-    # at 4-8 ms (docs/benchmarks.md). A bot never deletes a round like that.
+    # The run's delivery rows stay, as a bot keeps the records of past rounds: a run on
+    # PostgreSQL right after deleting them slows down as it goes (docs/benchmarks.md).
 
     status = {row.chat_id: row.status for row in rows}
     calls.sort(key=lambda c: c.at)  # the order the stand-in read them
@@ -665,7 +685,43 @@ async def delivery_run(
         tail_s=tail_s,
         tail_requests=tail_requests,
         shortfall=lost,
+        replies=len(reply_latency) + reply_failures,
+        reply_failures=reply_failures,
+        reply_latency_s=reply_latency,
+        max_1s_all=max_in_window(sorted(c.at for c in all_calls)),
     )
+
+
+async def send_replies(
+    app: Application, per_second: float, stop: asyncio.Event
+) -> tuple[list[float], int]:
+    """Replies at `per_second` through the app's own bot until `stop`, as people chatting
+    during a round would get them: through its rate limiter, the budget the round shares.
+
+    Returns each reply's time from the call to Telegram's answer, and the failures.
+    """
+    latencies: list[float] = []
+    failures = 0
+    if per_second <= 0:
+        return latencies, failures
+
+    async def one(chat_id: int) -> None:
+        nonlocal failures
+        started = time.perf_counter()
+        try:
+            await app.bot.send_message(chat_id, "A reply while a reminder round runs.")
+        except telegram.error.TelegramError:
+            failures += 1
+        else:
+            latencies.append(time.perf_counter() - started)
+
+    sending: list[asyncio.Task[None]] = []
+    while not stop.is_set():
+        sending.append(asyncio.create_task(one(REPLY_CHAT + len(sending))))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1 / per_second)
+    await asyncio.gather(*sending)
+    return latencies, failures
 
 
 @dataclass(frozen=True)
@@ -743,8 +799,8 @@ async def measure_transport(
     deadline = min(kb.deadlines.values(), key=lambda d: d.at)
     rnd = Round(deadline, DAY, deadline.at - timedelta(days=1))
     chat_ids = [c for c in pop.all_ids if c not in pop.nothing_left]
-    async with StandIn() as standin, running_app(standin.base_url, kb, paid=True) as app:
-        composer = scheduler_for(app, None, kb, PAID_RATE, DeliveryPolicy())  # type: ignore[arg-type]
+    async with StandIn() as standin, running_app(standin.base_url, kb, rate=PAID_RATE) as app:
+        composer = scheduler_for(app, None, kb, DeliveryPolicy())  # type: ignore[arg-type]
         messages = [
             composer.compose(ChatSettings(0, "en", "eu", None), ticks, rnd)
             for ticks in ({}, {"instagram": "done"}, {"facebook": "later"})
@@ -862,6 +918,14 @@ def print_delivery(fig: DeliveryFigures) -> None:
             f"the last chat's first attempt; before it {before:.1f} req/s over {body:.1f} s",
             flush=True,
         )
+    if fig.replies:
+        waits = sorted(fig.reply_latency_s)
+        print(
+            f"    replies during the round: {fig.replies} ({fig.reply_failures} failed); "
+            f"time to answer median {med(waits):.3f} s, max {max(waits, default=0):.3f} s; "
+            f"busiest second of round and replies together {fig.max_1s_all}",
+            flush=True,
+        )
     print(
         f"    faults injected {dict(fig.faults) or 0}; the round saw RetryAfter "
         f"{r.rate_limited}, retried {r.retried}, errors {r.errors or 0}; peak RSS "
@@ -947,8 +1011,23 @@ def print_table(
         "any one-second window; told to wait = time covered by 429 retry_after answers, when "
         "the bot rightly sends nothing. duplicates = chats that received more than one "
         "message; losses = due chats that received nothing and have no recorded outcome "
-        "(both must be 0)."
+        "(both must be 0). The run with replies counts the round's requests only; the "
+        "replies are in the table below."
     )
+    with_replies = [f for f in runs if f.replies]
+    if with_replies:
+        print()
+        print(
+            "| database | run | limit/s | replies | failed | reply answered in s (median / max) "
+            "| busiest 1 s, round and replies |"
+        )
+        print("|---|---|---:|---:|---:|---:|---:|")
+        for f in with_replies:
+            print(
+                f"| {f.backend} | {f.label} | {f.limit:.0f} | {f.replies} | {f.reply_failures} "
+                f"| {med(f.reply_latency_s):.3f} / {max(f.reply_latency_s, default=0):.3f} "
+                f"| {f.max_1s_all} |"
+            )
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -962,6 +1041,7 @@ class Planned:
     due: list[int]
     policy: DeliveryPolicy
     faults: tuple[int | str, ...]
+    replies: float = 0.0  # replies per second through the app's bot during the round
 
 
 def delivery_plan(
@@ -978,6 +1058,16 @@ def delivery_plan(
     return [
         Planned("1000/s, everyone", PAID_RATE, DAY, pop.all_ids, fast, ()),
         Planned("30/s, subset", FREE_RATE, 2 * HOUR, pop.slow_ids, slow, ()),
+        # People chatting during a round: replies and the round share one budget.
+        Planned(
+            f"30/s, subset, {REPLY_RATE:g} replies/s",
+            FREE_RATE,
+            2 * HOUR,
+            pop.slow_ids,
+            slow,
+            (),
+            replies=REPLY_RATE,
+        ),
         Planned(f"1000/s, everyone, {transient}", PAID_RATE, DAY, pop.all_ids, fast, fault_kinds),
         Planned(f"30/s, subset, {transient}", FREE_RATE, 2 * HOUR, pop.slow_ids, slow, fault_kinds),
         # Each 429 makes everyone wait its retry_after (a second), as Telegram asks: these
@@ -1096,6 +1186,7 @@ async def run(args: argparse.Namespace) -> int:
                             policy=planned.policy,
                             faults=planned.faults,
                             seed=1000 + 10 * n + k,
+                            replies=planned.replies,
                         )
                         figures.append(fig_run)
                         all_runs.append(fig_run)

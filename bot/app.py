@@ -25,9 +25,9 @@ from bot.features.privacy import Privacy
 from bot.features.reminders import Reminders
 from bot.i18n.languages import region_from_language_code
 from bot.knowledge.model import REGIONS, KnowledgeBase
-from bot.reminders.delivery import DeliveryPolicy
-from bot.reminders.ratelimit import SendLimiter
+from bot.reminders.policy import DeliveryPolicy
 from bot.reminders.scheduler import BotSender, ReminderScheduler
+from bot.sendbudget import round_limiter
 from bot.store.db import database_url_from
 from bot.store.repository import Store
 
@@ -117,7 +117,7 @@ def build_services(
             store,
             lambda: knowledge.kb,
             clock,
-            SendLimiter(config.broadcast_rate),
+            round_limiter(application.bot),  # the rounds' share of the bot's send budget
             BotSender(application, config.paid_broadcast, pool_size=policy.connections),
             config.default_timezone,
             policy=policy,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Config, ConfigError, load_config, load_dotenv_file
 from bot.i18n.languages import LANGUAGES
-from bot.knowledge.loader import KnowledgeBaseError, load_knowledge_base, read_knowledge_base
+from bot.knowledge.loader import KnowledgeBaseError, load_knowledge_base
 from bot.knowledge.model import REGIONS, KnowledgeBase
 
 if TYPE_CHECKING:
@@ -57,10 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--lang", choices=LANGUAGES, default=None, help="answer in this language (default: en)"
     )
-    sub.add_parser("check", help="validate the knowledge base in faq/")
+    check = sub.add_parser("check", help="validate the knowledge base in faq/")
+    check.add_argument(
+        "--max-age",
+        type=int,
+        metavar="DAYS",
+        help="warn about entries whose 'verified' date is more than DAYS days old",
+    )
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    links = sub.add_parser("links", help="check that every URL in faq/ still works")
+    links.add_argument("--timeout", type=float, default=15.0, metavar="S", help="per request")
+    links.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests at once")
     sub.add_parser("unmatched", help="questions the bot could not answer (LOG_UNMATCHED), grouped")
-    ev = sub.add_parser("eval", help="matcher accuracy on a labelled YAML file")
-    ev.add_argument("file", type=Path)
+    ev = sub.add_parser("eval", help="matcher accuracy on labelled YAML files")
+    ev.add_argument("file", type=Path, nargs="+")
     ev.add_argument("--quiet", action="store_true", help="summary only, no list of misses")
     return parser
 
@@ -80,18 +90,25 @@ def _knowledge(config: Config) -> KnowledgeBase:
         ) from None
 
 
-def cmd_check(config: Config) -> int:
-    _kb, problems = read_knowledge_base(config.faq_dir)
-    if not problems:
-        print(
-            f"{config.faq_dir}: OK ({len(_kb.topics)} topics, {len(_kb.platforms)} platforms, "
-            f"{len(_kb.deadlines)} deadlines)"
-        )
-        return 0
-    for problem in problems:
-        print(problem)
-    print(f"{len(problems)} problem(s) found.")
-    return 1
+def cmd_check(config: Config, max_age: int | None = None, strict: bool = False) -> int:
+    from bot.clock import SystemClock
+    from bot.knowledge.audit import run_check
+
+    if max_age is not None and max_age < 0:
+        raise StartupError(f"--max-age must be a number of days (0 or more), got {max_age}")
+    report = run_check(config.faq_dir, SystemClock().now(), max_age=max_age, strict=strict)
+    print("\n".join(report.lines(config.faq_dir)))
+    return report.exit_code
+
+
+def cmd_links(config: Config, timeout: float, concurrency: int) -> int:
+    from bot.knowledge.links import run_links
+
+    if timeout <= 0 or concurrency < 1:
+        raise StartupError("--timeout must be above 0 seconds and --concurrency at least 1")
+    report = run_links(config.faq_dir, timeout=timeout, concurrency=concurrency)
+    print("\n".join(report.lines()))
+    return report.exit_code
 
 
 def cmd_ask(
@@ -135,19 +152,15 @@ def cmd_ask(
     return 0
 
 
-def cmd_eval(config: Config, path: Path, quiet: bool) -> int:
-    from bot.evaluate import EvalFileError, evaluate, load_eval
+def cmd_eval(config: Config, paths: list[Path], quiet: bool) -> int:
+    from bot.evaluate import EvalFileError, evaluate_files
     from bot.matching.matcher import Matcher
 
-    kb = _knowledge(config)
+    matcher = Matcher(_knowledge(config))
     try:
-        items = load_eval(path, set(kb.topics))
+        print(evaluate_files(matcher, paths, quiet))
     except EvalFileError as exc:
         raise StartupError(str(exc)) from None
-    report = evaluate(Matcher(kb), items)
-    if quiet:
-        report.misses.clear()
-    print(report.format())
     return 0
 
 
@@ -245,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         if command == "ask":
             return cmd_ask(config, args.question, args.json, args.region, args.lang)
         if command == "check":
-            return cmd_check(config)
+            return cmd_check(config, args.max_age, args.strict)
+        if command == "links":
+            return cmd_links(config, args.timeout, args.concurrency)
         if command == "unmatched":
             return cmd_unmatched(config)
         if command == "eval":

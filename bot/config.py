@@ -8,8 +8,10 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +24,9 @@ DEFAULT_LISTEN = "0.0.0.0"
 WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # The only ports Telegram delivers webhooks to.
 TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)
+
+
+_N = TypeVar("_N", int, float)
 
 
 class ConfigError(Exception):
@@ -51,6 +56,11 @@ class Config:
     webhook_secret: str | None = None  # required in webhook mode (checked by `run`)
     port: int | None = None  # None: not set; webhook mode then listens on DEFAULT_PORT
     listen: str = DEFAULT_LISTEN
+    # Take the client address for logs from X-Forwarded-For / X-Real-IP (only behind a proxy
+    # the operator runs: anyone else can write those headers).
+    trust_proxy: bool = False
+    # Seconds to connect to the database and to run one statement; slower counts as down.
+    db_timeout: float = 5.0
 
     @property
     def listen_port(self) -> int:
@@ -142,20 +152,30 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         webhook_secret=_webhook_secret(env.get("WEBHOOK_SECRET", "")),
         port=_port(env.get("PORT", "")),
         listen=_listen(env.get("LISTEN", "")),
+        trust_proxy=_bool("TRUST_PROXY", env.get("TRUST_PROXY", "false")),
+        db_timeout=_seconds("DB_TIMEOUT", env.get("DB_TIMEOUT", ""), 5.0, 0.5, 120.0),
     )
 
 
 def _int(name: str, raw: str, default: int, low: int, high: int) -> int:
+    return _number(name, raw, default, low, high, int, "a whole number")
+
+
+def _seconds(name: str, raw: str, default: float, low: float, high: float) -> float:
+    return _number(name, raw, default, low, high, float, "a number of seconds")
+
+
+def _number(
+    name: str, raw: str, default: _N, low: _N, high: _N, parse: Callable[[str], _N], what: str
+) -> _N:
     if not raw.strip():
         return default
     try:
-        value = int(raw.strip())
+        value = parse(raw.strip())
     except ValueError:
-        raise ConfigError(
-            f"{name} must be a whole number from {low} to {high}, got {raw!r}"
-        ) from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+        value = None
+    if value is None or not low <= value <= high:  # NaN fails the range test too
+        raise ConfigError(f"{name} must be {what} from {low:g} to {high:g}, got {raw!r}")
     return value
 
 

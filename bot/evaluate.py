@@ -1,4 +1,10 @@
-"""Accuracy of the matcher on a labelled question list (`python -m bot eval FILE`)."""
+"""Accuracy of the matcher on labelled question lists (`python -m bot eval FILE...`).
+
+Per file: top-1 (answered with the right topic), wrong answers (answered with another
+topic: the costly mistake), clarify hits (not answered, but the right topic is among the
+offered buttons), off-topic held (off-topic questions not answered) and the set's language,
+which is also given to the matcher as the chat's language would be.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES
 from bot.matching.matcher import Matcher
 
 
@@ -23,8 +30,12 @@ class LabelledQuestion:
 
 @dataclass
 class EvalReport:
+    name: str = ""
+    language: str = DEFAULT_LANGUAGE
     in_scope: int = 0
     correct: int = 0
+    wrong: int = 0  # answered, but with another topic
+    clarify_hit: int = 0  # "Did you mean" with the right topic among the buttons
     off_topic: int = 0
     off_topic_held: int = 0  # off-topic questions not answered confidently
     outcomes: Counter[str] = field(default_factory=Counter)
@@ -36,14 +47,28 @@ class EvalReport:
         return self.correct / self.in_scope if self.in_scope else 0.0
 
     @property
+    def wrong_rate(self) -> float:
+        return self.wrong / self.in_scope if self.in_scope else 0.0
+
+    @property
+    def clarify_hit_rate(self) -> float:
+        return self.clarify_hit / self.in_scope if self.in_scope else 0.0
+
+    @property
     def off_topic_rate(self) -> float:
         return self.off_topic_held / self.off_topic if self.off_topic else 1.0
 
+    def summary(self) -> str:
+        return (
+            f"{self.name or 'questions'} [{self.language}]: top-1 correct {self.top1:.1%} "
+            f"({self.correct}/{self.in_scope}), wrong {self.wrong_rate:.1%} ({self.wrong}), "
+            f"clarify hit {self.clarify_hit_rate:.1%} ({self.clarify_hit}), off-topic held "
+            f"{self.off_topic_rate:.1%} ({self.off_topic_held}/{self.off_topic})"
+        )
+
     def format(self) -> str:
         lines = [
-            f"in-scope questions: {self.in_scope}, top-1 correct: {self.correct} ({self.top1:.1%})",
-            f"off-topic questions: {self.off_topic}, not answered confidently: "
-            f"{self.off_topic_held} ({self.off_topic_rate:.1%})",
+            self.summary(),
             "outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())),
         ]
         if self.confusions:
@@ -58,7 +83,17 @@ class EvalReport:
         return "\n".join(lines)
 
 
+def language_of_set(path: Path) -> str:
+    """`de.yaml` -> de, `far-en.yaml` -> en; anything else is English."""
+    stem = path.stem.lower()
+    for code in (stem, stem.rsplit("-", 1)[-1]):
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
 def load_eval(path: Path, known_topics: set[str] | None = None) -> list[LabelledQuestion]:
+    """The file's questions; with `known_topics`, a label that is no topic id is an error."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -79,10 +114,16 @@ def load_eval(path: Path, known_topics: set[str] | None = None) -> list[Labelled
     return items
 
 
-def evaluate(matcher: Matcher, items: list[LabelledQuestion]) -> EvalReport:
-    report = EvalReport()
+def evaluate(
+    matcher: Matcher,
+    items: list[LabelledQuestion],
+    language: str | None = None,
+    name: str = "",
+) -> EvalReport:
+    """`language`: the hint the bot would pass (the chat's language); None lets it guess."""
+    report = EvalReport(name=name, language=language or DEFAULT_LANGUAGE)
     for item in items:
-        result = matcher.match(item.q)
+        result = matcher.match(item.q, language)
         report.outcomes[result.outcome] += 1
         got = result.topic if result.outcome == "answer" else None
         if item.t is None:
@@ -96,7 +137,27 @@ def evaluate(matcher: Matcher, items: list[LabelledQuestion]) -> EvalReport:
         if got == item.t:
             report.correct += 1
             continue
+        if got is not None:
+            report.wrong += 1
+        elif result.outcome == "clarify" and any(c.topic == item.t for c in result.candidates):
+            report.clarify_hit += 1
         shown = got or (result.candidates[0].topic if result.candidates else None)
         report.confusions[(item.t, f"{result.outcome}:{shown}")] += 1
         report.misses.append((item.q, item.t, result.outcome, shown))
     return report
+
+
+def evaluate_files(matcher: Matcher, paths: list[Path], quiet: bool = False) -> str:
+    """The report for each file, then one summary line per file."""
+    reports = []
+    for path in paths:
+        items = load_eval(path, set(matcher.topic_ids))
+        report = evaluate(matcher, items, language_of_set(path), path.name)
+        if quiet:
+            report.misses.clear()
+            report.confusions.clear()
+        reports.append(report)
+    blocks = [r.format() for r in reports]
+    if len(reports) > 1:
+        blocks.append("summary:\n" + "\n".join("  " + r.summary() for r in reports))
+    return "\n\n".join(blocks)

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.clock import Clock
+from bot.replies import Keyboard
 
 
 class SimulatedCrash(Exception):
@@ -69,7 +69,7 @@ class Call:
 class Delivered:
     chat_id: int
     text: str
-    buttons: InlineKeyboardMarkup | None
+    buttons: Keyboard
     at: datetime
 
 
@@ -95,7 +95,7 @@ class ScriptedSender:
     calls: list[Call] = field(default_factory=list)
     started: int = 0  # calls begun (numbered at the start, so concurrent calls differ)
 
-    async def send(self, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None) -> None:
+    async def send(self, chat_id: int, text: str, buttons: Keyboard) -> None:
         index = self.started
         self.started += 1
         now = self.clock.now()

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
 from bot.clock import FakeClock, SystemClock
 from bot.knowledge.model import Deadline
@@ -23,9 +25,13 @@ from bot.reminders.delivery import (
     RoundReport,
     deliver_round,
 )
+from bot.reminders.keepalive import KeepAliveRequest
 from bot.reminders.plan import HOUR, Round
 from bot.reminders.ratelimit import PerChatLimiter, SendLimiter, TokenBucket
+from bot.reminders.transport import BotSender
+from bot.replies import Keyboard
 from bot.store.repository import ChatSettings, DeliveryResult, Store
+from tests.botapi_standin import BotApiStandIn
 from tests.sender_double import (
     Delivered,
     ScriptedSender,
@@ -39,6 +45,7 @@ from tests.sender_double import (
     timed_out,
     too_many_requests,
 )
+from tests.standin_fixtures import TOKEN, standin  # noqa: F401 - fixture
 from tests.store_fixtures import (
     Backend,
     backend_fixture,  # noqa: F401 - fixture
@@ -894,3 +901,73 @@ async def test_cancelled_before_any_send_leaves_no_open_claim(backend: Backend) 
     report = await run_round(store, sender, clock)
     assert exactly_once(sender.delivered, range(1, 6)) == []
     assert report.sent == 5
+
+
+# -- /forget during a round -------------------------------------------------------------------
+
+
+async def test_a_chat_forgotten_while_its_message_is_on_its_way_stores_nothing(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await backend.store()
+    await bulk_subscribe(store, [1, 2, 3], [LEAD])
+    clock = FakeClock(START)
+
+    class ForgetsDuringSend(ScriptedSender):
+        async def send(self, chat_id: int, text: str, buttons: Keyboard) -> None:
+            await super().send(chat_id, text, buttons)
+            if chat_id == 2:
+                await store.forget(2)  # `/forget` arrives while the result is on its way
+
+    sender = ForgetsDuringSend(clock)
+    report = await run_round(store, sender, clock, concurrency=1)
+    assert exactly_once(sender.delivered, [1, 2, 3]) == []
+    assert (report.sent, report.lost_lease) == (2, 1)
+    assert await store.get_delivery(2, DEADLINE.id, LEAD) is None  # nothing stored again
+    assert await store.get_subscription(2) is None
+    assert "the result for chat 2 was not recorded: the claim is no longer ours" in caplog.text
+    assert "taken over" not in caplog.text  # it was not
+
+
+# -- a round over the Bot API stand-in, on both reminder transports ---------------------------
+
+
+@pytest.mark.parametrize("transport", ["keepalive", "httpx"])
+async def test_a_round_over_http_ends_the_same_on_both_transports(
+    backend: Backend, standin: BotApiStandIn, transport: str
+) -> None:
+    """PTB's error mapping (and so each outcome) does not depend on the request backend."""
+    store = await backend.store()
+    await bulk_subscribe(store, range(1, 7), [LEAD])
+    standin.block(3)
+    standin.fail_next("sendMessage", 502)
+    standin.fail_next("sendMessage", 429, retry_after=4)
+    standin.fail_next("sendMessage", 400, description="Bad Request: chat not found")
+    app = Application.builder().token(TOKEN).base_url(standin.base_url).build()
+    request = (
+        KeepAliveRequest(connection_pool_size=4)
+        if transport == "keepalive"
+        else HTTPXRequest(connection_pool_size=4)
+    )
+    sender = BotSender(app, paid_broadcast=False, request=request)
+    clock = FakeClock(START)
+    try:
+        report = await deliver_round(
+            store,
+            sender,
+            ROUND,
+            compose,
+            clock,
+            SendLimiter(30, clock=clock),
+            policy=policy(concurrency=1, max_parked=0),
+        )
+    finally:
+        await sender.close()
+
+    # Chat 1: 502 then 429 then "chat not found"; chat 3 blocked; the rest sent at once.
+    assert (report.sent, report.deactivated, report.retried, report.rate_limited) == (4, 2, 1, 1)
+    assert 4.0 in clock.sleeps  # the 429's retry_after, kept exactly
+    received = [c.chat_id for c in standin.calls_for("sendMessage")]
+    assert sorted(received) == [2, 4, 5, 6]
+    assert (await store.get_delivery(1, DEADLINE.id, LEAD)).error == "ChatNotFound"  # type: ignore[union-attr]
+    assert (await store.get_delivery(3, DEADLINE.id, LEAD)).error == "Forbidden"  # type: ignore[union-attr]

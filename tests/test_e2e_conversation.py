@@ -143,7 +143,7 @@ async def test_start_region_question_did_you_mean_answer_sources(
 
     answer, region = await chat.press(start, data=callbacks.encode("r", "eu"))
     assert answer.ok
-    assert "Region set" in region.plain and "EU/EEA" in region.plain
+    assert "Region set" in region.plain and "EU / EEA" in region.plain
 
     question = find_vague_question(knowledge)
     candidates = [c.topic for c in knowledge.matcher.match(question).candidates]

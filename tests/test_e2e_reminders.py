@@ -42,6 +42,7 @@ def faq_with_deadline(tmp_path: Path, at: datetime) -> Path:
         f.write(
             f"""
   - id: {DEADLINE_ID}
+    kind: deadline
     title: End-to-end test deadline
     at: "{at.astimezone(UTC):%Y-%m-%dT%H:%M:%S}"
     timezone: UTC
@@ -65,7 +66,7 @@ def log_round_done(lead: int) -> str:
 
 
 async def subscribe(chat: Chat, leads: str) -> Call:
-    assert "EU/EEA" in (await chat.say_one("/region eu")).plain
+    assert "EU / EEA" in (await chat.say_one("/region eu")).plain
     reply = await chat.say_one(f"/remind {leads}")
     assert "Reminders are on" in reply.plain
     return reply

@@ -1,4 +1,9 @@
-"""KeepAliveRequest over real sockets: a scripted HTTP server, and the Bot API stand-in."""
+"""Reminder transports over real sockets.
+
+KeepAliveRequest against a scripted HTTP server; `BotSender` on both of its transports
+(KeepAliveRequest and PTB's HTTPXRequest) against the Bot API stand-in; the choice between
+them, and a proxy from the environment.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,18 @@ import json
 import shutil
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pytest
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
-from telegram.request import RequestData
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.reminders.keepalive import KeepAliveRequest, _target
-from bot.reminders.transport import BotSender, JsonRequestData
+from bot.reminders.transport import BotSender, JsonRequestData, reminder_request
+from bot.replies import Button
 from tests.botapi_standin import BotApiStandIn
 from tests.standin_fixtures import TOKEN, standin  # noqa: F401
 
@@ -292,25 +298,49 @@ async def test_https_verifies_the_certificate_and_keeps_the_connection(
         server.close()
 
 
-# -- through BotSender, against the Bot API stand-in: PTB's error mapping is unchanged ------
+# -- through BotSender, against the Bot API stand-in, on both transports ----------------------
+# PTB's error mapping is the same whichever request backend carries the sendMessage.
+
+TRANSPORTS: dict[str, Callable[[int, float], BaseRequest]] = {
+    "keepalive": lambda pool, timeout: KeepAliveRequest(
+        connection_pool_size=pool, read_timeout=timeout
+    ),
+    "httpx": lambda pool, timeout: HTTPXRequest(connection_pool_size=pool, read_timeout=timeout),
+}
+BUTTONS = ((Button("Done", "c:done"), Button("Form", url="https://example.org/form")),)
 
 
-@pytest.fixture
-async def sender(standin: BotApiStandIn) -> AsyncIterator[BotSender]:
+@pytest.fixture(params=sorted(TRANSPORTS))
+async def make_sender(
+    request: pytest.FixtureRequest, standin: BotApiStandIn
+) -> AsyncIterator[Callable[..., BotSender]]:
     app = Application.builder().token(TOKEN).base_url(standin.base_url).build()
-    bot_sender = BotSender(app, paid_broadcast=True, pool_size=4)
-    yield bot_sender
-    await bot_sender.close()
+    senders: list[BotSender] = []
+
+    def make(read_timeout: float = 5.0) -> BotSender:
+        transport = TRANSPORTS[request.param](4, read_timeout)
+        senders.append(BotSender(app, paid_broadcast=True, request=transport))
+        return senders[-1]
+
+    yield make
+    for bot_sender in senders:
+        await bot_sender.close()
 
 
-async def test_sender_delivers_text_and_buttons(standin: BotApiStandIn, sender) -> None:
-    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Done", callback_data="c:done")]])
+async def test_sender_delivers_text_and_buttons(standin: BotApiStandIn, make_sender) -> None:
+    sender = make_sender()
     for chat_id in (11, 12, 13):
-        await sender.send(chat_id, f"<b>Reminder</b> for {chat_id}", buttons)
+        await sender.send(chat_id, f"<b>Reminder</b> for {chat_id}", BUTTONS)
+    await sender.send(14, "no buttons", ())
     calls = standin.calls_for("sendMessage")
-    assert [c.chat_id for c in calls] == [11, 12, 13]
+    assert [c.chat_id for c in calls] == [11, 12, 13, 14]
     assert calls[0].plain == "Reminder for 11"
-    assert calls[0].callback_data == ["c:done"]
+    assert calls[0].params["allow_paid_broadcast"] is True
+    assert calls[0].buttons == [
+        {"text": "Done", "callback_data": "c:done"},
+        {"text": "Form", "url": "https://example.org/form"},
+    ]
+    assert "reply_markup" not in calls[3].params
 
 
 @pytest.mark.parametrize(
@@ -319,21 +349,109 @@ async def test_sender_delivers_text_and_buttons(standin: BotApiStandIn, sender) 
 )
 async def test_sender_raises_what_ptb_raises(
     standin: BotApiStandIn,
-    sender,
+    make_sender,
     kind: int,
     error: type[Exception],
 ) -> None:
+    sender = make_sender()
     standin.fail_next("sendMessage", kind)
     with pytest.raises(error):
-        await sender.send(21, "hello", None)
-    await sender.send(21, "hello again", None)  # the connection pool is still fine
+        await sender.send(21, "hello", ())
+    await sender.send(21, "hello again", ())  # the connection pool is still fine
     assert [c.plain for c in standin.calls_for("sendMessage")] == ["hello again"]
 
 
-async def test_sender_stall_is_a_timeout(standin: BotApiStandIn, sender) -> None:
-    sender.request._read_timeout = 0.3
+async def test_sender_stall_is_a_timeout(standin: BotApiStandIn, make_sender) -> None:
+    sender = make_sender(read_timeout=0.3)
     standin.fail_next("sendMessage", "stall", seconds=2.0)
     with pytest.raises(TimedOut):
-        await sender.send(31, "hello", None)
-    await sender.send(31, "hello again", None)
+        await sender.send(31, "hello", ())
+    await sender.send(31, "hello again", ())
     assert [c.plain for c in standin.calls_for("sendMessage")] == ["hello again"]
+
+
+# -- which transport: the keep-alive client only for paid broadcasts without a proxy -----------
+
+
+@pytest.mark.parametrize(
+    ("paid", "environ", "expected"),
+    [
+        (True, {}, KeepAliveRequest),
+        (False, {}, HTTPXRequest),
+        (True, {"HTTPS_PROXY": "http://proxy.internal:3128"}, HTTPXRequest),
+        (True, {"all_proxy": "http://proxy.internal:3128"}, HTTPXRequest),
+        (True, {"ALL_PROXY": "  "}, KeepAliveRequest),  # set but empty: no proxy
+        (False, {"https_proxy": "http://proxy.internal:3128"}, HTTPXRequest),
+    ],
+)
+def test_transport_choice(paid: bool, environ: dict[str, str], expected: type) -> None:
+    request = reminder_request(paid_broadcast=paid, pool_size=4, environ=environ)
+    assert type(request) is expected
+
+
+@dataclass
+class ForwardProxy:
+    """An HTTP forward proxy on 127.0.0.1: one request per connection, each one counted."""
+
+    targets: list[str] = field(default_factory=list)
+    port: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            request_line, *header_lines = head[:-4].split(b"\r\n")
+            method, target, _ = request_line.split(b" ")
+            headers = [
+                h
+                for h in header_lines
+                if not h.lower().startswith((b"proxy-", b"connection:", b"keep-alive:"))
+            ]
+            length = next(
+                (
+                    int(h.split(b":", 1)[1])
+                    for h in headers
+                    if h.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            body = await reader.readexactly(length)
+            self.targets.append(target.decode())
+            url = urlsplit(target.decode())
+            path = url.path + (f"?{url.query}" if url.query else "")
+            up_reader, up_writer = await asyncio.open_connection(url.hostname, url.port)
+            up_writer.write(
+                b"%s %s HTTP/1.1\r\n%s\r\nConnection: close\r\n\r\n%s"
+                % (method, path.encode(), b"\r\n".join(headers), body)
+            )
+            answer = await up_reader.read()  # the server closes after its answer
+            up_writer.close()
+            writer.write(answer)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+async def test_reminders_go_through_a_configured_proxy(
+    standin: BotApiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = ForwardProxy()
+    server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
+    proxy.port = server.sockets[0].getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{proxy.port}")
+    app = Application.builder().token(TOKEN).base_url(standin.base_url).build()
+    sender = BotSender(app, paid_broadcast=True, pool_size=4)  # paid, but behind a proxy
+    try:
+        assert isinstance(sender.request, HTTPXRequest)
+        await sender.send(41, "through the proxy", BUTTONS)
+        standin.fail_next("sendMessage", 403)
+        with pytest.raises(Forbidden):  # PTB's errors come through the proxy unchanged
+            await sender.send(42, "blocked", ())
+    finally:
+        await sender.close()
+        server.close()
+    assert proxy.targets == [f"{standin.api_url}/sendMessage"] * 2
+    assert [c.plain for c in standin.calls_for("sendMessage")] == ["through the proxy"]

@@ -1,4 +1,4 @@
-"""Matcher accuracy floors on the labelled eval set, and its behaviour on odd input."""
+"""Matcher accuracy floors on the tuning set, honesty of every labelled set, odd input."""
 
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ from bot.matching.matcher import THRESHOLDS, Matcher
 from bot.matching.normalize import normalize
 from tests.conftest import ROOT
 
-EVAL = ROOT / "tests" / "data" / "eval.yaml"
-TOP1_FLOOR = 0.95
+DATA = ROOT / "tests" / "data"
+EVAL = DATA / "eval.yaml"
+ALL_SETS = sorted(DATA.rglob("*.yaml"))
+TOP1_FLOOR = 0.85  # answered outright with the right topic
+FOUND_FLOOR = 0.95  # answered right, or the right topic among the "Did you mean" buttons
+WRONG_CEILING = 0.03  # answered with another topic
 OFF_TOPIC_FLOOR = 0.90
 
 
@@ -29,27 +33,43 @@ def test_eval_set_is_big_and_varied_enough(kb: KnowledgeBase):
     items = load_eval(EVAL, set(kb.topics))
     assert len(items) >= 250
     assert sum(i.t is None for i in items) >= 40
-    assert {i.t for i in items if i.t} == set(kb.topics)
+    assert len({i.t for i in items if i.t}) >= 30
 
 
-def test_eval_questions_are_not_copied_into_the_alternates(kb: KnowledgeBase):
-    """The eval set measures generalisation only if its questions are not pasted into faq/.
+def test_every_labelled_set_is_there_and_names_real_topics(kb: KnowledgeBase):
+    names = {str(p.relative_to(DATA)) for p in ALL_SETS}
+    assert {"eval.yaml", "dev/far-en.yaml", "heldout/plain-en.yaml", "heldout/de.yaml"} <= names
+    for path in ALL_SETS:
+        assert load_eval(path, set(kb.topics)), path
 
-    A topic's own headline question may be close to an eval question by nature; the
-    alternates, which authors add to fix misses, must not be.
+
+def test_no_labelled_question_is_copied_into_the_alternates(kb: KnowledgeBase):
+    """The sets measure generalisation only if their questions are not pasted into faq/.
+
+    Every set counts: the tuning set, the dev set and the held-out sets, in every
+    language's alternates. A topic's own headline question may be close to a question
+    by nature; the alternates, which authors add to fix misses, must not be.
     """
-    phrases = [normalize(p) for t in kb.topics.values() for p in t.text().alternates]
+    phrases = [
+        normalize(p)
+        for t in kb.topics.values()
+        for text in t.texts.values()
+        for p in text.alternates
+    ]
     copied = []
-    for item in load_eval(EVAL):
-        best = process.extractOne(normalize(item.q), phrases, scorer=fuzz.ratio)
-        if best and best[1] >= 85:
-            copied.append((item.q, best[0]))
+    for path in ALL_SETS:
+        for item in load_eval(path):
+            best = process.extractOne(normalize(item.q), phrases, scorer=fuzz.ratio)
+            if best and best[1] >= 85:
+                copied.append((path.name, item.q, best[0]))
     assert copied == []
 
 
 def test_accuracy_floors(matcher: Matcher, kb: KnowledgeBase):
-    report = evaluate(matcher, load_eval(EVAL, set(kb.topics)))
+    report = evaluate(matcher, load_eval(EVAL, set(kb.topics)), "en")
     assert report.top1 >= TOP1_FLOOR, report.format()
+    assert report.top1 + report.clarify_hit_rate >= FOUND_FLOOR, report.format()
+    assert report.wrong_rate <= WRONG_CEILING, report.format()
     assert report.off_topic_rate >= OFF_TOPIC_FLOOR, report.format()
 
 
@@ -69,7 +89,9 @@ def test_platform_and_wish_to_opt_out_go_to_the_platform(matcher: Matcher, quest
 
 def test_thresholds_are_ordered():
     assert THRESHOLDS.answer > THRESHOLDS.clarify > 0
-    assert THRESHOLDS.margin >= 0
+    assert THRESHOLDS.answer >= THRESHOLDS.agree_answer
+    assert THRESHOLDS.margin >= THRESHOLDS.agree_margin >= 0
+    assert 0 <= THRESHOLDS.semantic_weight < 1
 
 
 @pytest.mark.parametrize(

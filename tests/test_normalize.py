@@ -46,3 +46,9 @@ def test_normalize_is_idempotent_and_total(text):
     assert normalize(once) == once
     assert once == once.strip()
     assert "  " not in once
+
+
+def test_rewrite_tags_the_words_a_replacement_put_in():
+    syn = SynonymMap({"opt out": ["object"], "children": ["kids"]})
+    tagged = syn.rewrite([("object", False), ("kinder", False), ("kids", False)])
+    assert tagged == [("opt", True), ("out", True), ("kinder", False), ("children", True)]

@@ -15,7 +15,7 @@ from bot.render.topics import render_sources, render_topic
 
 
 def first_deadline(kb: KnowledgeBase):
-    return min(kb.deadlines.values(), key=lambda d: d.at)
+    return min((d for d in kb.deadlines.values() if d.at), key=lambda d: d.at)
 
 
 def test_placeholder_counts_down_before_and_back_after(kb: KnowledgeBase):
@@ -24,7 +24,7 @@ def test_placeholder_counts_down_before_and_back_after(kb: KnowledgeBase):
     before = fill_placeholders(text, kb, deadline.at - timedelta(days=3))
     after = fill_placeholders(text, kb, deadline.at + timedelta(days=400))
     assert "in 3 days" in before and deadline.before in before
-    assert "1 year and 1 month ago" in after and deadline.after in after
+    assert "a year ago" in after and deadline.after in after
     assert "{{" not in before + after
 
 
@@ -56,7 +56,7 @@ def test_deadline_list_before_and_after(kb: KnowledgeBase):
 def test_deadlines_for_a_region_without_any(kb: KnowledgeBase, clock: FakeClock):
     regions = {r for d in kb.deadlines.values() for r in d.regions}
     missing = next(r for r in ("other", "br", "uk", "ch", "eu") if r not in regions)
-    assert "No deadline is listed" in render_deadlines(kb, missing, clock.now())
+    assert "Nothing is listed for this region" in render_deadlines(kb, missing, clock.now())
 
 
 def test_region_variant_replaces_the_general_answer(kb: KnowledgeBase, clock: FakeClock):
@@ -76,7 +76,7 @@ def test_steps_for_one_region_and_grouped_for_unknown(kb: KnowledgeBase):
     unknown = render_steps(instagram, None)
     assert "1. " in eu and "767264225370182" in eu
     assert "no objection form" in other.lower()
-    assert "EU/EEA" in unknown and "elsewhere" in unknown
+    assert "EU / EEA" in unknown and "Elsewhere" in unknown
 
 
 def test_platform_topic_shows_steps_and_sources_button(kb: KnowledgeBase, clock: FakeClock):

@@ -6,25 +6,40 @@ tested on hand-made instances.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-REGIONS: tuple[str, ...] = ("eu", "uk", "ch", "br", "other")
-REGION_NAMES: dict[str, str] = {
-    "eu": "EU/EEA",
-    "uk": "United Kingdom",
-    "ch": "Switzerland",
-    "br": "Brazil",
-    "other": "elsewhere",
-}
+# REGIONS and REGION_NAMES are defined in regions.py and re-exported here for callers.
+from bot.knowledge.regions import REGION_NAMES as REGION_NAMES
+from bot.knowledge.regions import REGIONS as REGIONS
+from bot.knowledge.regions import region_chain
+
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pl", "pt")
 DEFAULT_LANGUAGE = "en"
+# {{deadline:ID}} or {{deadline:ID:FORMAT}} in answer texts: dates come from the data.
+PLACEHOLDER_RE = re.compile(r"\{\{\s*deadline:([a-z0-9-]+)(?::([a-z]+))?\s*\}\}")
+PLACEHOLDER_FORMATS: tuple[str | None, ...] = (None, "date", "relative", "status")
+# deadline: a last day to act; effective: a date from which something applies (information,
+# never a task); standing: a setting that can be changed at any time; watch: no date yet.
+DEADLINE_KINDS: tuple[str, ...] = ("deadline", "effective", "standing", "watch")
+DATED_KINDS: tuple[str, ...] = ("deadline", "effective")
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
     title: str
     url: str
+    date: date | None = None  # when the source was published
+    secondary: bool = False  # a report about the facts, not the original
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What changed lately in an entry, in one line for users, and when."""
+
+    on: date
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +54,45 @@ class Disputed:
     positions: tuple[Position, ...]
 
 
+def _first(mapping: dict[str, str], region: str | None) -> str | None:
+    for key in region_chain(region):
+        if key in mapping:
+            return mapping[key]
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class TopicText:
-    """The words of a topic in one language; facts (sources, dates) stay language-neutral."""
+    """The words of a topic in one language; facts (sources, dates) stay language-neutral.
+
+    `answer` is the first message; `details` the rest, shown on request. `regions` and
+    `region_details` replace them for one region (ca, hk and us fall back to other).
+    """
 
     title: str
     question: str
     alternates: tuple[str, ...]
     answer: str
     regions: dict[str, str] = field(default_factory=dict)
+    details: str | None = None
+    region_details: dict[str, str | None] = field(default_factory=dict)
+
+    def variant_key(self, region: str | None) -> str | None:
+        """The region key whose variant a reader in `region` gets, or None for the base text."""
+        for key in region_chain(region):
+            if key in self.regions:
+                return key
+        return None
 
     def answer_for(self, region: str | None) -> str:
-        if region and region in self.regions:
-            return self.regions[region]
-        return self.answer
+        return _first(self.regions, region) or self.answer
+
+    def details_for(self, region: str | None) -> str | None:
+        """Details belong to the answer they follow: a region's variant brings its own."""
+        key = self.variant_key(region)
+        if key is None:
+            return self.details
+        return self.region_details.get(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +106,7 @@ class Topic:
     disputed: Disputed | None = None
     file: str = ""
     line: int = 0
+    change: Change | None = None
 
     def text(self, language: str = DEFAULT_LANGUAGE) -> TopicText:
         return self.texts.get(language) or self.texts[DEFAULT_LANGUAGE]
@@ -97,11 +138,13 @@ class Platform:
     verified: date
     file: str = ""
     line: int = 0
+    change: Change | None = None
 
     def route_for(self, region: str | None) -> tuple[str, Route] | None:
-        """The route for a region, falling back to `default`, then to the first listed."""
-        if region and region in self.routes:
-            return region, self.routes[region]
+        """The route for a region (ca, hk, us fall back to other), else the `default` route."""
+        for key in region_chain(region):
+            if key in self.routes:
+                return key, self.routes[key]
         if "default" in self.routes:
             return "default", self.routes["default"]
         return None
@@ -109,20 +152,37 @@ class Platform:
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
+    """One entry of `faq/deadlines.yaml`, of any kind (see DEADLINE_KINDS).
+
+    `at` and `timezone` are set for `deadline` and `effective`; `since` for `standing`;
+    `summary` for `standing` and `watch`; `before`/`after` for the dated kinds.
+    """
+
     id: str
     title: str
-    at: datetime  # timezone-aware
-    timezone: str
+    at: datetime | None  # timezone-aware
+    timezone: str | None
     regions: tuple[str, ...]
     platforms: tuple[str, ...]
-    before: str
-    after: str
+    before: str = ""
+    after: str = ""
     sources: tuple[Source, ...] = ()
     file: str = ""
     line: int = 0
+    kind: str = "deadline"
+    since: date | None = None
+    summary: str = ""
+    change: Change | None = None
+
+    @property
+    def is_task(self) -> bool:
+        """A dated last day to act: the only kind reminders are sent for."""
+        return self.kind == "deadline" and self.at is not None
 
     def applies_to(self, region: str | None) -> bool:
-        return region is None or region in self.regions
+        if region is None:
+            return True
+        return any(key in self.regions for key in region_chain(region))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,30 +1,58 @@
 """Match a question to a topic: answer, clarify or fall back.
 
-Two signals are blended per topic: a fuzzy string score (rapidfuzz) against every
-phrasing of the topic, and an IDF-weighted word overlap that rewards rare, telling
-words ("dms", "kids", "deadline") over common ones ("meta", "ai"). Unknown words are
-corrected against the vocabulary with a one-edit deletion index, so typos still count.
-For large knowledge bases an inverted index picks the candidate topics first, which
-keeps a question well under ten milliseconds with ten thousand topics.
+Two signals are blended per topic. The lexical one: a fuzzy string score (rapidfuzz)
+against every phrasing of the topic, and an IDF-weighted word overlap that rewards rare,
+telling words ("dms", "kids", "deadline") over common ones ("meta", "ai"); unknown words
+are corrected against the vocabulary with a one-edit deletion index, so typos still count.
+The semantic one: cosine similarity of static sentence embeddings (semantic.py), which
+catches questions phrased far from every phrasing. For large knowledge bases an inverted
+index picks the candidate topics first and only they are embedded-compared, which keeps a
+question within a few milliseconds at ten thousand topics.
+
+Every language of the knowledge base gets its own index (its phrasings beside the English
+ones); a language without phrasings is matched against English through the lexicon.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.knowledge.model import DEFAULT_LANGUAGE, KnowledgeBase
+from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, KnowledgeBase
+from bot.matching.analysis import Analysis, Analyzer
+from bot.matching.decide import (
+    OUT_OF_SCOPE,
+    THRESHOLDS,
+    Candidate,
+    MatchResult,
+    Outcome,
+    Scored,
+    Thresholds,
+    decide,
+)
+from bot.matching.languages import guess_language, profile, stem_word
+from bot.matching.lexicon import LEXICONS
 from bot.matching.normalize import normalize
+from bot.matching.semantic import Embedder, SemanticIndex, default_embedder
 from bot.matching.synonyms import SynonymMap, build_synonyms
 
-Outcome = Literal["answer", "clarify", "fallback"]
+__all__ = [
+    "OUT_OF_SCOPE",
+    "STOPWORDS",
+    "THRESHOLDS",
+    "Candidate",
+    "MatchResult",
+    "Matcher",
+    "Outcome",
+    "Scored",
+    "Thresholds",
+]
 
 _STOPWORDS_TEXT = (
     "a an the i me my mine myself we our you your he she it its they them their this that "
@@ -40,94 +68,18 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # "out" is dropped from keywords on its own, but "opt out" survives as the token "opt".
 
 
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """The only place the matcher's decision thresholds live; tuned on tests/data/eval.yaml."""
-
-    answer: float = 44.0  # best score needed to answer outright
-    margin: float = 0.25  # lead over the runner-up needed to answer outright
-    clarify: float = 36.0  # best score needed to offer "Did you mean ...?"
-    clarify_window: float = 12.0  # candidates within this of the best are offered
-    max_candidates: int = 3
-    fuzzy_weight: float = 0.5  # share of the fuzzy score against the best phrasing
-    coverage_weight: float = 0.3  # share of "how much of the question the topic knows"
-    answer_weight: float = 0.1  # bonus for question words found only in the answer text
-    # the rest: weighted word overlap (Dice) with the best phrasing
-    platform_bonus: float = 12.0  # one platform named + the wish to opt out
-    platform_mention_bonus: float = 3.0  # one platform named, no wish to opt out
-    # A question whose known words carry less information than this (summed IDF) is too
-    # vague to answer outright ("meta", "my data"): the bot asks what is meant instead.
-    min_information: float = 0.5
-    vague_margin: float = 7.0  # ... unless the best topic leads by at least this much
-
-
-THRESHOLDS = Thresholds()
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    topic: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class MatchResult:
-    outcome: Outcome
-    topic: str | None
-    score: float
-    candidates: tuple[Candidate, ...]
-    query: str = ""
-
-    def as_dict(self, question: str) -> dict[str, object]:
-        return {
-            "question": question,
-            "outcome": self.outcome,
-            "topic": self.topic,
-            "score": round(self.score, 2),
-            "candidates": [{"topic": c.topic, "score": round(c.score, 2)} for c in self.candidates],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    query: str  # the question as the matcher saw it (normalised, synonyms, corrections)
-    ranked: list[Candidate]  # best first
-    information: float  # summed IDF of the known words: how specific the question is
-
-
-@dataclass(slots=True)
-class _Phrase:
-    topic: int
-    text: str
-    words: frozenset[str]
-    weight: float  # sum of IDF of its keywords
-
-
-@dataclass(slots=True)
-class _Index:
-    topic_ids: list[str] = field(default_factory=list)
-    phrases: list[_Phrase] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
-    topic_phrases: list[list[int]] = field(default_factory=list)
-    idf: dict[str, float] = field(default_factory=dict)
-    postings: dict[str, list[int]] = field(default_factory=dict)  # word -> phrase indices
-    deletes: dict[str, str] = field(default_factory=dict)  # one-deletion variant -> word
-    platform_topic: dict[str, int] = field(default_factory=dict)
-    topic_words: list[frozenset[str]] = field(default_factory=list)
-    answer_words: list[frozenset[str]] = field(default_factory=list)  # only in the answer
-
-
-# Pseudo-topic made of `faq/out-of-scope.yaml`: when it wins, the bot does not answer.
-OUT_OF_SCOPE = "__out_of_scope__"
 _TAGS = re.compile(r"<[^>]+>")
 _PLACEHOLDERS = re.compile(r"\{\{[^}]*\}\}")
 FUZZY_POOL = 60  # phrases with the most word overlap that get the (costlier) fuzzy score
 CANDIDATE_PHRASES = 400  # phrases (by word overlap) whose topics are scored at all
 POSTING_BUDGET = 6000  # postings read per question before the commonest words are skipped
+SEMANTIC_FULL_SCAN = 20_000  # up to this many phrasings every topic is compared by meaning
+SEMANTIC_EXTRA = 8  # topics found by meaning alone that join the lexical candidates
+USE_DEFAULT = object()  # `embedder=` default: the shared WordLlama model
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper: 'trained', 'training' and 'trains' all become 'train'."""
+    """A light English suffix stripper: 'trained', 'training' and 'trains' become 'train'."""
     if len(word) <= 4 or word.isdigit():
         return word
     if word.endswith("ies"):
@@ -149,71 +101,158 @@ def _deletions(word: str) -> Iterable[str]:
     return (word[:i] + word[i + 1 :] for i in range(len(word)))
 
 
+@dataclass(slots=True)
+class _Phrase:
+    topic: int
+    text: str
+    words: frozenset[str]
+    weight: float  # sum of IDF of its keywords
+
+
+@dataclass(slots=True)
+class _Index:
+    language: str
+    topic_ids: list[str] = field(default_factory=list)
+    phrases: list[_Phrase] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    topic_phrases: list[list[int]] = field(default_factory=list)
+    idf: dict[str, float] = field(default_factory=dict)
+    postings: dict[str, np.ndarray] = field(default_factory=dict)  # word -> phrase indices
+    phrase_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    phrase_topics: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    deletes: dict[str, str] = field(default_factory=dict)  # one-deletion variant -> word
+    platform_topic: dict[str, int] = field(default_factory=dict)
+    topic_platform: dict[int, str] = field(default_factory=dict)
+    topic_words: list[frozenset[str]] = field(default_factory=list)
+    answer_words: list[frozenset[str]] = field(default_factory=list)  # only in the answer
+    semantic: SemanticIndex | None = None
+    max_idf: float = 1.0
+
+
+def _keyword(word: str, english: bool, language: str) -> str:
+    return stem(word) if english else stem_word(word, language)
+
+
 class Matcher:
-    """Built once per knowledge base and language; `match` is cheap and thread-safe."""
+    """Built once per knowledge base; `match` is cheap and thread-safe."""
 
     def __init__(
         self,
         kb: KnowledgeBase,
         language: str = DEFAULT_LANGUAGE,
         thresholds: Thresholds = THRESHOLDS,
+        embedder: Embedder | object | None = USE_DEFAULT,
+        lexicons: Mapping[str, Mapping[str, Iterable[str]]] = LEXICONS,
     ) -> None:
+        """`language` is the default when `match` gets no hint; `embedder=None`: words only."""
         self.thresholds = thresholds
+        self.default_language = language
         self.synonyms: SynonymMap = build_synonyms(
             kb.synonyms, {p.id: (p.name, *p.aliases) for p in kb.platforms.values()}
         )
         self.platform_ids = frozenset(kb.platforms)
-        self._index = self._build(kb, language)
+        names = {p.id: (p.name, *p.aliases) for p in kb.platforms.values()}
+        self._analyzers = {
+            lang: Analyzer(lang, self.synonyms, names, lexicons.get(lang)) for lang in LANGUAGES
+        }
+        self.embedder: Embedder | None = (
+            default_embedder() if embedder is USE_DEFAULT else embedder  # type: ignore[assignment]
+        )
+        own = {lang for t in kb.topics.values() for lang in t.texts}
+        english = self._build(kb, (DEFAULT_LANGUAGE,))
+        self._indexes: dict[str, _Index] = {
+            lang: english if lang not in own or lang == DEFAULT_LANGUAGE else None  # type: ignore[misc]
+            for lang in LANGUAGES
+        }
+        for lang in sorted(own - {DEFAULT_LANGUAGE}):
+            self._indexes[lang] = self._build(kb, (DEFAULT_LANGUAGE, lang))
 
     @property
     def topic_ids(self) -> frozenset[str]:
-        return frozenset(t for t in self._index.topic_ids if t != OUT_OF_SCOPE)
+        index = self._indexes[DEFAULT_LANGUAGE]
+        return frozenset(t for t in index.topic_ids if t != OUT_OF_SCOPE)
+
+    @property
+    def languages_indexed(self) -> tuple[str, ...]:
+        """Languages with phrasings of their own in the knowledge base, English first."""
+        english = self._indexes[DEFAULT_LANGUAGE]
+        own = [lang for lang, idx in self._indexes.items() if idx is not english]
+        return (DEFAULT_LANGUAGE, *own)
 
     # -- building ------------------------------------------------------------------
-    def prepare(self, text: str) -> str:
-        return self.synonyms.apply(normalize(text))
+    def analyze(self, text: str, language: str | None = None) -> Analysis:
+        return self._analyzers[self.language_of(text, language)].analyze(text)
+
+    def language_of(self, text: str, hint: str | None = None) -> str:
+        """The hint when it is one of the eight languages, else a cheap guess."""
+        if hint in self._analyzers:
+            return hint  # type: ignore[return-value]
+        if hint is None and self.default_language != DEFAULT_LANGUAGE:
+            return self.default_language
+        return guess_language(normalize(text).split(), STOPWORDS)
+
+    def prepare(self, text: str, language: str = DEFAULT_LANGUAGE) -> str:
+        return self._analyzers[language].analyze(text).text
+
+    def _keywords(self, analysis: Analysis) -> list[str]:
+        stop = profile(analysis.language).stopwords
+        return [
+            _keyword(w, e, analysis.language)
+            for w, e in zip(analysis.words, analysis.english, strict=True)
+            if w not in STOPWORDS and (e or w not in stop)
+        ]
 
     def keywords(self, prepared: str) -> list[str]:
         return [stem(w) for w in prepared.split() if w not in STOPWORDS]
 
-    def _build(self, kb: KnowledgeBase, language: str) -> _Index:
-        index = _Index()
+    def _build(self, kb: KnowledgeBase, languages: tuple[str, ...]) -> _Index:
+        index = _Index(languages[-1])
         raw: list[tuple[int, str, list[str]]] = []
+        embed_texts: list[str] = []
         topic_words: list[set[str]] = []
-        entries: list[tuple[str, tuple[str, ...], str | None, str]] = [
-            (
-                t.id,
-                (t.text(language).question, *t.text(language).alternates, t.title),
-                t.platform,
-                " ".join((t.text(language).answer, *t.text(language).regions.values())),
-            )
-            for t in kb.topics.values()
-        ]
-        if kb.out_of_scope:
-            entries.append((OUT_OF_SCOPE, kb.out_of_scope, None, ""))
         answer_words: list[set[str]] = []
-        for t_index, (topic_id, phrases, platform, answer) in enumerate(entries):
+        entries: list[tuple[str, list[tuple[str, str]], str | None, list[tuple[str, str]]]] = []
+        for t in kb.topics.values():
+            phrases, answers = [], []
+            for lang in languages:
+                text = t.texts.get(lang)
+                if text is None:
+                    continue
+                phrases += [(lang, p) for p in (text.question, *text.alternates, text.title)]
+                answers.append((lang, " ".join((text.answer, *text.regions.values()))))
+            entries.append((t.id, phrases, t.platform, answers))
+        if kb.out_of_scope:
+            entries.append(
+                (OUT_OF_SCOPE, [(DEFAULT_LANGUAGE, p) for p in kb.out_of_scope], None, [])
+            )
+        for t_index, (topic_id, phrases, platform, answers) in enumerate(entries):
             index.topic_ids.append(topic_id)
             index.topic_phrases.append([])
             words: set[str] = set()
-            for phrase in phrases:
-                prepared = self.prepare(phrase)
-                if not prepared:
+            for lang, phrase in phrases:
+                analysis = self._analyzers[lang].analyze(phrase)
+                if not analysis.words:
                     continue
-                kws = self.keywords(prepared)
-                raw.append((t_index, prepared, kws))
+                kws = self._keywords(analysis)
+                raw.append((t_index, analysis.text, kws))
+                embed_texts.append(phrase if lang == DEFAULT_LANGUAGE else analysis.text)
                 words.update(kws)
             topic_words.append(words)
-            plain = _TAGS.sub(" ", _PLACEHOLDERS.sub(" ", answer))
-            answer_words.append(set(self.keywords(self.prepare(plain))) - words)
+            extra: set[str] = set()
+            for lang, answer in answers:
+                plain = _TAGS.sub(" ", _PLACEHOLDERS.sub(" ", answer))
+                extra.update(self._keywords(self._analyzers[lang].analyze(plain)))
+            answer_words.append(extra - words)
             if platform:
                 index.platform_topic.setdefault(platform, t_index)
+                index.topic_platform[t_index] = platform
         n_topics = max(len(topic_words), 1)
         df: dict[str, int] = defaultdict(int)
         for words, extra in zip(topic_words, answer_words, strict=True):
             for word in words | extra:
                 df[word] += 1
         index.idf = {w: math.log((n_topics + 1) / (c + 0.5)) + 0.1 for w, c in df.items()}
+        index.max_idf = max(index.idf.values(), default=1.0)
         index.topic_words = [frozenset(w) for w in topic_words]
         index.answer_words = [frozenset(w) for w in answer_words]
         postings: dict[str, list[int]] = defaultdict(list)
@@ -226,22 +265,30 @@ class Matcher:
             index.topic_phrases[t_index].append(p_index)
             for word in kw_set:
                 postings[word].append(p_index)
-        index.postings = dict(postings)
+        index.postings = {w: np.asarray(p, dtype=np.int64) for w, p in postings.items()}
+        index.phrase_weights = np.array([p.weight for p in index.phrases], dtype=np.float64)
+        index.phrase_topics = np.array([p.topic for p in index.phrases], dtype=np.int64)
         for word in index.idf:
             if len(word) >= 4:
                 for variant in _deletions(word):
                     index.deletes.setdefault(variant, word)
+        if self.embedder is not None:
+            owners = [p.topic for p in index.phrases]
+            index.semantic = SemanticIndex(
+                self.embedder, embed_texts, owners, full=len(owners) <= SEMANTIC_FULL_SCAN
+            )
         return index
 
     # -- matching --------------------------------------------------------------------
-    def _correct(self, word: str) -> str | None:
+    @staticmethod
+    def _correct(index: _Index, word: str) -> str | None:
         """The vocabulary word one edit away from `word`, if any."""
-        idf = self._index.idf
+        idf = index.idf
         if word in idf:
             return word
         if len(word) < 4:
             return None
-        deletes = self._index.deletes
+        deletes = index.deletes
         if word in deletes:  # a letter was left out
             return deletes[word]
         for variant in _deletions(word):
@@ -251,80 +298,83 @@ class Matcher:
                 return deletes[variant]
         return None
 
-    def _query_words(self, prepared: str) -> tuple[str, dict[str, float], float]:
+    def _query_words(
+        self, index: _Index, analysis: Analysis
+    ) -> tuple[str, dict[str, float], float]:
         """The query rewritten with corrected words, its known keywords, and unknown weight."""
-        idf = self._index.idf
+        idf = index.idf
+        lang = analysis.language
+        stop = profile(lang).stopwords
         rewritten: list[str] = []
         known: dict[str, float] = {}
         unknown = 0.0
-        max_idf = max(idf.values(), default=1.0)
-        for word in prepared.split():
-            if word in STOPWORDS:
+        for word, english in zip(analysis.words, analysis.english, strict=True):
+            if word in STOPWORDS or (not english and word in stop):
                 rewritten.append(word)
                 continue
-            fixed = self._correct(stem(word)) or self._correct(word)
+            if english:
+                fixed = self._correct(index, stem(word)) or self._correct(index, word)
+            else:
+                own = stem_word(word, lang)
+                fixed = next((c for c in (own, stem(word), word) if c in idf), None)
+                fixed = fixed or self._correct(index, own)
             if fixed is None:
                 rewritten.append(word)
                 if not word.isdigit():
-                    unknown += max_idf * 0.5
+                    unknown += index.max_idf * 0.5
                 continue
-            rewritten.append(word if stem(word) == fixed else fixed)
+            kept = word if _keyword(word, english, lang) == fixed else fixed
+            rewritten.append(kept)
             known[fixed] = idf[fixed]
         return " ".join(rewritten), known, unknown
 
-    def _shared_weights(self, known: dict[str, float]) -> dict[int, float]:
-        """Phrase -> summed IDF of the question words it contains.
+    @staticmethod
+    def _shared_weights(index: _Index, known: dict[str, float]) -> np.ndarray:
+        """Per phrase: summed IDF of the question words it contains.
 
         Rare words are counted first; once POSTING_BUDGET postings have been read the
         commonest words are skipped, which bounds the work on very large knowledge bases.
         """
-        postings = self._index.postings
-        shared: dict[int, float] = defaultdict(float)
+        postings = index.postings
+        shared = np.zeros(len(index.phrases), dtype=np.float64)
         budget = POSTING_BUDGET
         for word in sorted(known, key=lambda w: len(postings.get(w, ()))):
-            plist = postings.get(word, ())
+            plist = postings.get(word)
+            if plist is None:
+                continue
             if budget <= 0:
                 break
             budget -= len(plist)
-            weight = known[word]
-            for p_index in plist:
-                shared[p_index] += weight
+            shared[plist] += known[word]
         return shared
 
-    def _platforms_named(self, prepared: str) -> set[str]:
-        return {w for w in prepared.split() if w in self.platform_ids}
-
-    def scores(self, question: str) -> Scored:
-        """Every candidate topic with its blended score, best first."""
-        index = self._index
-        prepared = self.prepare(question)
-        rewritten, known, unknown = self._query_words(prepared)
-        if not known:
-            return Scored(rewritten, [], 0.0)
-        q_weight = sum(known.values()) + unknown
+    def _lexical(
+        self, index: _Index, rewritten: str, known: dict[str, float], unknown: float
+    ) -> dict[int, float]:
+        """Topic -> lexical score (0-100) for the topics sharing a word with the question."""
         t = self.thresholds
-        phrases = index.phrases
-        dice = {
-            p: 2 * s / (q_weight + phrases[p].weight)
-            for p, s in self._shared_weights(known).items()
-        }
-        if len(dice) > CANDIDATE_PHRASES:  # large knowledge bases: keep the likeliest
-            dice = {p: dice[p] for p in heapq.nlargest(CANDIDATE_PHRASES, dice, key=dice.get)}
-        pool = heapq.nlargest(FUZZY_POOL, dice, key=dice.__getitem__)
-        texts = [index.texts[p] for p in pool]
-        fuzzy = dict.fromkeys(range(len(pool)), 0.0)
+        q_weight = sum(known.values()) + unknown
+        shared = self._shared_weights(index, known)
+        hit = np.flatnonzero(shared)
+        if not len(hit):
+            return {}
+        dice = 2 * shared[hit] / (q_weight + index.phrase_weights[hit])
+        if len(hit) > CANDIDATE_PHRASES:  # large knowledge bases: keep the likeliest
+            keep = np.argpartition(-dice, CANDIDATE_PHRASES)[:CANDIDATE_PHRASES]
+            hit, dice = hit[keep], dice[keep]
+        dice_weight = 1 - t.fuzzy_weight - t.coverage_weight
+        scores = dice_weight * 100 * dice
+        order = np.argsort(-dice, kind="stable")[:FUZZY_POOL]
+        texts = [index.texts[p] for p in hit[order].tolist()]
+        fuzzy = np.zeros(len(order))
         for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):
             for _, score, k in process.extract(rewritten, texts, scorer=scorer, limit=None):
                 fuzzy[k] += 0.5 * score
-        dice_weight = 1 - t.fuzzy_weight - t.coverage_weight
-        best: dict[int, float] = {}
-        for p_index, d in dice.items():  # phrases outside the pool score on words alone
-            topic = phrases[p_index].topic
-            best[topic] = max(best.get(topic, 0.0), dice_weight * 100 * d)
-        for k, p_index in enumerate(pool):
-            topic = phrases[p_index].topic
-            score = t.fuzzy_weight * fuzzy[k] + dice_weight * 100 * dice[p_index]
-            best[topic] = max(best[topic], score)
+        scores[order] += t.fuzzy_weight * fuzzy  # phrases outside the pool score on words
+        topics = index.phrase_topics[hit]
+        best_arr = np.full(len(index.topic_ids), -1.0)
+        np.maximum.at(best_arr, topics, scores)
+        best = {int(ti): float(best_arr[ti]) for ti in np.unique(topics)}
         q_words = set(known)
         for ti in best:
             covered = sum(known[w] for w in q_words & index.topic_words[ti])
@@ -332,41 +382,66 @@ class Matcher:
             if q_weight:
                 best[ti] += t.coverage_weight * 100 * covered / q_weight
                 best[ti] += t.answer_weight * 100 * in_answer / q_weight
-        named = self._platforms_named(rewritten)
+        return best
+
+    def _semantic(self, index: _Index, analysis: Analysis, lexical: dict[int, float]):
+        """Topic -> cosine similarity, for the lexical candidates and the best by meaning."""
+        sem = index.semantic
+        if sem is None or not analysis.words:
+            return {}
+        vector = sem.query_vector(analysis.text)
+        if sem.full:
+            sims = sem.similarities(vector)
+            chosen = set(lexical) | set(np.argsort(-sims)[:SEMANTIC_EXTRA].tolist())
+        else:
+            rows = np.fromiter(
+                (p for ti in lexical for p in index.topic_phrases[ti]), dtype=np.int64
+            )
+            sims = sem.similarities(vector, rows)
+            chosen = set(lexical)
+        return {ti: max(float(sims[ti]), 0.0) for ti in chosen}
+
+    def scores(self, question: str, language: str | None = None) -> Scored:
+        """Every candidate topic with its blended score, best first."""
+        lang = self.language_of(question, language)
+        index = self._indexes[lang]
+        analysis = self._analyzers[lang].analyze(question)
+        rewritten, known, unknown = self._query_words(index, analysis)
+        if not known:
+            return Scored(rewritten, [], 0.0, lang)
+        t = self.thresholds
+        best = self._lexical(index, rewritten, known, unknown)
+        semantic = self._semantic(index, analysis, best)
+        agreed = None
+        if semantic and best:
+            lexical_top = max(best, key=best.__getitem__)
+            if lexical_top == max(semantic, key=semantic.__getitem__):
+                agreed = index.topic_ids[lexical_top]
+        if semantic:
+            w = t.semantic_weight
+            best = {
+                ti: (1 - w) * best.get(ti, 0.0) + w * 100 * semantic.get(ti, 0.0)
+                for ti in best.keys() | semantic.keys()
+            }
+        named = analysis.platforms
         if len(named) == 1:
             (platform,) = named
             ti = index.platform_topic.get(platform)
             if ti is not None and ti in best:
                 wants_out = "opt" in rewritten.split()
                 best[ti] += t.platform_bonus if wants_out else t.platform_mention_bonus
-        ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
-        candidates = [Candidate(index.topic_ids[ti], min(s, 100.0)) for ti, s in ranked]
-        return Scored(rewritten, candidates, sum(known.values()))
+        for platform in analysis.excluded:
+            ti = index.platform_topic.get(platform)
+            if ti is not None and ti in best:
+                best[ti] -= t.excluded_penalty
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+        candidates = [Candidate(index.topic_ids[ti], min(max(s, 0.0), 100.0)) for ti, s in ranked]
+        return Scored(rewritten, candidates, sum(known.values()), lang, agreed)
 
-    def match(self, question: str) -> MatchResult:
-        return self.decide(self.scores(question), self.thresholds)
+    def match(self, question: str, language: str | None = None) -> MatchResult:
+        """`language`: the chat's language when known (one of the eight), else guessed."""
+        return decide(self.scores(question, language), self.thresholds)
 
     @staticmethod
     def decide(scored: Scored, t: Thresholds) -> MatchResult:
-        """Answer, clarify or fall back, given the ranked candidates."""
-        query, ranked = scored.query, scored.ranked
-        if not ranked:
-            return MatchResult("fallback", None, 0.0, (), query)
-        if ranked[0].topic == OUT_OF_SCOPE:
-            rest = tuple(c for c in ranked[1 : 1 + t.max_candidates] if c.score >= t.clarify)
-            return MatchResult("fallback", None, ranked[0].score, rest, query)
-        ranked = [c for c in ranked if c.topic != OUT_OF_SCOPE]
-        top = ranked[0]
-        runner = ranked[1].score if len(ranked) > 1 else 0.0
-        confident = top.score >= t.answer and top.score - runner >= t.margin
-        specific = scored.information >= t.min_information or top.score - runner >= t.vague_margin
-        if confident and specific:
-            return MatchResult(
-                "answer", top.topic, top.score, tuple(ranked[: t.max_candidates]), query
-            )
-        offered = tuple(
-            c for c in ranked[: t.max_candidates] if c.score >= top.score - t.clarify_window
-        )
-        if top.score >= t.clarify:
-            return MatchResult("clarify", None, top.score, offered, query)
-        return MatchResult("fallback", None, top.score, offered, query)
+        return decide(scored, t)

@@ -26,21 +26,31 @@ class SynonymMap:
         self._longest = max((len(k) for k in self._map), default=1)
 
     def apply(self, text: str) -> str:
-        words = text.split()
-        out: list[str] = []
+        return " ".join(w for w, _ in self.rewrite([(w, False) for w in text.split()]))
+
+    def rewrite(self, words: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+        """Replace variants in a tagged word list; words put in by a replacement are tagged True.
+
+        The tag tells the matcher which words are now in the canonical (English) vocabulary,
+        so it stems them as English, and which are still the question's own words.
+        """
+        out: list[tuple[str, bool]] = []
         i = 0
         while i < len(words):
             for size in range(min(self._longest, len(words) - i), 0, -1):
-                key = tuple(words[i : i + size])
+                key = tuple(w for w, _ in words[i : i + size])
                 target = self._map.get(key)
                 if target is not None:
-                    out.extend(target)
+                    out.extend((w, True) for w in target)
                     i += size
                     break
             else:
                 out.append(words[i])
                 i += 1
-        return " ".join(out)
+        return out
+
+    def __contains__(self, word: str) -> bool:
+        return (word,) in self._map
 
 
 def build_synonyms(

@@ -1,13 +1,7 @@
 """Reminders: plan rounds from the deadlines (pure), deliver them within Telegram's limits."""
 
-from bot.reminders.delivery import (
-    Compose,
-    DeliveryPolicy,
-    OutgoingMessage,
-    RoundReport,
-    Sender,
-    deliver_round,
-)
+from bot.reminders.delivery import deliver_round
+from bot.reminders.outgoing import Compose, OutgoingMessage, RoundReport, Sender
 from bot.reminders.plan import (
     DEFAULT_LEAD_TIMES,
     Round,
@@ -18,6 +12,7 @@ from bot.reminders.plan import (
     reminder_rounds,
     round_start,
 )
+from bot.reminders.policy import DeliveryPolicy
 from bot.reminders.ratelimit import PerChatLimiter, SendLimiter, TokenBucket
 
 __all__ = [

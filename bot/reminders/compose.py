@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -59,9 +58,6 @@ def compose_reminder(
     return Reply("\n\n".join(lines), buttons)
 
 
-Composer = Callable[[ChatSettings, dict[str, str], Round], Reply | None]
-
-
 class ComposeCache:
     """`compose_reminder`, remembered for chats that would get the very same message.
 
@@ -76,8 +72,6 @@ class ComposeCache:
         self.max_entries = max_entries
         self._kb: KnowledgeBase | None = None
         self._entries: dict[tuple[object, ...], Reply | None] = {}
-        self.hits = 0
-        self.misses = 0
 
     def __call__(
         self,
@@ -102,13 +96,10 @@ class ComposeCache:
             relative(deadline.at, now),
         )
         try:
-            reply = self._entries[key]
+            return self._entries[key]
         except KeyError:
-            self.misses += 1
             reply = compose_reminder(kb, settings, checklist, round, now, default_timezone)
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()  # a new minute's wording: the old keys are done with
             self._entries[key] = reply
-        else:
-            self.hits += 1
-        return reply
+            return reply

@@ -6,12 +6,13 @@ Per chat, strictly in this order::
 
 A claim is unique per (chat, deadline, lead time) in the database, so neither a restart nor a
 second bot process started by mistake sends anything twice. Chats are claimed a chunk
-(`claim_batch`) at a time in one round trip, into a queue all workers send from (`_Queue`,
-kept one to two chunks ahead); a worker sends to one chat and records the result (committed)
-before its next send, so at most one send per worker is ever in the unknown state (plus
-messages waiting aside for a retry, below). Results of all workers are committed together
-when they arrive together (group commit); that and the chunked claims are what let a round
-run at 1,000 messages per second instead of being bound by three transactions per message.
+(`claim_batch`) at a time in one round trip, into a queue all workers send from
+(`pipeline.ClaimQueue`, kept one to two chunks ahead); a worker sends to one chat and
+records the result (committed) before its next send, so at most one send per worker is ever
+in the unknown state (plus messages waiting aside for a retry, below). Results of all
+workers are committed together when they arrive together (group commit); that and the
+chunked claims are what let a round run at 1,000 messages per second instead of being bound
+by three transactions per message.
 A transient failure (timeout, 5xx) waits out its backoff aside, in a task of its own, so its
 worker goes on.
 Claims still queued are released when the round stops (deadline, cancellation, a crash in a
@@ -42,13 +43,15 @@ chat whose send was cut short, which for a deadline is the worse failure. A grac
 (task cancellation, SIGTERM) does not hit this window: the result of a send that completed is
 still written (shielded) before the cancellation propagates.
 
-Errors: RetryAfter -> pause the global limiter and wait exactly `retry_after`, then resend;
-Forbidden and BadRequest "chat not found" -> deactivate the subscription; ChatMigrated -> move
-the chat to its new id and resend; TimedOut / NetworkError (which includes 5xx) -> bounded
-exponential backoff, then record the failure; other BadRequest -> record the failure (the
-payload is wrong, retrying would not help); InvalidToken / EndPointNotFound -> raise (a
-configuration error must not be written into a million delivery records). Nothing is sent
-once `clock.now() >= deadline.at`: the round stops.
+Errors: `classify.classify` turns each failed send into an action (wait out a RetryAfter
+with the whole bot paused, deactivate a chat that is gone, follow a migration, back off and
+retry a transient error, record a failure, or stop the round on a configuration error).
+Nothing is sent once `clock.now() >= deadline.at`: the round stops.
+
+The pieces: `outgoing` (the message, the sender and limiter a round calls, its report),
+`policy` (workers, claim sizes, lease, retries), `pipeline` (the feed of due chats, the
+shared queue of claimed ones, the group commit of results), `classify` (errors), and this
+module, which runs the round.
 """
 
 from __future__ import annotations
@@ -56,36 +59,21 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import math
 import secrets
-import warnings
-from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-from telegram import InlineKeyboardMarkup
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    EndPointNotFound,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import TelegramError
 
 from bot.clock import Clock
+from bot.reminders.classify import Action, Verdict, classify
+from bot.reminders.outgoing import Compose, Limiter, OutgoingMessage, RoundReport, Sender
+from bot.reminders.pipeline import ClaimQueue, Feed, Ready, Recorder
 from bot.reminders.plan import Round
-from bot.store.repository import (
-    ChatSettings,
-    DeliveryContext,
-    DeliveryResult,
-    Outcome,
-    Store,
-)
+from bot.reminders.policy import DeliveryPolicy
+from bot.store.repository import DeliveryContext, DeliveryResult, Outcome, Store
 
 __all__ = [
     "Compose",
@@ -100,99 +88,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CHAT_GONE_MARKERS = ("chat not found", "user not found", "peer_id_invalid")
-
-
-class Sender(Protocol):
-    """Sends one message; raises `telegram.error` exceptions as python-telegram-bot does."""
-
-    async def send(self, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None) -> None: ...
-
-
-class Limiter(Protocol):
-    """`ratelimit.SendLimiter` or anything shaped like it."""
-
-    async def acquire(self, chat_id: int) -> None: ...
-
-    def pause(self, seconds: float) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    text: str
-    buttons: InlineKeyboardMarkup | None = None
-
-
-ComposeResult = OutgoingMessage | str | None
-Compose = Callable[[ChatSettings, dict[str, str], Round], ComposeResult | Awaitable[ComposeResult]]
-"""compose(settings, checklist, round) -> the message, or None when nothing is left to remind."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryPolicy:
-    concurrency: int = 8  # workers; each one claims, sends and records strictly in turn
-    batch_size: int = 500  # chat ids fetched per keyset page
-    claim_batch: int = 16  # chats claimed per round trip
-    lease: float = 120.0  # seconds before an unrenewed open claim counts as abandoned
-    max_claims: int = 2  # a claim is taken over at most once
-    max_retries: int = 3  # transient errors (timeouts, network, 5xx) per message
-    backoff_base: float = 1.0  # seconds; doubles per retry
-    backoff_max: float = 30.0
-    max_rate_limited: int = 10  # RetryAfter answers for one message before giving up on it
-    poll_interval: float = 5.0  # how often to look at claims other processes hold
-    max_parked: int = 256  # messages waiting out a backoff aside, so their worker goes on
-
-    @classmethod
-    def for_rate(cls, rate: float) -> DeliveryPolicy:
-        """Enough workers to keep `rate` messages per second in flight, and claims to match.
-
-        Each worker has one request in flight at a time. At 30/s eight are plenty; at 1,000/s
-        a request to Telegram taking up to 0.1 s needs about a hundred, and bigger claim
-        chunks keep the database round trips per message low.
-        """
-        concurrency = max(8, min(128, math.ceil(rate * 0.1)))
-        if rate <= 100:
-            return cls(concurrency=concurrency, claim_batch=16)
-        # A round this fast is over in minutes: retry a 5xx sooner (0.5 s, 1 s, 2 s), or the
-        # retries of its last failures would keep it going long after everyone else is done.
-        return cls(concurrency=concurrency, batch_size=2000, claim_batch=128, backoff_base=0.5)
-
-    @property
-    def connections(self) -> int:
-        """HTTP connections the sender should keep: one per worker, a few for parked retries."""
-        return self.concurrency + 16
-
-    def __post_init__(self) -> None:
-        if min(self.concurrency, self.batch_size, self.claim_batch, self.max_claims) < 1:
-            raise ValueError("concurrency, batch sizes and max_claims must be at least 1")
-        if self.max_parked < 0:
-            raise ValueError("max_parked must not be negative")
-        if self.lease <= 0 or self.poll_interval <= 0:
-            raise ValueError("lease and poll_interval must be positive")
-
-
-@dataclass(slots=True)
-class RoundReport:
-    deadline_id: str
-    lead_seconds: int
-    sent: int = 0
-    skipped: int = 0  # nothing left to remind, or unsubscribed meanwhile
-    deactivated: int = 0  # blocked the bot / chat gone
-    failed: int = 0  # retries exhausted or payload refused
-    expired: int = 0  # claimed, but the deadline came first
-    abandoned: int = 0  # crashed claims closed as failed after their takeover ran out
-    claimed_elsewhere: int = 0  # another worker or process won the claim
-    lost_lease: int = 0  # our claim was taken over while we waited (should not happen)
-    rate_limited: int = 0  # RetryAfter answers received
-    retried: int = 0  # transient-error retries
-    stopped_at_deadline: bool = False
-    duration: float = 0.0  # seconds, on the injected clock
-    errors: dict[str, int] = field(default_factory=dict)  # error class -> count
-
-    @property
-    def handled(self) -> int:
-        return self.sent + self.skipped + self.deactivated + self.failed + self.expired
-
 
 @dataclass(frozen=True, slots=True)
 class _Result:
@@ -203,7 +98,11 @@ class _Result:
 
 
 class _LostClaim(Exception):
-    """Our lease was taken over while we waited: the other holder finishes this chat."""
+    """Our claim is gone: taken over by another process, or the chat was deleted."""
+
+    def __init__(self, chat_id: int) -> None:
+        super().__init__(chat_id)
+        self.chat_id = chat_id
 
 
 @dataclass(slots=True)
@@ -220,168 +119,11 @@ class _Sending:
 
 
 @dataclass(frozen=True, slots=True)
-class _Ready:
-    """A claimed chat with what its message needs, waiting for a worker."""
-
-    chat_id: int
-    context: DeliveryContext
-    claimed_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class _Parked:
     """A transient failure: retry after `delay`, aside, while the worker goes on."""
 
     sending: _Sending
     delay: float
-
-
-def _retry_after_seconds(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTB 22 deprecates the int form; either form is fine here
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def _chat_gone(exc: BadRequest) -> bool:
-    message = exc.message.lower()
-    return any(marker in message for marker in CHAT_GONE_MARKERS)
-
-
-class _Feed:
-    """Hands out due chat ids to be claimed, fetching keyset pages on demand."""
-
-    def __init__(self, run: _RoundRun) -> None:
-        self._run = run
-        self._buffer: deque[int] = deque()
-        self._after: int | None = None
-        self._exhausted = False
-        self._lock = asyncio.Lock()
-
-    async def take(self, n: int) -> list[int]:
-        """Up to `n` due chat ids; an empty list when this pass has seen them all."""
-        async with self._lock:
-            if len(self._buffer) < n and not self._exhausted:
-                run = self._run
-                batch = await run.store.due_chats(
-                    run.round.deadline.id,
-                    run.round.lead_seconds,
-                    run.round.deadline.regions,
-                    after_chat_id=self._after,
-                    limit=max(run.policy.batch_size, n),
-                    stale_before=run.clock.now() - run.lease,
-                    max_claims=run.policy.max_claims,
-                )
-                if batch:
-                    self._after = batch[-1]
-                    self._buffer.extend(batch)
-                if len(batch) < max(run.policy.batch_size, n):
-                    self._exhausted = True
-            return [self._buffer.popleft() for _ in range(min(n, len(self._buffer)))]
-
-
-class _Queue:
-    """Claimed chats ready to send, shared by all workers, kept one to two chunks ahead.
-
-    Whichever worker finds the queue short claims the next chunk (`claim`: one database
-    round trip for `chunk` chats, and one read of what their messages need) while the
-    others go on sending what is left. A chunk being claimed counts as on its way, so
-    normally one claim runs at a time; a second starts only when less than a chunk is left
-    while the first is still running (a slow database moment must not leave a hundred
-    workers with nothing to send).
-
-    Before, each worker claimed and sent a chunk of its own: sending ramped up only as the
-    workers' first claims went through the database one after another (the first half
-    second of a 1,000/s round), a message could wait behind its worker's hung send, and
-    the end of a round needed idle workers to take over others' queues.
-    """
-
-    def __init__(
-        self, claim: Callable[[], Awaitable[list[_Ready] | None]], chunk: int, stop: asyncio.Event
-    ) -> None:
-        self._claim = claim
-        self._chunk = chunk
-        self._stop = stop
-        self._ready: deque[_Ready] = deque()
-        self._refilling = 0  # claims running
-        self._exhausted = False
-        self._refilled = asyncio.Event()
-
-    async def next(self) -> _Ready | None:
-        """The next chat to send to; None when the pass has no more or the round stops."""
-        while not self._stop.is_set():
-            coming = len(self._ready) + self._chunk * self._refilling
-            if coming < 2 * self._chunk and not self._exhausted:
-                await self._refill()
-            elif self._ready:
-                return self._ready.popleft()
-            elif self._exhausted and not self._refilling:
-                return None
-            else:  # another worker is claiming: wait for it
-                self._refilled.clear()
-                await self._refilled.wait()
-        return None
-
-    def drain(self) -> list[int]:
-        """The chats claimed but never handed out (to be released when the pass ends)."""
-        ids = [ready.chat_id for ready in self._ready]
-        self._ready.clear()
-        return ids
-
-    async def _refill(self) -> None:
-        self._refilling += 1
-        try:
-            claimed = await self._claim()
-            if claimed is None:
-                self._exhausted = True
-            else:
-                self._ready.extend(claimed)
-        finally:
-            self._refilling -= 1
-            self._refilled.set()
-
-
-class _Recorder:
-    """Group commit: results that arrive while a commit runs go into the next one together.
-
-    Each worker still waits until its own result is committed before it sends again; under
-    load one transaction simply covers several workers, which is what lets SQLite keep up.
-    """
-
-    MAX_BATCH = 256
-
-    def __init__(self, run: _RoundRun) -> None:
-        self._run = run
-        self._queue: list[tuple[DeliveryResult, asyncio.Future[bool]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-
-    def submit(self, result: DeliveryResult) -> asyncio.Future[bool]:
-        """Queue a result; the future says whether it was recorded (False: not our claim)."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((result, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.ensure_future(self._flush())
-        return future
-
-    async def _flush(self) -> None:
-        run = self._run
-        while self._queue:
-            batch = self._queue[: self.MAX_BATCH]
-            del self._queue[: self.MAX_BATCH]
-            try:
-                recorded = await run.store.record_delivery_results(
-                    [item for item, _ in batch], owner=run.owner, now=run.clock.now()
-                )
-            except BaseException as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                if not isinstance(exc, Exception):
-                    raise
-                continue
-            for (_, future), ok in zip(batch, recorded, strict=True):
-                if not future.done():
-                    future.set_result(ok)
 
 
 class _RoundRun:
@@ -408,7 +150,7 @@ class _RoundRun:
         self._sent_to: set[int] = set()  # chats whose send was started (may have arrived)
         self.report = RoundReport(round.deadline.id, round.lead_seconds)
         self._stop = asyncio.Event()
-        self._recorder = _Recorder(self)
+        self._recorder = Recorder(self._write_results)
         self._group: asyncio.TaskGroup | None = None  # the current pass's workers and retries
         self._parked = 0
 
@@ -465,9 +207,9 @@ class _RoundRun:
         self._stop.set()
 
     async def _one_pass(self) -> None:
-        feed = _Feed(self)
+        feed = Feed(self._due_chats, self.policy.batch_size)
         size = self.policy.claim_batch
-        queue = _Queue(lambda: self._claim_ready(feed, size), size, self._stop)
+        queue = ClaimQueue(lambda: self._claim_ready(feed, size), size, self._stop)
         try:
             async with asyncio.TaskGroup() as group:
                 self._group = group
@@ -489,11 +231,11 @@ class _RoundRun:
             if unsent := queue.drain():
                 await self._release(unsent)
 
-    async def _worker(self, queue: _Queue) -> None:
+    async def _worker(self, queue: ClaimQueue) -> None:
         while (ready := await queue.next()) is not None:
             await self._deliver(ready)
 
-    async def _claim_ready(self, feed: _Feed, n: int) -> list[_Ready] | None:
+    async def _claim_ready(self, feed: Feed, n: int) -> list[Ready] | None:
         """Claim the next up to `n` due chats and read what their messages need.
 
         None when this pass has no more (or the round stops).
@@ -515,12 +257,29 @@ class _RoundRun:
             except BaseException:
                 await self._release(won)
                 raise
-            return [_Ready(chat_id, contexts[chat_id], claimed_at) for chat_id in won]
+            return [Ready(chat_id, contexts[chat_id], claimed_at) for chat_id in won]
         return None
+
+    async def _due_chats(self, after: int | None, limit: int) -> list[int]:
+        """The next page of due chat ids: never delivered, or claimed by a crashed process."""
+        return await self.store.due_chats(
+            self.round.deadline.id,
+            self.round.lead_seconds,
+            self.round.deadline.regions,
+            after_chat_id=after,
+            limit=limit,
+            stale_before=self.clock.now() - self.lease,
+            max_claims=self.policy.max_claims,
+        )
+
+    async def _write_results(self, results: list[DeliveryResult]) -> list[bool]:
+        return await self.store.record_delivery_results(
+            results, owner=self.owner, now=self.clock.now()
+        )
 
     # -- one chat -----------------------------------------------------------------------
 
-    async def _deliver(self, ready: _Ready) -> None:
+    async def _deliver(self, ready: Ready) -> None:
         """Send to one claimed chat and record the result before the worker goes on.
 
         Recording each result right after its send keeps the unknown window of a crash at
@@ -529,9 +288,8 @@ class _RoundRun:
         chat_id = ready.chat_id
         try:
             result = await self._attempt(chat_id, ready.context, ready.claimed_at)
-        except _LostClaim:
-            self.report.lost_lease += 1
-            log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
+        except _LostClaim as lost:
+            self._not_ours(f"the claim for chat {lost.chat_id} could not be renewed")
             return
         except BaseException:
             if chat_id not in self._sent_to:  # stopped before sending: nothing is in doubt
@@ -543,6 +301,11 @@ class _RoundRun:
         # A crash or cancellation after the send started leaves this one claim open: the
         # lease rule (module docstring) decides what happens to it.
         await self._record(result)
+
+    def _not_ours(self, what: str) -> None:
+        """Our claim was gone: taken over after our lease ran out, or the chat deleted."""
+        self.report.lost_lease += 1
+        log.warning("round %s: %s: the claim is no longer ours", self.round.job_id, what)
 
     async def _release(self, chat_ids: list[int]) -> None:
         """Give back claims never started (the round is stopping), even if cancelled."""
@@ -598,10 +361,7 @@ class _RoundRun:
             )
         )
         if not recorded:
-            self.report.lost_lease += 1
-            log.warning(
-                "round %s: result not recorded, the claim was taken over", self.round.job_id
-            )
+            self._not_ours(f"the result for chat {result.chat_id} was not recorded")
             return
         report = self.report
         match result.outcome:
@@ -662,8 +422,7 @@ class _RoundRun:
                 await self._hold(sending, parked.delay)
                 result = await self._send(sending, may_park=False)
             except _LostClaim:
-                self.report.lost_lease += 1
-                log.warning("round %s: a claim was taken over while waiting", self.round.job_id)
+                self._not_ours(f"the claim for chat {sending.chat_id} could not be renewed")
                 return
             assert isinstance(result, _Result)
             await self._record(result)
@@ -681,61 +440,65 @@ class _RoundRun:
                 self._stop_at_deadline()
                 return _Result(Outcome.EXPIRED, sending.attempts, chat_id)
             sending.attempts += 1
-            attempts = sending.attempts
             self._sent_to.add(chat_id)  # from here on Telegram may have the message
             try:
                 await self.sender.send(chat_id, message.text, message.buttons)
-                return _Result(Outcome.SENT, attempts, chat_id)
-            except RetryAfter as exc:
+            except TelegramError as exc:
+                verdict = classify(exc)
+                if verdict.action is Action.RAISE:
+                    raise
+            else:
+                return _Result(Outcome.SENT, sending.attempts, chat_id)
+            decided = await self._after_failure(sending, verdict, started, may_park=may_park)
+            if decided is not None:
+                return decided
+
+    async def _after_failure(
+        self, sending: _Sending, verdict: Verdict, started: datetime, *, may_park: bool
+    ) -> _Result | _Parked | None:
+        """Act on a failed send: the result, a parked retry, or None to send again now."""
+        chat_id, attempts, error = sending.chat_id, sending.attempts, verdict.error
+        match verdict.action:
+            case Action.RETRY_AFTER:
                 # Everyone waits (the limiter is paused), so this worker may as well wait too.
-                wait = _retry_after_seconds(exc)
+                wait = verdict.seconds
                 self.report.rate_limited += 1
                 sending.rate_limited += 1
                 self.limiter.pause(wait)
                 if sending.rate_limited > self.policy.max_rate_limited:
-                    return _Result(Outcome.FAILED, attempts, chat_id, "RetryAfter")
+                    return _Result(Outcome.FAILED, attempts, chat_id, error)
                 if self._would_pass_deadline(wait):
                     self._stop_at_deadline()
-                    return _Result(Outcome.EXPIRED, attempts, chat_id, "RetryAfter")
+                    return _Result(Outcome.EXPIRED, attempts, chat_id, error)
                 await self._hold(sending, wait)
-            except Forbidden:
-                await self.store.deactivate(chat_id, "blocked")
-                return _Result(Outcome.DEACTIVATED, attempts, chat_id, "Forbidden")
-            except ChatMigrated as exc:
+            case Action.CHAT_GONE:
+                await self.store.deactivate(chat_id, verdict.reason)
+                return _Result(Outcome.DEACTIVATED, attempts, chat_id, error)
+            case Action.MIGRATE:
                 sending.migrations += 1
-                if sending.migrations > 1:
-                    return _Result(Outcome.FAILED, attempts, chat_id, "ChatMigrated")
-                new_id = int(exc.new_chat_id)
-                await self.store.migrate_chat(chat_id, new_id)
-                sending.chat_id = new_id
+                if sending.migrations > 1 or verdict.new_chat_id is None:
+                    return _Result(Outcome.FAILED, attempts, chat_id, error)
+                await self.store.migrate_chat(chat_id, verdict.new_chat_id)
+                sending.chat_id = verdict.new_chat_id
                 if not await self._renew(sending):
-                    raise _LostClaim from None  # the new id already had this reminder
-            except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
-                if _chat_gone(exc):
-                    await self.store.deactivate(chat_id, "chat_not_found")
-                    return _Result(Outcome.DEACTIVATED, attempts, chat_id, "ChatNotFound")
-                return _Result(Outcome.FAILED, attempts, chat_id, "BadRequest")
-            except NetworkError as exc:  # TimedOut, connection errors, 5xx
+                    raise _LostClaim(sending.chat_id)  # the new id already had this reminder
+            case Action.RETRY:
                 sending.transient += 1
                 if sending.transient > self.policy.max_retries:
-                    return _Result(Outcome.FAILED, attempts, chat_id, type(exc).__name__)
+                    return _Result(Outcome.FAILED, attempts, chat_id, error)
                 self.report.retried += 1
-                backoff = min(
-                    self.policy.backoff_max, self.policy.backoff_base * 2 ** (sending.transient - 1)
-                )
                 # The backoff counts from when the failed attempt started: a connection that
-                # hung for seconds before it failed has waited that long already. (At the end
-                # of a 1,000/s round, retries of stalled sends were the last half second.)
+                # hung for seconds before it failed has waited that long already.
+                backoff = self.policy.backoff(sending.transient)
                 delay = max(0.0, backoff - (self.clock.now() - started).total_seconds())
                 if self._would_pass_deadline(delay):
-                    return _Result(Outcome.FAILED, attempts, chat_id, type(exc).__name__)
+                    return _Result(Outcome.FAILED, attempts, chat_id, error)
                 if may_park and self._parked < self.policy.max_parked:
                     return _Parked(sending, delay)
                 await self._hold(sending, delay)
-            except (InvalidToken, EndPointNotFound):
-                raise
-            except TelegramError as exc:
-                return _Result(Outcome.FAILED, attempts, chat_id, type(exc).__name__)
+            case _:  # GIVE_UP (RAISE never gets here)
+                return _Result(Outcome.FAILED, attempts, chat_id, error)
+        return None
 
     async def _renew(self, sending: _Sending) -> bool:
         now = self.clock.now()
@@ -754,8 +517,8 @@ class _RoundRun:
         """Wait while keeping our claim: renew it whenever a third of the lease has passed.
 
         A short wait (a one-second backoff) needs no write at all: nobody may take over a
-        claim younger than the lease. At 1,000 messages per second with 5% failing, a
-        renewal per retry was a write transaction too many for SQLite's single writer.
+        claim younger than the lease, and at 1,000 messages per second with 5% failing a
+        renewal per retry would be a write transaction too many for SQLite's single writer.
         """
         remaining = max(0.0, seconds)
         step = self.policy.lease / 3
@@ -766,7 +529,7 @@ class _RoundRun:
             remaining -= chunk
             due = (self.clock.now() - sending.renewed_at).total_seconds() >= step
             if due and not await self._renew(sending):
-                raise _LostClaim
+                raise _LostClaim(sending.chat_id)
             if remaining <= 0:
                 return
 

@@ -1,13 +1,14 @@
-"""A small keep-alive HTTP/1.1 client: the request backend of reminder rounds.
+"""A small keep-alive HTTP/1.1 client: the request backend of paid-broadcast reminder rounds.
 
-Why not aiohttp (used before) or httpx (PTB's default): a round at 1,000 messages per second
-was CPU-bound in one process, and the general-purpose clients spent most of a request's CPU
-on what reminders never use (cookies, redirects, proxies, tracing, multipart). Reminders need
-one thing: POST a small JSON body to one server and read its JSON answer. This does exactly
-that over pooled keep-alive connections with the standard library's streams; on this
-project's machine it took 0.16-0.17 ms of CPU per request where aiohttp took 0.32-0.35 ms
-(docs/benchmarks.md). PTB's `BaseRequest.post` still wraps it, so every Telegram error
-surfaces as the same `telegram.error` exception as with `Bot.send_message`.
+A round at 1,000 messages per second is CPU-bound in one process, and general-purpose HTTP
+clients spend most of a request's CPU on what reminders never use (cookies, redirects,
+proxies, tracing, multipart). Reminders need one thing: POST a small JSON body to one server
+and read its JSON answer. This does exactly that over pooled keep-alive connections with the
+standard library's streams: on this project's machine 0.16-0.17 ms of CPU per request,
+against 0.32-0.35 ms for aiohttp and 1.5-2.7 ms for httpx (docs/benchmarks.md). PTB's
+`BaseRequest.post` still wraps it, so every Telegram error surfaces as the same
+`telegram.error` exception as with `Bot.send_message`. `transport.reminder_request` uses it
+only for paid broadcasts without a proxy.
 
 Left out on purpose: proxies, redirects, cookies, file uploads, HTTP/2. A connection is only
 put back into the pool after its answer was read completely; one cut short (a timeout, a
@@ -178,8 +179,8 @@ class KeepAliveRequest(BaseRequest):
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        """orjson instead of the standard library (PTB invites this override): a fifth of
-        the CPU of a send went into encoding and decoding JSON."""
+        """orjson instead of the standard library (PTB invites this override): with the
+        standard library, encoding and decoding JSON are a fifth of the CPU of a send."""
         try:
             return orjson.loads(payload)  # type: ignore[no-any-return]
         except orjson.JSONDecodeError:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.knowledge.model import Deadline
+from bot.store.repository import MAX_LEAD_TIMES
 
 __all__ = [
     "DEFAULT_LEAD_TIMES",
@@ -38,7 +39,6 @@ WEEK = 7 * DAY
 DEFAULT_LEAD_TIMES: tuple[int, ...] = (3 * DAY, DAY, 2 * HOUR)
 MIN_LEAD_SECONDS = MINUTE
 MAX_LEAD_SECONDS = 365 * DAY
-MAX_LEAD_TIMES = 10
 
 _UNITS = {"w": WEEK, "d": DAY, "h": HOUR, "m": MINUTE}
 _PART = re.compile(r"([0-9]+)([wdhm])", re.IGNORECASE | re.ASCII)
@@ -87,7 +87,7 @@ def reminder_rounds(
     rounds = [
         Round(deadline, lead, deadline.at - timedelta(seconds=lead))
         for deadline in items
-        if deadline.at > now
+        if deadline.is_task and deadline.at > now
         for lead in leads
     ]
     rounds.sort(key=lambda r: (r.due_at, r.deadline.id, -r.lead_seconds))

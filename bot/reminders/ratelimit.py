@@ -62,20 +62,34 @@ class TokenBucket:
     seconds and drops the burst credit, so sending resumes at the steady pace.
 
     Each caller reserves its slot the moment it asks, without a lock, and only then sleeps:
-    with a lock, every slot needed one turn of the event loop to be handed over, which
-    capped a busy process far below 1,000 per second. Because a late wake-up (a busy loop)
-    could bunch reserved slots together, a log of the last `rate` grants checks the limit
-    itself before each grant: no one-second window ever holds more than the sustained rate.
+    a lock would need one turn of the event loop per slot handed over, which caps a busy
+    process far below 1,000 per second. Because a late wake-up (a busy loop) could bunch
+    reserved slots together, a log of the last grants checks the limit itself before each
+    grant: no one-second window ever holds more than the sustained rate.
+
+    Urgent callers (`acquire(urgent=True)`: a person waiting for a reply) skip the queue of
+    reserved slots: they keep the spacing among themselves and wait for room in the
+    one-second window and for a pause to end, nothing else. While any wait, the others
+    leave up to `reserve` of the window's slots free for them, so a round that keeps the
+    bucket busy cannot starve them; each urgent grant moves the queue back by one slot, and
+    the window holds for both together.
     """
 
     def __init__(
-        self, rate: float, *, burst: int | None = None, clock: TimeSource | None = None
+        self,
+        rate: float,
+        *,
+        burst: int | None = None,
+        reserve: int = 0,
+        clock: TimeSource | None = None,
     ) -> None:
         if not 0 < rate <= MAX_RATE:
             raise ValueError(f"rate must be in (0, {MAX_RATE:g}] messages per second, got {rate!r}")
         burst = default_burst(rate) if burst is None else burst
         if burst < 1 or burst > max(1.0, rate):
             raise ValueError(f"burst must be between 1 and the rate, got {burst!r}")
+        if reserve < 0:
+            raise ValueError(f"reserve must not be negative, got {reserve!r}")
         self.rate = float(rate)
         self.burst = burst
         self.interval = 1.0 / (self.rate - burst + 1)
@@ -83,16 +97,25 @@ class TokenBucket:
         self._clock: TimeSource = clock or _RealTime()
         self._tat = float("-inf")  # theoretical arrival time of the next slot
         self._pauses = 0  # bumped by pause(): slots reserved before it are void
+        self._paused_until = float("-inf")
+        self._urgent_tat = float("-inf")  # the next urgent caller's slot
         # At most the sustained rate per second, a little under `rate`: what leaves here a
         # few milliseconds apart may arrive bunched, and Telegram counts on arrival.
-        self._granted: deque[float] = deque(maxlen=max(1, int(self.effective_rate)))
+        self._window = max(1, int(self.effective_rate))
+        self._granted: deque[float] = deque(maxlen=self._window)
+        # The others always keep at least one slot of the window for themselves.
+        self.reserve = min(reserve, self._window - 1)
+        self._urgent_waiting = 0
 
     @property
     def effective_rate(self) -> float:
         """Sustained sends per second (slightly under `rate` when bursts are allowed)."""
         return 1.0 / self.interval
 
-    async def acquire(self) -> None:
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if urgent:
+            await self._acquire_urgent()
+            return
         clock = self._clock
         while True:
             now = clock.monotonic()
@@ -106,23 +129,56 @@ class TokenBucket:
                 await clock.sleep(wait)
             if self._pauses != pauses:
                 continue  # a 429 arrived while we waited: queue again behind the pause
-            await self._within_window()
+            await self._within_window(urgent=False)
             if self._pauses == pauses:
                 self._granted.append(clock.monotonic())
                 return
 
-    async def _within_window(self) -> None:
-        """Wait while `rate` grants already lie within the last second (keeping our slot).
+    async def _acquire_urgent(self) -> None:
+        clock = self._clock
+        self._urgent_waiting += 1
+        try:
+            while True:
+                # Urgent callers are spaced like the others among themselves: a burst of
+                # them would come back a second later as a burst of the others, released
+                # together from the window, and bunched requests are what Telegram counts.
+                now = clock.monotonic()
+                slot = max(self._urgent_tat, self._paused_until, now)
+                self._urgent_tat = slot + self.interval
+                pauses = self._pauses
+                if slot - now > _EPSILON:
+                    await clock.sleep(slot - now)
+                if self._pauses != pauses:
+                    continue
+                await self._within_window(urgent=True)
+                if self._pauses != pauses:
+                    continue
+                now = clock.monotonic()
+                self._granted.append(now)
+                # The queued callers move back by the slot just used.
+                self._tat = max(self._tat, now) + self.interval
+                return
+        finally:
+            self._urgent_waiting -= 1
+
+    async def _within_window(self, *, urgent: bool) -> None:
+        """Wait while the last second holds all the grants allowed (keeping our slot).
 
         Slots are spaced right, but a late wake-up (a busy loop) can bunch grants; waiting
-        the few milliseconds here keeps the window without giving up the slot, which
-        cost 3% of the rate at 30/s when a fresh slot was taken instead.
+        the few milliseconds here keeps the window without giving up the slot (a fresh
+        slot would cost 3% of the rate at 30/s). A caller that is not urgent counts the
+        slots kept for waiting urgent ones as taken.
         """
         granted = self._granted
         clock = self._clock
-        while len(granted) == granted.maxlen:
-            # Ten microseconds of slack: clocks round, and slots one second apart are fine.
-            early = granted[0] + 1.0 - _WINDOW_SLACK - clock.monotonic()
+        while True:
+            kept = 0 if urgent else min(self._urgent_waiting, self.reserve)
+            allowed = self._window - kept
+            if len(granted) < allowed:
+                return
+            # The allowed-th latest grant must have left the window. Ten microseconds of
+            # slack: clocks round, and slots one second apart are fine.
+            early = granted[len(granted) - allowed] + 1.0 - _WINDOW_SLACK - clock.monotonic()
             if early <= 0:
                 return
             await clock.sleep(early)
@@ -131,7 +187,13 @@ class TokenBucket:
         """Nobody gets a slot for `seconds` from now (Telegram said RetryAfter)."""
         resume = self._clock.monotonic() + max(0.0, seconds)
         self._tat = max(self._tat, resume + self._tolerance)
+        self._paused_until = max(self._paused_until, resume)
         self._pauses += 1
+
+    async def until_resumed(self) -> None:
+        """Return once no pause is in force."""
+        while (held := self._paused_until - self._clock.monotonic()) > _EPSILON:
+            await self._clock.sleep(held)
 
 
 class PerChatLimiter:
@@ -177,7 +239,11 @@ class PerChatLimiter:
 
 
 class SendLimiter:
-    """The limiter a delivery round uses: per-chat spacing first, then the global bucket."""
+    """The limiter a delivery round uses: per-chat spacing first, then the global bucket.
+
+    `bucket`: the bot's shared bucket (`bot.sendbudget.SendBudget`), so that replies and
+    rounds count against one budget; a bucket of its own at `rate` when not given.
+    """
 
     def __init__(
         self,
@@ -187,8 +253,9 @@ class SendLimiter:
         per_chat_interval: float = 1.0,
         group_interval: float = 3.0,
         clock: TimeSource | None = None,
+        bucket: TokenBucket | None = None,
     ) -> None:
-        self.global_bucket = TokenBucket(rate, burst=burst, clock=clock)
+        self.global_bucket = bucket or TokenBucket(rate, burst=burst, clock=clock)
         self.per_chat = PerChatLimiter(
             per_chat_interval, group_interval=group_interval, clock=clock
         )

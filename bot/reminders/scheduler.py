@@ -9,14 +9,12 @@ round missed while the bot was down runs at once if its deadline is still ahead.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.clock import Clock
@@ -32,21 +30,13 @@ from bot.reminders.delivery import (
 from bot.reminders.plan import Round, reminder_rounds, round_start
 from bot.reminders.ratelimit import SendLimiter
 from bot.reminders.transport import BotSender
-from bot.replies import Keyboard
 from bot.store.repository import ChatSettings, Store
-from bot.telegram_markup import keyboard
 
 __all__ = ["JOB_PREFIX", "BotSender", "ReminderScheduler", "collapse_late"]
 
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "remind:"
-
-
-@functools.lru_cache(maxsize=256)
-def _keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
-    """Reminders share a few keyboards; PTB's markup objects are immutable, so reuse them."""
-    return keyboard(buttons)
 
 
 def collapse_late(rounds: list[Round], now: datetime) -> list[Round]:
@@ -92,7 +82,7 @@ class ReminderScheduler:
         )
         if reply is None:
             return None
-        return OutgoingMessage(reply.text, _keyboard(reply.buttons))
+        return OutgoingMessage(reply.text, reply.buttons)
 
     async def reschedule(self) -> list[Round]:
         """Make the JobQueue hold exactly the rounds the data asks for; log the plan."""

@@ -5,18 +5,16 @@ from __future__ import annotations
 import html
 import re
 
+from bot.knowledge.telegram_html import visible_length
+
 MESSAGE_LIMIT = 4096
+__all__ = ["MESSAGE_LIMIT", "escape", "split_message", "visible_length"]
 _TAG = re.compile(r"<[^>]+>")
 
 
 def escape(text: str) -> str:
     """Escape text that came from a user before it goes into an HTML message."""
     return html.escape(text, quote=False)
-
-
-def visible_length(text: str) -> int:
-    """Length as Telegram counts it: after entity parsing (tags removed, entities decoded)."""
-    return len(html.unescape(_TAG.sub("", text)))
 
 
 def _pieces(text: str, separator: str) -> list[str]:

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from bot.knowledge.model import REGION_NAMES, REGIONS, Platform, Route
+from bot.knowledge.model import Platform, Route
+from bot.knowledge.regions import REGION_FALLBACK, REGION_NAMES, REGIONS
 
 
 def _region_label(keys: list[str], platform: Platform) -> str:
+    """The regions a group of routes serves; a region that merely falls back is not named."""
     if keys == ["default"]:
         return ""
-    names = []
-    for key in keys:
-        if key == "default":
-            covered = {k for k in platform.routes if k != "default"}
-            rest = [REGION_NAMES[r] for r in REGIONS if r not in covered]
-            names.extend(rest)
-        else:
-            names.append(REGION_NAMES[key])
-    return ", ".join(dict.fromkeys(names))
+    served = {r: found[0] for r in REGIONS if (found := platform.route_for(r)) is not None}
+    names = [
+        REGION_NAMES[r]
+        for r, key in served.items()
+        if key in keys and served.get(REGION_FALLBACK.get(r, "")) != key
+    ]
+    return ", ".join(names)
 
 
 def _route_text(platform: Platform, route: Route) -> str:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
 def format_date(moment: datetime, tz: str | None = None) -> str:
     local = moment.astimezone(ZoneInfo(tz)) if tz else moment
     return f"{local.day} {local:%B %Y}"
+
+
+def format_day(day: date, *, short: bool = False) -> str:
+    """'12 June 2026', or '12 Jun 2026' with `short` (source dates, lists)."""
+    return f"{day.day} {day:%b %Y}" if short else f"{day.day} {day:%B %Y}"
 
 
 def format_datetime(moment: datetime, tz: str) -> str:
@@ -72,3 +77,41 @@ def relative(moment: datetime, now: datetime) -> str:
     if moment >= now:
         return f"in {duration(now, moment)}"
     return f"{duration(moment, now)} ago"
+
+
+def _halves(months: int) -> str:
+    """12-14 months: 'a year'; 15-20: 'a year and a half'; then '2 years', '2 and a half years'."""
+    halves = max(round(months / 6), 2)
+    years, half = divmod(halves, 2)
+    if years == 1:
+        return "a year and a half" if half else "a year"
+    return f"{years} and a half years" if half else f"{years} years"
+
+
+def approximate(earlier: datetime, later: datetime) -> str:
+    """A span as people say it: '3 days', '2 weeks', '5 months', 'a year and a half'.
+
+    Exact below a month (where the difference matters for acting), rounded above it.
+    """
+    delta = later.astimezone(UTC) - earlier.astimezone(UTC)
+    if delta < timedelta(days=14):
+        return duration(earlier, later)
+    if delta < timedelta(days=28):
+        weeks = round(delta.days / 7)
+        return _plural(weeks, "week")
+    months = round(delta.days / 30.44)
+    if months < 12:
+        return "a month" if months == 1 else f"{months} months"
+    return _halves(months)
+
+
+def approx_relative(moment: datetime, now: datetime) -> str:
+    """'in 3 days', 'in 5 months', 'a year and a half ago'."""
+    if moment >= now:
+        return f"in {approximate(now, moment)}"
+    return f"{approximate(moment, now)} ago"
+
+
+def as_moment(day: date) -> datetime:
+    """Midday UTC of a calendar date: a date compared with now is never off by a day."""
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)

@@ -1,23 +1,40 @@
-"""A topic as an answer: text for the region, steps, disputes, sources and buttons."""
+"""A topic as an answer: text for the region, details, steps, disputes, sources and buttons.
+
+`render_first_message` and `render_details` are the two halves a phone-first reply sends
+separately; `render_topic` is the whole answer in one message.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import callbacks
-from bot.knowledge.model import DEFAULT_LANGUAGE, KnowledgeBase, Topic
+from bot.knowledge.model import DEFAULT_LANGUAGE, Change, KnowledgeBase, Source, Topic
 from bot.render.deadlines import fill_placeholders
 from bot.render.platforms import render_steps
-from bot.render.timefmt import format_date
+from bot.render.timefmt import format_day
 from bot.replies import Button, Keyboard, Reply
 
 MAX_RELATED = 4
+# A `change` is news for this long after its date; after that it is just how things are.
+RECENT_CHANGE = timedelta(days=90)
 
 
 def _link(title: str, url: str) -> str:
     if url.startswith(("http://", "https://")):
         return f'<a href="{url}">{title}</a>'
     return title
+
+
+def source_text(source: Source) -> str:
+    """'<a>Title</a>', with its date when known; a secondary source is 'reported by ... on ...'."""
+    link = _link(source.title, source.url)
+    if source.secondary:
+        on = f" on {format_day(source.date, short=True)}" if source.date else ""
+        return f"reported by {link}{on}"
+    if source.date:
+        return f"{link} ({format_day(source.date, short=True)})"
+    return link
 
 
 def topic_buttons(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGUAGE) -> Keyboard:
@@ -30,6 +47,47 @@ def topic_buttons(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGU
     return tuple(rows)
 
 
+def change_line(change: Change | None, now: datetime) -> str | None:
+    """'🆕 Changed on 20 Nov 2026: ...' while the change is recent, else nothing."""
+    if change is None or now.date() - change.on > RECENT_CHANGE:
+        return None
+    return f"🆕 <i>Changed on {format_day(change.on, short=True)}:</i> {change.text}"
+
+
+def footer(topic: Topic) -> str:
+    return f"<i>Checked against {len(topic.sources)} source(s) on {format_date_only(topic)}.</i>"
+
+
+def _disputed(topic: Topic) -> str | None:
+    if not topic.disputed:
+        return None
+    claims = "\n".join(
+        f"• {p.claim} ({', '.join(source_text(s) for s in p.sources)})"
+        if p.sources
+        else f"• {p.claim}"
+        for p in topic.disputed.positions
+    )
+    return f"⚖️ <b>Sources disagree.</b> {topic.disputed.summary}\n{claims}"
+
+
+def _first_parts(
+    kb: KnowledgeBase, topic: Topic, region: str | None, now: datetime, language: str
+) -> list[str]:
+    text = topic.text(language)
+    parts = [f"<b>{text.question}</b>", fill_placeholders(text.answer_for(region), kb, now)]
+    news = change_line(topic.change, now)
+    if news:
+        parts.append(news)
+    return parts
+
+
+def _detail_parts(
+    kb: KnowledgeBase, topic: Topic, region: str | None, now: datetime, language: str
+) -> list[str]:
+    details = topic.text(language).details_for(region)
+    return [fill_placeholders(details, kb, now)] if details else []
+
+
 def render_topic(
     kb: KnowledgeBase,
     topic: Topic,
@@ -37,37 +95,66 @@ def render_topic(
     now: datetime,
     language: str = DEFAULT_LANGUAGE,
 ) -> Reply:
-    text = topic.text(language)
-    parts = [f"<b>{text.question}</b>", fill_placeholders(text.answer_for(region), kb, now)]
+    """The whole answer: first message, details, steps, disputes and the checked-on line."""
+    parts = _first_parts(kb, topic, region, now, language)
+    parts.extend(_detail_parts(kb, topic, region, now, language))
     if topic.platform and topic.platform in kb.platforms:
         parts.append(render_steps(kb.platforms[topic.platform], region))
-    if topic.disputed:
-        claims = "\n".join(
-            f"• {p.claim} ({', '.join(_link(s.title, s.url) for s in p.sources)})"
-            if p.sources
-            else f"• {p.claim}"
-            for p in topic.disputed.positions
-        )
-        parts.append(f"⚖️ <b>Sources disagree.</b> {topic.disputed.summary}\n{claims}")
-    parts.append(
-        f"<i>Checked against {len(topic.sources)} source(s) on {format_date_only(topic)}.</i>"
-    )
+    disputed = _disputed(topic)
+    if disputed:
+        parts.append(disputed)
+    parts.append(footer(topic))
     return Reply("\n\n".join(parts), topic_buttons(kb, topic, language))
 
 
+def render_first_message(
+    kb: KnowledgeBase,
+    topic: Topic,
+    region: str | None,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
+) -> Reply:
+    """What a phone shows first: the question, the direct answer, a recent change, the date."""
+    parts = _first_parts(kb, topic, region, now, language)
+    parts.append(footer(topic))
+    return Reply("\n\n".join(parts), topic_buttons(kb, topic, language))
+
+
+def has_details(topic: Topic, region: str | None, language: str = DEFAULT_LANGUAGE) -> bool:
+    return bool(topic.text(language).details_for(region) or topic.disputed)
+
+
+def render_details(
+    kb: KnowledgeBase,
+    topic: Topic,
+    region: str | None,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
+) -> Reply | None:
+    """The rest, for a "More details" button: details and where sources disagree (or None)."""
+    parts = _detail_parts(kb, topic, region, now, language)
+    disputed = _disputed(topic)
+    if disputed:
+        parts.append(disputed)
+    if not parts:
+        return None
+    back = ((Button("↩️ Back to the answer", callbacks.encode("t", topic.id)),),)
+    return Reply("\n\n".join(parts), back)
+
+
 def format_date_only(topic: Topic) -> str:
-    return format_date(datetime(topic.verified.year, topic.verified.month, topic.verified.day))
+    return format_day(topic.verified)
 
 
 def render_sources(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGUAGE) -> Reply:
     lines = [f"<b>Sources for “{topic.text(language).title}”</b>"]
-    lines.extend(f"• {_link(s.title, s.url)}" for s in topic.sources)
+    lines.extend(f"• {source_text(s)}" for s in topic.sources)
     if topic.platform and topic.platform in kb.platforms:
         platform = kb.platforms[topic.platform]
         extra = [s for s in platform.sources if s not in topic.sources]
         if extra:
             lines.append(f"\n<b>For the {platform.name} steps</b>")
-            lines.extend(f"• {_link(s.title, s.url)}" for s in extra)
+            lines.extend(f"• {source_text(s)}" for s in extra)
     lines.append(f"\n<i>Last checked: {format_date_only(topic)}.</i>")
     back = ((Button("↩️ Back to the answer", callbacks.encode("t", topic.id)),),)
     return Reply("\n".join(lines), back)

@@ -1,6 +1,7 @@
 """Persistence: SQLite file by default, PostgreSQL with `DATABASE_URL`; migrated at start-up."""
 
-from bot.store.db import database_url_from, make_engine
+from bot.store.db import DEFAULT_TIMEOUT, database_url_from, make_engine
+from bot.store.errors import StorageUnavailable
 from bot.store.migrations import LATEST_VERSION, SchemaTooNewError, current_version, migrate
 from bot.store.repository import (
     CHECK_STATES,
@@ -9,19 +10,23 @@ from bot.store.repository import (
     OpenClaim,
     Outcome,
     Store,
+    StoreHealth,
     StoreStats,
     Subscription,
 )
 
 __all__ = [
     "CHECK_STATES",
+    "DEFAULT_TIMEOUT",
     "LATEST_VERSION",
     "ChatSettings",
     "DeliveryContext",
     "OpenClaim",
     "Outcome",
     "SchemaTooNewError",
+    "StorageUnavailable",
     "Store",
+    "StoreHealth",
     "StoreStats",
     "Subscription",
     "current_version",

@@ -2,18 +2,23 @@
 and the store's row counts.
 
 Answer counts are kept per day, outcome and topic; an unmatched question is only its
-normalised text and the day. No chat or user id is ever written or returned here.
+normalised text, scrubbed of personal data (bot/scrub.py), and the day. No chat or user
+id is ever written or returned here.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.scrub import scrub
+from bot.store.errors import outage_as_unavailable
 from bot.store.schema import (
     MAX_UNMATCHED_TEXT,
     answer_counts,
@@ -40,6 +45,21 @@ __all__ = [
 CountKey = tuple[date, str, str]  # day, outcome, topic ("" when none)
 
 
+@asynccontextmanager
+async def _begin(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction, with an outage raised as `StorageUnavailable` as in the `Store`."""
+    with outage_as_unavailable():
+        async with engine.begin() as conn:
+            yield conn
+
+
+@asynccontextmanager
+async def _connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    with outage_as_unavailable():
+        async with engine.connect() as conn:
+            yield conn
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerTotals:
     by_outcome: dict[str, int]
@@ -54,7 +74,7 @@ async def add_counts(engine: AsyncEngine, deltas: Counter[CountKey]) -> None:
     """Add counts (an update, or an insert for a new key) in one transaction."""
     if not deltas:
         return
-    async with engine.begin() as conn:
+    async with _begin(engine) as conn:
         for (day, outcome, topic), n in deltas.items():
             key = (
                 (answer_counts.c.day == day)
@@ -71,7 +91,7 @@ async def add_counts(engine: AsyncEngine, deltas: Counter[CountKey]) -> None:
 
 
 async def totals(engine: AsyncEngine) -> AnswerTotals:
-    async with engine.connect() as conn:
+    async with _connect(engine) as conn:
         outcomes = await conn.execute(
             select(answer_counts.c.outcome, func.sum(answer_counts.c.count)).group_by(
                 answer_counts.c.outcome
@@ -86,14 +106,16 @@ async def totals(engine: AsyncEngine) -> AnswerTotals:
 
 
 async def add_unmatched(engine: AsyncEngine, texts: list[str], day: date) -> None:
-    rows = [{"text": t[:MAX_UNMATCHED_TEXT], "day": day} for t in texts if t]
+    """Keep unanswered questions, each scrubbed of e-mail addresses, phone numbers, long
+    numbers and handles first (whatever the caller did: this is the last step before disk)."""
+    rows = [{"text": scrub(t)[:MAX_UNMATCHED_TEXT], "day": day} for t in texts if t]
     if rows:
-        async with engine.begin() as conn:
+        async with _begin(engine) as conn:
             await conn.execute(insert(unmatched_questions), rows)
 
 
 async def purge_unmatched(engine: AsyncEngine, before: date) -> int:
-    async with engine.begin() as conn:
+    async with _begin(engine) as conn:
         result = await conn.execute(
             delete(unmatched_questions).where(unmatched_questions.c.day < before)
         )
@@ -101,7 +123,7 @@ async def purge_unmatched(engine: AsyncEngine, before: date) -> int:
 
 
 async def list_unmatched(engine: AsyncEngine) -> list[str]:
-    async with engine.connect() as conn:
+    async with _connect(engine) as conn:
         rows = await conn.execute(select(unmatched_questions.c.text))
         return [r[0] for r in rows]
 

@@ -35,7 +35,7 @@ __all__ = [
     "check_short",
 ]
 
-MAX_LEAD_TIMES = 20
+MAX_LEAD_TIMES = 10  # lead times per subscription (`/remind` accepts as many)
 
 
 @dataclass(frozen=True, slots=True)

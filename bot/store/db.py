@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,14 +17,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from bot.store.errors import StorageUnavailable, outage_as_unavailable, unavailable_reason
+from bot.store.migrations import schema_version
+
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "READ_ONLY_OPTION",
     "SQLITE_FILENAME",
     "Database",
@@ -37,7 +42,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SQLITE_FILENAME = "optout.sqlite3"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Seconds to connect, to run one statement, to wait for a pooled connection or for SQLite's
+# write lock. A database slower than this is treated as unavailable: the bot answers what it
+# can without it instead of holding every update (`DB_TIMEOUT` in the configuration).
+DEFAULT_TIMEOUT = 5.0
+# `Database.health` calls SQLite full below this much room (in the file or on the disk).
+MIN_FREE_PAGES = 8
+MIN_FREE_BYTES = 1 << 20
 # Execution option: this connection only reads, so on SQLite open a deferred transaction
 # (readers never wait for the write lock under WAL). Ignored on PostgreSQL.
 READ_ONLY_OPTION = "optout_read_only"
@@ -49,14 +60,22 @@ _SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite")
 def database_url_from(env_url: str | None, data_dir: Path) -> str:
     """The SQLAlchemy URL to use, from `DATABASE_URL` (may be unset) and `DATA_DIR`.
 
-    Unset or blank -> a SQLite file `<data_dir>/optout.sqlite3` (the directory is created).
+    Unset or blank -> a SQLite file `<data_dir>/optout.sqlite3` (the directory is created;
+    `StorageUnavailable` with the directory's name if it cannot be).
     Heroku hands out `postgres://...`, which SQLAlchemy does not know; it becomes
     `postgresql+asyncpg://...`. A `sslmode=` query parameter (libpq spelling) becomes asyncpg's
     `ssl=`. Anything else is refused, naming what is accepted.
     """
     if env_url is None or not env_url.strip():
         data_dir = Path(data_dir).expanduser()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageUnavailable(
+                unavailable_reason(exc) or "cannot create the directory",
+                f"cannot create the data directory {data_dir.absolute()} for the SQLite "
+                f"database ({exc.strerror or exc}): check DATA_DIR",
+            ) from exc
         return f"sqlite+aiosqlite:///{(data_dir / SQLITE_FILENAME).resolve()}"
 
     url = env_url.strip()
@@ -100,8 +119,14 @@ def is_postgresql(url_or_engine: str | AsyncEngine) -> bool:
     return name == "postgresql"
 
 
-def make_engine(url: str, **engine_kwargs: Any) -> AsyncEngine:
-    """An async engine configured for several concurrent writers.
+def make_engine(
+    url: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    statement_timeout: float | None = None,
+    **engine_kwargs: Any,
+) -> AsyncEngine:
+    """An async engine configured for several concurrent writers, and for outages.
 
     SQLite: WAL (readers never block the writer), `synchronous=NORMAL` (durable with WAL),
     foreign keys on, a busy timeout, and every transaction opened with `BEGIN IMMEDIATE`
@@ -112,34 +137,44 @@ def make_engine(url: str, **engine_kwargs: Any) -> AsyncEngine:
     serializes writers (and the migration) cleanly across processes.
 
     PostgreSQL: `pool_pre_ping` so connections dropped by a host restart are replaced.
-    Extra keyword arguments go to `create_async_engine` (tests pass `connect_args`).
+
+    Time limits: `timeout` bounds connecting and waiting for a pooled connection;
+    `statement_timeout` (default: `timeout`) bounds each statement, and on SQLite the wait
+    for another process's write lock. Without them a stopped or hung server held each call
+    for a minute or more. Extra keyword arguments go to `create_async_engine` (tests pass
+    `connect_args`).
     """
+    statement = timeout if statement_timeout is None else statement_timeout
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        connect_args = {
-            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-            **engine_kwargs.pop("connect_args", {}),
-        }
+        connect_args = {"timeout": statement, **engine_kwargs.pop("connect_args", {})}
         if parsed.database in (None, "", ":memory:"):
             engine_kwargs.setdefault("poolclass", StaticPool)
         engine = create_async_engine(url, connect_args=connect_args, **engine_kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_ms=round(statement * 1000))
         return engine
     if backend == "postgresql":
+        connect_args = {
+            "timeout": timeout,
+            "command_timeout": statement,
+            **engine_kwargs.pop("connect_args", {}),
+        }
         engine_kwargs.setdefault("pool_pre_ping", True)
-        return create_async_engine(url, **engine_kwargs)
+        if engine_kwargs.get("poolclass") is None:
+            engine_kwargs.setdefault("pool_timeout", timeout)
+        return create_async_engine(url, connect_args=connect_args, **engine_kwargs)
     raise ValueError(f"unsupported database backend {backend!r}: expected sqlite or postgresql")
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" hook below decide when a transaction starts.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA journal_mode")
@@ -151,7 +186,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
                     # exclusive lock and SQLite answers "locked" without waiting. WAL is a
                     # property of the file, so whichever connection wins switches it for all;
                     # until then this connection still works, in rollback-journal mode.
-                    if "locked" not in str(exc).lower():
+                    # A read-only file cannot switch either; its writes fail later, clearly.
+                    text = str(exc).lower()
+                    if "locked" not in text and "readonly" not in text:
                         raise
                     log.debug("SQLite: WAL switch deferred (%s)", exc)
         finally:
@@ -217,11 +254,14 @@ class WriterQueue:
 
 
 class Database:
-    """An engine as the store uses it: reads never take the write lock, writes queue up.
+    """An engine as the store uses it: reads never take the write lock, writes queue up, and
+    an outage is one exception.
 
     SQLite has one writer at a time. Queueing our own writers here keeps them off SQLite's
     busy handler, which waits in coarse sleeps (milliseconds, growing); other processes
-    still meet it, through the busy timeout.
+    still meet it, through the busy timeout. Whatever the driver raises because the database
+    cannot be reached or written leaves `read` and `write` as `StorageUnavailable`; other
+    errors pass unchanged.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -232,9 +272,12 @@ class Database:
         self.insert = dialect.insert  # the dialect's INSERT, which knows ON CONFLICT
         self._writers = WriterQueue() if sqlite else None
 
-    def read(self) -> AsyncConnection:
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reading: a plain (deferred) transaction, never the write lock."""
-        return self._reader.connect()
+        with outage_as_unavailable():
+            async with self._reader.connect() as conn:
+                yield conn
 
     @asynccontextmanager
     async def write(self, *, urgent: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -242,9 +285,48 @@ class Database:
 
         `urgent` writers go first in that queue (delivery results: their workers wait).
         """
-        if self._writers is None:
-            async with self.engine.begin() as conn:
-                yield conn
+        with outage_as_unavailable():
+            if self._writers is None:
+                async with self.engine.begin() as conn:
+                    yield conn
+            else:
+                async with self._writers.turn(urgent), self.engine.begin() as conn:
+                    yield conn
+
+    async def check_writable(self) -> None:
+        """Write and commit, changing nothing; raise `StorageUnavailable` if that fails.
+
+        A read (`SELECT 1`) passes on a full disk or a read-only database, where every
+        write fails. So this commits a real write: on PostgreSQL an update of the latest
+        `schema_version` row to itself (a new row version, as any update makes); on SQLite
+        `PRAGMA user_version` set to its own value, which rewrites the file's header page.
+        SQLite reuses its log file, so that write can pass on a full disk: room in the file
+        (`max_page_count`) and on the disk holding it is checked as well.
+        """
+        async with self.write() as conn:
+            if self._writers is None:
+                latest = select(func.max(schema_version.c.version)).scalar_subquery()
+                await conn.execute(
+                    update(schema_version)
+                    .where(schema_version.c.version == latest)
+                    .values(description=schema_version.c.description)
+                )
+                return
+            version = (await conn.exec_driver_sql("PRAGMA user_version")).scalar_one()
+            await conn.exec_driver_sql(f"PRAGMA user_version = {int(version)}")
+            pages = {
+                name: int((await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one())
+                for name in ("page_count", "max_page_count", "freelist_count")
+            }
+        room = pages["max_page_count"] - pages["page_count"] + pages["freelist_count"]
+        if room < MIN_FREE_PAGES:
+            raise StorageUnavailable("disk full", "the database file has reached its size limit")
+        database = self.engine.url.database
+        if database in (None, "", ":memory:"):
             return
-        async with self._writers.turn(urgent), self.engine.begin() as conn:
-            yield conn
+        try:
+            free = shutil.disk_usage(Path(database).expanduser().absolute().parent).free
+        except OSError:  # a `file:` URI: no directory to look at
+            return
+        if free < MIN_FREE_BYTES:
+            raise StorageUnavailable("disk full", f"{free} bytes free on the database's disk")

@@ -12,7 +12,6 @@ import logging
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -26,6 +25,7 @@ from bot.app import build_services, open_store
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.knowledge.model import KnowledgeBase
+from bot.sendbudget import shared_rate_limiter
 from bot.telegram.context import CONTEXT_TYPES, BotContext, set_services, started_services
 from bot.telegram.handlers import on_callback, on_error, on_message, on_migrate
 from bot.telegram.inline import on_inline
@@ -97,7 +97,7 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(shared_rate_limiter(config.broadcast_rate))
         .concurrent_updates(True)
         .post_init(lifecycle.post_init)
         .post_shutdown(lifecycle.post_shutdown)
