@@ -162,7 +162,11 @@ def build_services(
         operator.routes(),
     )
     responder = Responder(
-        knowledge, clock, routes=routes, platform_extras=checklist.platform_extras
+        knowledge,
+        clock,
+        routes=routes,
+        platform_extras=checklist.platform_extras,
+        remember_region=preferences.remember,
     )
     return Services(
         config=config,

@@ -21,6 +21,9 @@ KINDS = {
     "r": "region",  # r:<region>         set region
     "c": "check",  # c:<platform>:<state> checklist tick
     "x": "forget",  # x:yes | x:no        confirm /forget
+    "m": "details",  # m:<topic-id>       the rest of an answer ("More details")
+    "w": "where",  # w:<topic-id>[:<region>]   ask the region for an answer / answer for it
+    "v": "where-steps",  # v:<platform-id>[:<region>]  the same for an app's steps
 }
 _ARG = re.compile(r"^[a-z0-9-]{0,40}(:[a-z0-9-]{1,12})?$")
 

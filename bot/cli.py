@@ -47,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--json",
         action="store_true",
-        help="one JSON object per question: the match, the language and the first reply's text",
+        help="one JSON object per question: the match, the language (--lang, else the one the "
+        "question was read in) and the first reply's text",
     )
     ask.add_argument(
         "--region",
@@ -140,7 +141,8 @@ def cmd_ask(
                     match = turn.match or services.knowledge.current.matcher.match(q[:MAX_QUESTION])
                     row = match.as_dict(q)
                     first = to_plain(turn.replies[0].text) if turn.replies else ""
-                    row.update(language=ctx.language, reply=first)
+                    # --lang, else the language the question was read in
+                    row.update(language=language or match.language, reply=first)
                     print(json.dumps(row, ensure_ascii=False), flush=True)
                 else:
                     text = plain_replies(turn.replies).text

@@ -14,7 +14,6 @@ import yaml
 from bot.clock import FakeClock
 from bot.knowledge.audit import (
     FIRST_MESSAGE_BUDGET,
-    FIRST_MESSAGE_BUDGET_ENFORCED,
     answer_length,
     over_budget,
     run_check,
@@ -269,12 +268,13 @@ def test_over_budget_answers_and_steps_are_reported(tmp_path: Path):
     faq, found = html_problems(tmp_path, change)
     assert found == []  # the loader accepts long answers; `check` reports them
     kb = load_knowledge_base(faq)
-    report = [str(p) for p in over_budget(kb, enforced=True)]
+    report = [str(p) for p in over_budget(kb)]
     assert len(report) == 2, report
     assert "topic 'first-topic': the first message (region uk)" in report[0]
     assert "platform 'facebook': the steps for 'default'" in report[1]
-    assert all(p.severity == "warning" for p in over_budget(kb, enforced=False))
-    assert all(p.severity == "error" for p in over_budget(kb, enforced=True))
+    assert all(p.severity == "error" for p in over_budget(kb))
+    result = run_check(faq, datetime(2026, 11, 29, tzinfo=UTC))
+    assert result.exit_code == 1 and len(result.errors) == 2
 
 
 def test_budget_counts_visible_text_and_placeholders_at_their_longest(tmp_path: Path):
@@ -290,13 +290,9 @@ def test_budget_counts_visible_text_and_placeholders_at_their_longest(tmp_path: 
             assert shown <= answer_length(kb, text), (fmt, now)
 
 
-def test_budget_flag_is_named_and_the_shipped_faq_is_measured():
-    """The flag stays a warning until the shortened answers land; the check still runs."""
+def test_every_shipped_first_message_fits_the_budget():
     assert FIRST_MESSAGE_BUDGET == 600
-    assert isinstance(FIRST_MESSAGE_BUDGET_ENFORCED, bool)
-    kb = load_knowledge_base(FAQ_DIR)
-    expected = "error" if FIRST_MESSAGE_BUDGET_ENFORCED else "warning"
-    assert all(p.severity == expected for p in over_budget(kb))
+    assert over_budget(load_knowledge_base(FAQ_DIR)) == []
 
 
 # -- verified dates and --max-age -----------------------------------------------------------

@@ -148,6 +148,7 @@ async def test_optout_steps_carry_checklist_buttons_and_ticks_are_stored(
     services: Services,
     store,
 ):
+    await say(services, "region", "eu")
     ctx = await services.chat_context(CHAT)
     (steps,) = await services.responder.command("optout", "instagram", ctx)
     datas = [b.data for b in steps.all_buttons()]

@@ -18,7 +18,8 @@ from bot.clock import FakeClock
 from bot.config import load_config
 from bot.console import LEAVE_HINT, Console, plain_replies, to_plain
 from bot.core.context import ChatContext, Knowledge
-from bot.core.responder import FAQ_BACK_KEY, FAQ_MORE_KEY, Responder, small_talk
+from bot.core.responder import FAQ_BACK_KEY, FAQ_MORE_KEY, Responder
+from bot.core.smalltalk import small_talk
 from bot.features.preferences import read_region, region_buttons
 from bot.features.timezones import _zones, resolve_timezone
 from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase

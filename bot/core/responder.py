@@ -9,21 +9,23 @@ themselves (/start with the region buttons).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from bot import callbacks
 from bot.clock import Clock
+from bot.core.answers import Answers, Reader, RememberRegion
 from bot.core.commands import ButtonHandler, CommandHandler, Router, parse_command
 from bot.core.context import ChatContext, Knowledge, LiveKnowledge
-from bot.knowledge.model import REGION_NAMES, KnowledgeBase, Platform, Topic
-from bot.matching.matcher import MatchResult
+from bot.core.smalltalk import ABOUT_BOT_TOPIC, SMALL_TALK_REPLIES, about_the_bot, small_talk
+from bot.i18n.countries import place_in_text
+from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase, Platform, Topic
+from bot.matching.matcher import Candidate, MatchResult
 from bot.matching.normalize import normalize
 from bot.render.deadlines import render_deadlines
 from bot.render.html import escape
-from bot.render.platforms import render_steps
-from bot.render.topics import render_sources, render_topic
+from bot.render.topics import render_sources
 from bot.replies import Button, Keyboard, Reply
 
 FAQ_PAGE_SIZE = 8
@@ -33,28 +35,6 @@ MAX_QUESTION = 1000  # longer texts are matched on their first part only
 HELP_WORDS = frozenset({"help", "menu", "commands", "what can you do", "how does this work"})
 GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good morning"})
 MAX_ECHO = 60
-# What people say to a bot that helped them; each gets a short friendly word, not a "Sorry".
-THANKS = frozenset(
-    {
-        "thanks", "thank you", "thx", "ty", "thanks a lot", "thank you so much", "many thanks",
-        "cheers", "great thanks", "ok thanks", "ok thank you", "thanks again", "thank u",
-        "danke", "merci", "gracias", "grazie", "obrigado", "obrigada", "dziekuje", "bedankt",
-    }
-)  # fmt: skip
-ACKNOWLEDGEMENTS = frozenset(
-    {
-        "ok", "okay", "k", "kk", "okey", "cool", "great", "got it", "nice", "perfect", "alright",
-        "all right", "sure", "fine", "ok cool", "awesome", "understood", "i see", "ah ok",
-    }
-)  # fmt: skip
-GOODBYES = frozenset({"bye", "goodbye", "bye bye", "see you", "see ya", "ciao", "good night"})
-# Emoji replies (without skin tone or variation selector) that mean "thanks" or "ok".
-EMOJI_ACKNOWLEDGEMENTS = frozenset("👍👌🙏🙂😊👏✅❤💯🤝🙌😀😃")
-SMALL_TALK_REPLIES = {
-    "thanks": "You're welcome! 🙂 If anything else comes up, just ask.",
-    "ok": "👍 Anything else? Ask me in your own words, or try /optout or /faq.",
-    "bye": "Bye! 👋 Come back any time: /optout has the steps when you need them.",
-}
 # rapidfuzz ratio from which an unknown app name is offered as a typo of a known one: one or
 # two letters wrong in a word of eight ("fakebook" 87.5, "instagarm" 88.9, "fcbook" 85.7).
 PLATFORM_CUTOFF = 75
@@ -89,25 +69,6 @@ def similar_platforms(kb: KnowledgeBase, name: str, limit: int = 2) -> list[Plat
     for spelling, _score, _index in found:  # best score first
         best.setdefault(spellings[spelling].id, spellings[spelling])
     return list(best.values())[:limit]
-
-
-def small_talk(text: str) -> str | None:
-    """'thanks', 'ok', 'bye' or None: the kind of small talk `text` is, if it is only that."""
-    word = normalize(text)
-    if word in THANKS:
-        return "thanks"
-    if word in ACKNOWLEDGEMENTS:
-        return "ok"
-    if word in GOODBYES:
-        return "bye"
-    marks = [c for c in text if not c.isspace() and c not in "\ufe0f\u200d!." and not _skin(c)]
-    if marks and all(c in EMOJI_ACKNOWLEDGEMENTS for c in marks):
-        return "ok"
-    return None
-
-
-def _skin(char: str) -> bool:
-    return "\U0001f3fb" <= char <= "\U0001f3ff"
 
 
 def _rows(buttons: list[Button], per_row: int = 2) -> Keyboard:
@@ -176,7 +137,7 @@ class Turn:
         return self.match.topic if self.match is not None else None
 
 
-CORE_BUTTONS = frozenset("tspfodh")  # callback kinds the responder answers itself
+CORE_BUTTONS = frozenset("tspfodhmwv")  # callback kinds the responder answers itself
 
 
 class Responder:
@@ -189,12 +150,16 @@ class Responder:
         *,
         routes: Router | None = None,
         platform_extras: Callable[[Platform], Keyboard] | None = None,
+        remember_region: RememberRegion | None = None,
     ) -> None:
         """`routes`: the features' commands and buttons. `platform_extras`: button rows
-        shown above an app's steps (the checklist, when storage is on)."""
+        shown above an app's steps (the checklist, when storage is on). `remember_region`:
+        stores the region a reader taps when an answer asks "Where do you live?"."""
         self.live = knowledge
         self.clock = clock
-        self.platform_extras = platform_extras
+        self.answers = Answers(
+            knowledge, clock, platform_extras=platform_extras, remember_region=remember_region
+        )
         routes = routes or Router()
         if taken := CORE_BUTTONS & set(routes.buttons):
             raise ValueError(f"button kinds {sorted(taken)} are the core's own")
@@ -261,7 +226,15 @@ class Responder:
             return Turn(await self.command("start", "", ctx), command="start")
         talk = small_talk(question)
         if talk is not None:
-            return Turn([Reply(SMALL_TALK_REPLIES[talk])], question, small_talk=talk)
+            return Turn([Reply(SMALL_TALK_REPLIES[talk], MENU)], question, small_talk=talk)
+        about = self.kb.topic(ABOUT_BOT_TOPIC)
+        if about is not None and about_the_bot(question):
+            result = MatchResult("answer", about.id, 100.0, (Candidate(about.id, 100.0),))
+            return Turn([self.topic_reply(about, ctx)], question, result)
+        if ctx.region is None:  # "I'm from Poland, ...": answer for Poland's region, and say so
+            place = place_in_text(question[:MAX_QUESTION])
+            if place is not None and place.region in REGIONS:
+                ctx.region_guess, ctx.guessed_from = place.region, f"you mentioned {place.name}"
         result = self.knowledge.matcher.match(question[:MAX_QUESTION])
         return Turn([self.reply_for(result, question, ctx)], question, result)
 
@@ -284,7 +257,13 @@ class Responder:
             topic = self.kb.topic(cb.arg)
             if topic is None:
                 return [stale()]
-            return [render_sources(self.kb, topic, ctx.language)]
+            return [render_sources(self.kb, topic, ctx.language, self.clock.now())]
+        if cb.kind == "m":
+            topic = self.kb.topic(cb.arg)
+            return [self.answers.details(topic, ctx) if topic is not None else stale()]
+        if cb.kind in ("w", "v"):
+            reply = await self.answers.where(cb.kind, cb.arg, ctx)
+            return [reply if reply is not None else stale()]
         if cb.kind == "p":
             platform = self.kb.platforms.get(cb.arg)
             if platform is None:
@@ -305,11 +284,7 @@ class Responder:
 
     # -- replies -------------------------------------------------------------------
     def topic_reply(self, topic: Topic, ctx: ChatContext) -> Reply:
-        reply = render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)
-        platform = self.kb.platforms.get(topic.platform or "")
-        if platform is None or self.platform_extras is None:
-            return reply
-        return replace(reply, buttons=(*self.platform_extras(platform), *reply.buttons))
+        return self.answers.topic(topic, ctx)
 
     def reply_for(self, result: MatchResult, question: str, ctx: ChatContext) -> Reply:
         if result.outcome == "answer" and result.topic:
@@ -422,15 +397,18 @@ class Responder:
         return self.platform_reply(platform, ctx)
 
     def platform_reply(self, platform: Platform, ctx: ChatContext) -> Reply:
-        topic = self.kb.topic_for_platform(platform.id)
-        if topic is not None:
-            return self.topic_reply(topic, ctx)
-        return Reply(render_steps(platform, ctx.region), MENU)
+        return self.answers.steps(platform, ctx)
 
     async def deadline(self, args: str, ctx: ChatContext) -> Reply:
-        text = render_deadlines(self.kb, ctx.region, self.clock.now())
-        if ctx.region is None:
-            text += "\n\n<i>Dates for every region are shown.</i>"
+        reader = Reader.of(ctx)
+        text = render_deadlines(self.kb, reader.region, self.clock.now())
+        if reader.region is None:
+            text += (
+                "\n\n<i>Dates for every region are shown. For yours only, tell me where you "
+                "live, for example</i> <code>/region Germany</code>."
+            )
+        elif reader.guessed_from:
+            text += f"\n\n{reader.note()} <i>Change it with</i> <code>/region</code>."
         else:
-            text += f"\n\n<i>Showing dates for {REGION_NAMES[ctx.region]}.</i>"
+            text += f"\n\n<i>Showing dates for {REGION_NAMES[reader.region]}.</i>"
         return Reply(text, MENU)

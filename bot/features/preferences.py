@@ -103,6 +103,12 @@ class Preferences:
             ]
         return [await self._set_region(region, ctx, place)]
 
+    async def remember(self, region: str, ctx: ChatContext) -> None:
+        """The region a reader tapped under an answer that asked "Where do you live?"."""
+        if ctx.chat_id is not None:
+            await self.store.set_region(ctx.chat_id, region)
+        ctx.region = region
+
     async def region_button(self, arg: str, ctx: ChatContext) -> list[Reply]:
         if arg not in REGIONS:
             return [stale()]

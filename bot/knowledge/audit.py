@@ -24,11 +24,9 @@ from bot.knowledge.problems import ERROR, WARNING, Problem
 from bot.knowledge.telegram_html import visible_length
 
 # At most this many visible characters (tags not counted) in the first message of an answer
-# and in a platform's steps for one region: what a phone shows without scrolling.
+# and in a platform's steps for one region: what a phone shows without scrolling. An answer
+# over it is an error: `check` fails.
 FIRST_MESSAGE_BUDGET = 600
-# While the shipped answers are being shortened, an over-budget first message is a warning;
-# set to True once they fit, and `check` fails on any answer over the budget.
-FIRST_MESSAGE_BUDGET_ENFORCED = False
 # Placeholders are counted at their longest rendering: "27 September 2026" and
 # "in 47 hours and 59 minutes" (the longest of the exact short spans and the rounded long ones).
 _DATE_WIDTH = len("27 September 2026")
@@ -69,7 +67,7 @@ def steps_length(platform: Platform, route: Route) -> int:
     return length + _EXPECT_LABEL_WIDTH + visible_length(platform.expect)
 
 
-def _topic_budget(kb: KnowledgeBase, topic: Topic, severity: str) -> Iterator[Problem]:
+def _topic_budget(kb: KnowledgeBase, topic: Topic) -> Iterator[Problem]:
     for lang, text in topic.texts.items():
         variants = {"every region": text.answer} | {
             f"region {k}": v for k, v in text.regions.items()
@@ -84,11 +82,11 @@ def _topic_budget(kb: KnowledgeBase, topic: Topic, severity: str) -> Iterator[Pr
                     f"topic '{topic.id}': the first message ({where}) is {length:,} visible "
                     f"characters; the budget is {FIRST_MESSAGE_BUDGET} (move the rest to "
                     "'details')",
-                    severity,
+                    ERROR,
                 )
 
 
-def _platform_budget(platform: Platform, severity: str) -> Iterator[Problem]:
+def _platform_budget(platform: Platform) -> Iterator[Problem]:
     groups: dict[Route, list[str]] = {}
     for key, route in platform.routes.items():  # regions sharing a route are reported once
         groups.setdefault(route, []).append(key)
@@ -101,18 +99,17 @@ def _platform_budget(platform: Platform, severity: str) -> Iterator[Problem]:
                 platform.line,
                 f"platform '{platform.id}': the steps for {regions} are {length:,} visible "
                 f"characters; the budget is {FIRST_MESSAGE_BUDGET}",
-                severity,
+                ERROR,
             )
 
 
-def over_budget(kb: KnowledgeBase, *, enforced: bool = FIRST_MESSAGE_BUDGET_ENFORCED):
+def over_budget(kb: KnowledgeBase) -> list[Problem]:
     """Every first message longer than FIRST_MESSAGE_BUDGET, in any region or language."""
-    severity = ERROR if enforced else WARNING
     found: list[Problem] = []
     for topic in kb.topics.values():
-        found.extend(_topic_budget(kb, topic, severity))
+        found.extend(_topic_budget(kb, topic))
     for platform in kb.platforms.values():
-        found.extend(_platform_budget(platform, severity))
+        found.extend(_platform_budget(platform))
     return found
 
 

@@ -34,16 +34,21 @@ def _route_text(platform: Platform, route: Route) -> str:
 
 
 def render_steps(platform: Platform, region: str | None) -> str:
-    """Steps for one region, or for every region (grouped) when the region is unknown."""
+    """Steps for one region, or for every region (grouped) when the region is unknown.
+
+    "What to expect" describes what follows an objection, so a route without one (no form
+    where the reader lives) goes without it.
+    """
     header = f"<b>{platform.name}: how to object</b>"
+    expect = f"<b>What to expect:</b> {platform.expect}"
     if region is not None:
         found = platform.route_for(region)
         if found is not None:
             key, route = found
             label = REGION_NAMES.get(region, "")
             title = f"{header} ({label})" if label and key != "default" else header
-            expect = f"<b>What to expect:</b> {platform.expect}"
-            return f"{title}\n{_route_text(platform, route)}\n\n{expect}"
+            steps = f"{title}\n{_route_text(platform, route)}"
+            return f"{steps}\n\n{expect}" if route.available else steps
     groups: list[tuple[list[str], Route]] = []
     for key, route in platform.routes.items():
         for keys, existing in groups:
@@ -57,5 +62,28 @@ def render_steps(platform: Platform, region: str | None) -> str:
         label = _region_label(keys, platform)
         body = _route_text(platform, route)
         blocks.append(f"<u>{label}</u>\n{body}" if label else body)
-    blocks.append(f"<b>What to expect:</b> {platform.expect}")
+    if any(route.available for route in platform.routes.values()):
+        blocks.append(expect)
     return "\n\n".join(blocks)
+
+
+def form_link(platform: Platform, region: str | None) -> str | None:
+    """The objection form a reader in `region` can open, or None.
+
+    For an unknown region: the form, if every route that has one shares it (Meta's Facebook
+    form serves the EU/EEA, the UK and Switzerland alike).
+    """
+    if region is not None:
+        found = platform.route_for(region)
+        if found is None:
+            return None
+        route = found[1]
+        return route.form_url if route.available else None
+    urls = {r.form_url for r in platform.routes.values() if r.available and r.form_url}
+    return urls.pop() if len(urls) == 1 else None
+
+
+def varies_by_region(platform: Platform) -> bool:
+    """Whether readers in different regions get different steps."""
+    routes = {platform.route_for(r) for r in REGIONS}
+    return len({found[1] if found else None for found in routes}) > 1

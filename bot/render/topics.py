@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from bot import callbacks
 from bot.knowledge.model import DEFAULT_LANGUAGE, Change, KnowledgeBase, Source, Topic
+from bot.knowledge.regions import region_chain
 from bot.render.deadlines import fill_placeholders
 from bot.render.platforms import render_steps
-from bot.render.timefmt import format_day
+from bot.render.timefmt import dated, format_day
 from bot.replies import Button, Keyboard, Reply
 
 MAX_RELATED = 4
@@ -26,15 +27,22 @@ def _link(title: str, url: str) -> str:
     return title
 
 
-def source_text(source: Source) -> str:
-    """'<a>Title</a>', with its date when known; a secondary source is 'reported by ... on ...'."""
+def source_text(source: Source, now: datetime | None = None) -> str:
+    """'<a>Title</a>', with its date when known; a secondary source is 'reported by ... on ...'.
+
+    With `now`, the date also says how long ago it was ("13 Jun 2026 (5 months ago)").
+    """
     link = _link(source.title, source.url)
+    if source.date is None:
+        return f"reported by {link}" if source.secondary else link
+    when = (
+        dated(source.date, now, short=True)
+        if now is not None
+        else format_day(source.date, short=True)
+    )
     if source.secondary:
-        on = f" on {format_day(source.date, short=True)}" if source.date else ""
-        return f"reported by {link}{on}"
-    if source.date:
-        return f"{link} ({format_day(source.date, short=True)})"
-    return link
+        return f"reported by {link} on {when}"
+    return f"{link} ({when})" if now is None else f"{link}, {when}"
 
 
 def topic_buttons(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGUAGE) -> Keyboard:
@@ -51,18 +59,29 @@ def change_line(change: Change | None, now: datetime) -> str | None:
     """'🆕 Changed on 20 Nov 2026: ...' while the change is recent, else nothing."""
     if change is None or now.date() - change.on > RECENT_CHANGE:
         return None
-    return f"🆕 <i>Changed on {format_day(change.on, short=True)}:</i> {change.text}"
+    return f"🆕 <i>Changed on {dated(change.on, now, short=True)}:</i> {change.text}"
 
 
-def footer(topic: Topic) -> str:
-    return f"<i>Checked against {len(topic.sources)} source(s) on {format_date_only(topic)}.</i>"
+def footer(topic: Topic, now: datetime) -> str:
+    count = len(topic.sources)
+    sources = "1 source" if count == 1 else f"{count} sources"
+    return f"<i>Checked against {sources} on {dated(topic.verified, now)}.</i>"
 
 
-def _disputed(topic: Topic) -> str | None:
-    if not topic.disputed:
+def disputes_concern(region: str | None) -> bool:
+    """Whether "sources disagree" notes concern a reader in `region`.
+
+    Every dispute in faq/ is about the objection rounds (the EU/EEA, the UK, Switzerland,
+    Brazil): a reader elsewhere (us, ca, hk fall back there) has no objection to doubt.
+    """
+    return region is None or "other" not in region_chain(region)
+
+
+def _disputed(topic: Topic, region: str | None, now: datetime) -> str | None:
+    if not topic.disputed or not disputes_concern(region):
         return None
     claims = "\n".join(
-        f"• {p.claim} ({', '.join(source_text(s) for s in p.sources)})"
+        f"• {p.claim} ({', '.join(source_text(s, now) for s in p.sources)})"
         if p.sources
         else f"• {p.claim}"
         for p in topic.disputed.positions
@@ -100,10 +119,10 @@ def render_topic(
     parts.extend(_detail_parts(kb, topic, region, now, language))
     if topic.platform and topic.platform in kb.platforms:
         parts.append(render_steps(kb.platforms[topic.platform], region))
-    disputed = _disputed(topic)
+    disputed = _disputed(topic, region, now)
     if disputed:
         parts.append(disputed)
-    parts.append(footer(topic))
+    parts.append(footer(topic, now))
     return Reply("\n\n".join(parts), topic_buttons(kb, topic, language))
 
 
@@ -116,12 +135,13 @@ def render_first_message(
 ) -> Reply:
     """What a phone shows first: the question, the direct answer, a recent change, the date."""
     parts = _first_parts(kb, topic, region, now, language)
-    parts.append(footer(topic))
+    parts.append(footer(topic, now))
     return Reply("\n\n".join(parts), topic_buttons(kb, topic, language))
 
 
 def has_details(topic: Topic, region: str | None, language: str = DEFAULT_LANGUAGE) -> bool:
-    return bool(topic.text(language).details_for(region) or topic.disputed)
+    disputed = topic.disputed is not None and disputes_concern(region)
+    return bool(topic.text(language).details_for(region) or disputed)
 
 
 def render_details(
@@ -133,7 +153,7 @@ def render_details(
 ) -> Reply | None:
     """The rest, for a "More details" button: details and where sources disagree (or None)."""
     parts = _detail_parts(kb, topic, region, now, language)
-    disputed = _disputed(topic)
+    disputed = _disputed(topic, region, now)
     if disputed:
         parts.append(disputed)
     if not parts:
@@ -146,15 +166,22 @@ def format_date_only(topic: Topic) -> str:
     return format_day(topic.verified)
 
 
-def render_sources(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGUAGE) -> Reply:
+def render_sources(
+    kb: KnowledgeBase,
+    topic: Topic,
+    language: str = DEFAULT_LANGUAGE,
+    now: datetime | None = None,
+) -> Reply:
+    """Every source of a topic (and of its app's steps); with `now`, dates say how long ago."""
     lines = [f"<b>Sources for “{topic.text(language).title}”</b>"]
-    lines.extend(f"• {source_text(s)}" for s in topic.sources)
+    lines.extend(f"• {source_text(s, now)}" for s in topic.sources)
     if topic.platform and topic.platform in kb.platforms:
         platform = kb.platforms[topic.platform]
         extra = [s for s in platform.sources if s not in topic.sources]
         if extra:
             lines.append(f"\n<b>For the {platform.name} steps</b>")
-            lines.extend(f"• {source_text(s)}" for s in extra)
-    lines.append(f"\n<i>Last checked: {format_date_only(topic)}.</i>")
+            lines.extend(f"• {source_text(s, now)}" for s in extra)
+    checked = dated(topic.verified, now) if now is not None else format_date_only(topic)
+    lines.append(f"\n<i>Last checked: {checked}.</i>")
     back = ((Button("↩️ Back to the answer", callbacks.encode("t", topic.id)),),)
     return Reply("\n".join(lines), back)
