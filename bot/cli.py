@@ -211,7 +211,9 @@ def cmd_chat(config: Config) -> int:
     async def session() -> None:
         services = build_services(config, kb, await open_store(config), clock=SystemClock())
         try:
-            await Console(services).run(prompt=sys.stdin.isatty())
+            # Piped input is echoed after the prompt, so the output reads as a conversation.
+            tty = sys.stdin.isatty()
+            await Console(services).run(prompt=tty, echo=not tty)
         finally:
             await services.close()
 

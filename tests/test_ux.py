@@ -146,7 +146,7 @@ async def test_privacy_shows_what_a_person_reads(services: Services):
     assert "Facebook: ⏰ later" in text and "Threads: 🚫 not for me" in text
     assert "Language: English" in text
     assert "3 days and 1 day before each deadline" in text
-    assert "Europe/Brussels is used" in text
+    assert "Time zone: not set, so Europe/Brussels" in text
     for internal in ("Region: other", "facebook:", "threads: na", "Language: en "):
         assert internal not in text
 

@@ -20,6 +20,9 @@ from bot.replies import Button, Keyboard, Reply
 from bot.store.repository import Store
 
 
+SHOWN_OPEN = 3  # apps named after a tick; /status lists them all
+
+
 @dataclass
 class Checklist:
     store: Store
@@ -37,10 +40,10 @@ class Checklist:
         """Shown above an app's steps: tick it off from there."""
         return (checklist_row(platform.id),)
 
-    def checklist_platforms(self, checklist: dict[str, str]) -> list[Platform]:
-        """Apps named by a deadline, then any other app the user has ticked."""
+    def checklist_platforms(self, checklist: dict[str, str], region: str | None) -> list[Platform]:
+        """Apps named by a deadline for the chat's region, then any other app it has ticked."""
         kb = self.knowledge.kb
-        wanted = [p for d in kb.deadlines.values() for p in d.platforms]
+        wanted = [p for d in kb.deadlines.values() if d.applies_to(region) for p in d.platforms]
         wanted += [p for p in checklist if p not in wanted]
         return [kb.platforms[p] for p in dict.fromkeys(wanted) if p in kb.platforms]
 
@@ -48,7 +51,7 @@ class Checklist:
         if ctx.chat_id is None:
             return [Reply("There is no checklist here.")]
         checklist = await self.store.get_checklist(ctx.chat_id)
-        platforms = self.checklist_platforms(checklist)
+        platforms = self.checklist_platforms(checklist, ctx.region)
         lines = ["<b>Your opt-out checklist</b>"]
         buttons = []
         for platform in platforms:
@@ -73,13 +76,16 @@ class Checklist:
         checklist = await self.store.get_checklist(ctx.chat_id)
         left = [
             p.name
-            for p in self.checklist_platforms(checklist)
+            for p in self.checklist_platforms(checklist, ctx.region)
             if checklist.get(p.id) not in FINISHED
         ]
         text = f"{platform.name}: {STATES[state]}."
         if state == "later":
             text += " " + await self._later(platform, ctx)
-        if left:
+        if len(left) > SHOWN_OPEN:
+            more = len(left) - SHOWN_OPEN
+            text += f"\nStill open: {', '.join(left[:SHOWN_OPEN])} and {more} more (/status)."
+        elif left:
             text += f"\nStill open: {', '.join(left)}."
         else:
             text += "\nEverything is done or not for you. 🎉"

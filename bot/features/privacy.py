@@ -52,7 +52,7 @@ class Privacy:
             subscription = f"{'on' if sub.active else 'off'}, {leads} before each deadline"
         language = NATIVE_NAMES.get(settings.language, settings.language)
         region = REGION_NAMES.get(settings.region or "", "not set")
-        timezone = settings.timezone or f"not set ({self.default_timezone} is used)"
+        timezone = settings.timezone or f"not set, so {self.default_timezone}"
         text = (
             "<b>What I store about this chat</b>\n"
             f"• Chat id: <code>{ctx.chat_id}</code> (to know where to send replies and reminders)\n"
