@@ -196,6 +196,9 @@ async def _populate(db: StoreForTests, chat_id: int) -> None:
     assert await db.claim_delivery(chat_id, "dl-a", DAY, owner="w", now=T0)
     await db.record_delivery_result(chat_id, "dl-a", DAY, Outcome.SENT, owner="w", now=T0)
     assert await db.claim_delivery(chat_id, "dl-a", 3600, owner="w", now=T0)  # pending
+    await db.set_platforms(chat_id, ["facebook", "linkedin"])
+    await db.set_nudge(chat_id, 90, T0 + timedelta(days=90))
+    assert await db.claim_delivery(chat_id, "nudge:2026-03-01", 0, owner="w", now=T0)
 
 
 async def test_forget_leaves_no_row_for_that_chat_in_any_table(store: StoreForTests) -> None:
@@ -208,6 +211,8 @@ async def test_forget_leaves_no_row_for_that_chat_in_any_table(store: StoreForTe
         "subscriptions",
         "subscription_leads",
         "checklist",
+        "chat_platforms",
+        "nudges",
         "deliveries",
     }
     assert all(n > 0 for n in before.values()), before
@@ -245,6 +250,29 @@ async def test_no_message_text_is_stored(store: StoreForTests) -> None:
         # (LOG_UNMATCHED), and then never with a chat or user id.
         "answer_counts": {"day", "outcome", "topic", "count"},
         "unmatched_questions": {"id", "text", "day"},
+        # The checkup: apps used and the nudge schedule per chat; votes and the `changed:`
+        # dates seen without any chat id.
+        "chat_platforms": {"chat_id", "platform"},
+        "nudges": {
+            "chat_id",
+            "period_days",
+            "active",
+            "next_due_at",
+            "round_key",
+            "last_sent_at",
+        },
+        "feedback_votes": {"day", "topic", "language", "up", "down"},
+        "kb_entries": {"kind", "entry_id", "changed"},
+        "alert_rounds": {
+            "round_key",
+            "kind",
+            "entry_id",
+            "changed",
+            "is_new",
+            "created_at",
+            "finished_at",
+            "outcome",
+        },
     }
     assert columns == {t.name: {c.name for c in t.columns} for t in metadata.sorted_tables}
 
@@ -263,6 +291,10 @@ async def test_migrate_chat_moves_everything(store: StoreForTests) -> None:
     assert sent is not None and sent.status == "sent"
     pending = await store.get_delivery(-10055, "dl-a", 3600)
     assert pending is not None and pending.status == "claimed" and pending.claimed_by == "w"
+    assert await store.get_platforms(-10055) == ("facebook", "linkedin")
+    nudge = await store.get_nudge(-10055)
+    assert nudge is not None and nudge.period_days == 90
+    assert await store.get_delivery(-10055, "nudge:2026-03-01", 0) is not None
     assert await store.migrate_chat(-55, -10055) is False  # nothing left under the old id
 
 
@@ -271,10 +303,15 @@ async def test_migrate_chat_into_existing_chat_keeps_the_new_ids_rows(store: Sto
     await store.set_language(-10066, "de")
     await store.subscribe(-10066, [7200])
     await store.set_check(-10066, "meta", "na")
+    await store.set_platforms(-10066, ["linkedin", "x"])
+    await store.set_nudge(-10066, 30, T0 + timedelta(days=30))
     assert await store.migrate_chat(-66, -10066)
     assert await store.get_settings(-10066) == ChatSettings(-10066, "de", None, None)
     assert await store.get_subscription(-10066) == Subscription(-10066, True, (7200,), None)
     assert await store.get_checklist(-10066) == {"linkedin": "later", "meta": "na"}
+    assert await store.get_platforms(-10066) == ("facebook", "linkedin", "x")
+    nudge = await store.get_nudge(-10066)
+    assert nudge is not None and nudge.period_days == 30
     assert set((await rows_per_table(store.engine, -66)).values()) == {0}
 
 
@@ -423,7 +460,7 @@ async def test_stats_are_aggregates(store: StoreForTests) -> None:
     stats = await store.stats()
     assert (stats.chats, stats.active_subscriptions, stats.inactive_subscriptions) == (3, 1, 1)
     assert stats.checklist == {"done": 2, "later": 2}
-    assert stats.deliveries == {"sent": 2, "claimed": 2}
+    assert stats.deliveries == {"sent": 2, "claimed": 4}  # a reminder and a nudge each
 
 
 async def test_store_open_migrates_and_closes(backend: Backend) -> None:

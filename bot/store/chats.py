@@ -1,5 +1,8 @@
 """What a chat chose: settings, reminder subscription and checklist; and `/forget`.
 
+The checkup's per-chat rows (apps used, nudges) are in checkup.py; `forget` and
+`migrate_chat` here cover them too, through `CHAT_TABLES`.
+
 `ChatQueries` is one part of `Store` (see repository.py); every method is one short
 transaction on the store's `Database`.
 """
@@ -19,9 +22,11 @@ from bot.store.db import Database
 from bot.store.schema import (
     CHAT_TABLES,
     CHECK_STATES,
+    chat_platforms,
     chats,
     checklist,
     deliveries,
+    nudges,
     subscription_leads,
     subscriptions,
 )
@@ -184,13 +189,18 @@ class ChatQueries:
                 subscription_leads.insert(),
                 [{"chat_id": chat_id, "lead_seconds": lead} for lead in leads],
             )
+            # A chat that comes back after being switched off (blocked) gets its nudges too.
+            await conn.execute(
+                update(nudges).where(nudges.c.chat_id == chat_id).values(active=True)
+            )
         return Subscription(chat_id, True, leads, None)
 
     async def unsubscribe(self, chat_id: int) -> bool:
-        """`/remind off`: delete the subscription and its lead times (data minimisation).
+        """`/remind off`: delete the subscription, its lead times and the re-check nudge.
 
-        Delivery records stay until `forget`, so re-subscribing mid-round does not resend.
-        Returns whether there was a subscription.
+        Everything stops, countdowns, nudges and alerts alike (data minimisation). Delivery
+        records stay until `forget`, so re-subscribing mid-round does not resend.
+        Returns whether there was a subscription or a nudge.
         """
         async with self._db.write() as conn:
             await conn.execute(
@@ -199,12 +209,14 @@ class ChatQueries:
             result = await conn.execute(
                 delete(subscriptions).where(subscriptions.c.chat_id == chat_id)
             )
-        return result.rowcount > 0
+            nudge = await conn.execute(delete(nudges).where(nudges.c.chat_id == chat_id))
+        return result.rowcount > 0 or nudge.rowcount > 0
 
     async def deactivate(self, chat_id: int, reason: str) -> bool:
         """Stop reminders for a chat Telegram says we cannot reach (blocked, not found).
 
-        Keeps the lead times so the chat can be re-activated if the user comes back.
+        Keeps the lead times and the nudge period so the chat can be re-activated if the
+        user comes back. Returns whether there was a subscription or a nudge to switch off.
         """
         check_short("reason", reason, 32)
         async with self._db.write() as conn:
@@ -213,7 +225,10 @@ class ChatQueries:
                 .where(subscriptions.c.chat_id == chat_id)
                 .values(active=False, reason=reason)
             )
-        return result.rowcount > 0
+            nudge = await conn.execute(
+                update(nudges).where(nudges.c.chat_id == chat_id).values(active=False)
+            )
+        return result.rowcount > 0 or nudge.rowcount > 0
 
     async def get_subscription(self, chat_id: int) -> Subscription | None:
         async with self._db.read() as conn:
@@ -350,8 +365,8 @@ class ChatQueries:
         """A group became a supergroup: move everything from `old_id` to `new_id`.
 
         If the new id already has rows (the bot saw the supergroup first), the new id's
-        settings, subscription and ticks win; the old id's rows are moved only where they
-        do not collide. Returns False if nothing was stored under `old_id`.
+        settings, subscription, nudge, apps and ticks win; the old id's rows are moved only
+        where they do not collide. Returns False if nothing was stored under `old_id`.
         """
         if old_id == new_id:
             return True
@@ -366,39 +381,33 @@ class ChatQueries:
                 )
                 .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
             )
-            new_has_sub = (
-                await conn.execute(select(exists().where(subscriptions.c.chat_id == new_id)))
-            ).scalar_one()
-            if not new_has_sub:
-                for table in (subscription_leads, subscriptions):
-                    await conn.execute(
-                        update(table).where(table.c.chat_id == old_id).values(chat_id=new_id)
+            # One row per chat: the new id's wins, with what belongs to it.
+            for tables in ((subscriptions, subscription_leads), (nudges,)):
+                new_has = (
+                    await conn.execute(select(exists().where(tables[0].c.chat_id == new_id)))
+                ).scalar_one()
+                if not new_has:
+                    for table in tables:
+                        await conn.execute(
+                            update(table).where(table.c.chat_id == old_id).values(chat_id=new_id)
+                        )
+            # Rows per chat and key: the old id's move where the new id has none for that key.
+            for table, keys in (
+                (chat_platforms, ("platform",)),
+                (checklist, ("platform",)),
+                (deliveries, ("deadline_id", "lead_seconds")),
+            ):
+                other = table.alias("other")
+                await conn.execute(
+                    update(table)
+                    .where(
+                        table.c.chat_id == old_id,
+                        ~exists().where(
+                            other.c.chat_id == new_id, *(other.c[k] == table.c[k] for k in keys)
+                        ),
                     )
-            other_check = checklist.alias("other")
-            await conn.execute(
-                update(checklist)
-                .where(
-                    checklist.c.chat_id == old_id,
-                    ~exists().where(
-                        other_check.c.chat_id == new_id,
-                        other_check.c.platform == checklist.c.platform,
-                    ),
+                    .values(chat_id=new_id)
                 )
-                .values(chat_id=new_id)
-            )
-            other_del = deliveries.alias("other")
-            await conn.execute(
-                update(deliveries)
-                .where(
-                    deliveries.c.chat_id == old_id,
-                    ~exists().where(
-                        other_del.c.chat_id == new_id,
-                        other_del.c.deadline_id == deliveries.c.deadline_id,
-                        other_del.c.lead_seconds == deliveries.c.lead_seconds,
-                    ),
-                )
-                .values(chat_id=new_id)
-            )
             for table in CHAT_TABLES:
                 await conn.execute(delete(table).where(table.c.chat_id == old_id))
         return True

@@ -5,6 +5,9 @@ taken by `INSERT ... ON CONFLICT DO NOTHING` on its primary key, so of any numbe
 processes exactly one wins; a claim its holder abandoned (crash) can be taken over once its
 lease has run out, again by a conditional statement only one caller can win.
 
+Nudges and alerts use the same rows, claims and leases: their "deadline id" is a round key
+and their lead time is 0 (rounds.py).
+
 `DeliveryQueries` is one part of `Store` (see repository.py); every method is one short
 transaction on the store's `Database`.
 """
@@ -18,16 +21,29 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, not_, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store.chats import check_short
 from bot.store.db import Database
+from bot.store.rounds import id_range, windowed_page
 from bot.store.schema import CLAIMED, Outcome, chats, deliveries, subscription_leads, subscriptions
 
-__all__ = ["DeliveryQueries", "DeliveryResult", "OpenClaim"]
+__all__ = ["DeliveryQueries", "DeliveryResult", "OpenClaim", "blocking_delivery"]
 
 log = logging.getLogger(__name__)
 
@@ -120,40 +136,39 @@ def _takeover_ok(stale_before: datetime | None, max_claims: int) -> ColumnElemen
     )
 
 
-def _id_range(column: Any, lower: int | None, upper: int) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [column <= upper]
-    if lower is not None:
-        conditions.append(column > lower)
-    return conditions
-
-
 def _is_active_audience(
     regions: Sequence[str], lower: int | None, upper: int
 ) -> ColumnElement[bool]:
     return exists().where(
         subscriptions.c.chat_id == subscription_leads.c.chat_id,
         chats.c.chat_id == subscriptions.c.chat_id,
-        *_id_range(subscriptions.c.chat_id, lower, upper),
-        *_id_range(chats.c.chat_id, lower, upper),
+        *id_range(subscriptions.c.chat_id, lower, upper),
+        *id_range(chats.c.chat_id, lower, upper),
         subscriptions.c.active,
         or_(chats.c.region.is_(None), chats.c.region.in_(list(regions))),
     )
 
 
-def _blocking_delivery(
-    deadline_id: str,
+def blocking_delivery(
+    deadline_id: str | ColumnElement[str],
     lead_seconds: int,
     lower: int | None,
     upper: int,
     stale_before: datetime | None,
     max_claims: int,
+    *,
+    chat_id: Any = subscription_leads.c.chat_id,
 ) -> ColumnElement[bool]:
-    """A delivery row that rules the chat out: any, except an abandoned claim."""
+    """A delivery row that rules the chat out: any, except an abandoned claim.
+
+    `chat_id` is the column of the outer query the row belongs to; `deadline_id` may be a
+    column too (a nudge's current round key).
+    """
     conditions = [
-        deliveries.c.chat_id == subscription_leads.c.chat_id,
+        deliveries.c.chat_id == chat_id,
         deliveries.c.deadline_id == deadline_id,
         deliveries.c.lead_seconds == lead_seconds,
-        *_id_range(deliveries.c.chat_id, lower, upper),
+        *id_range(deliveries.c.chat_id, lower, upper),
     ]
     takeover = _takeover_ok(stale_before, max_claims)
     if takeover is not None:
@@ -219,51 +234,32 @@ class DeliveryQueries:
         the previous batch as `after_chat_id`, so a million subscribers stream in batches
         without OFFSET scans or a long-lived cursor. Fewer than `limit` ids means the end.
 
-        Each step first takes a window of candidate ids from the (lead_seconds, chat_id)
-        index and then filters only that window, with the id range repeated on every table.
-        That keeps each batch O(window) whatever plan the database picks: without fresh
-        statistics, PostgreSQL can otherwise pick plans that rescan all remaining rows per batch.
+        Windows of candidate ids come from the (lead_seconds, chat_id) index
+        (`windowed_page`), with the id range repeated on every table.
         """
-        if limit < 1:
-            return []
         leads = subscription_leads
-        window = max(2 * limit, 64)
-        found: list[int] = []
-        lower = after_chat_id
+
+        def page(lower: int | None, upper: int, wanted: int) -> Select[Any]:
+            return (
+                select(leads.c.chat_id)
+                .where(
+                    leads.c.lead_seconds == lead_seconds,
+                    *id_range(leads.c.chat_id, lower, upper),
+                    _is_active_audience(regions, lower, upper),
+                    ~blocking_delivery(
+                        deadline_id, lead_seconds, lower, upper, stale_before, max_claims
+                    ),
+                )
+                .order_by(leads.c.chat_id)
+                .limit(wanted)
+            )
+
+        candidates = select(leads.c.chat_id).where(leads.c.lead_seconds == lead_seconds)
         async with self._db.read() as conn:
-            while len(found) < limit:
-                candidates = (
-                    select(leads.c.chat_id)
-                    .where(leads.c.lead_seconds == lead_seconds)
-                    .order_by(leads.c.chat_id)
-                    .limit(window)
-                )
-                if lower is not None:
-                    candidates = candidates.where(leads.c.chat_id > lower)
-                ids = (await conn.execute(candidates)).scalars().all()
-                if not ids:
-                    break
-                upper = ids[-1]
-                wanted = limit - len(found)
-                stmt = (
-                    select(leads.c.chat_id)
-                    .where(
-                        leads.c.lead_seconds == lead_seconds,
-                        *_id_range(leads.c.chat_id, lower, upper),
-                        _is_active_audience(regions, lower, upper),
-                        ~_blocking_delivery(
-                            deadline_id, lead_seconds, lower, upper, stale_before, max_claims
-                        ),
-                    )
-                    .order_by(leads.c.chat_id)
-                    .limit(wanted)
-                )
-                batch = (await conn.execute(stmt)).scalars().all()
-                found.extend(batch)
-                if len(ids) < window or len(batch) == wanted:
-                    break
-                lower = upper
-        return found
+            rows = await windowed_page(
+                conn, candidates, leads.c.chat_id, page, after_chat_id, limit
+            )
+        return [row.chat_id for row in rows]
 
     async def analyze(self) -> None:
         """Refresh the planner's statistics (PostgreSQL; nothing to do on SQLite).
@@ -275,7 +271,12 @@ class DeliveryQueries:
         if self._db.engine.dialect.name != "postgresql":
             return
         async with self._db.write() as conn:
-            await conn.execute(text("ANALYZE chats, subscriptions, subscription_leads, deliveries"))
+            await conn.execute(
+                text(
+                    "ANALYZE chats, subscriptions, subscription_leads, deliveries,"
+                    " nudges, chat_platforms"
+                )
+            )
 
     @cached_property
     def _claim_insert(self) -> Any:

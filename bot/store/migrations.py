@@ -1,8 +1,8 @@
 """A small versioned migration system, run at start-up.
 
-Why not Alembic: the schema is seven tables, the bot must upgrade itself on a host where nobody
-runs commands by hand, and both SQLite and PostgreSQL must work. A numbered list of steps,
-applied in one transaction, is enough and easy to test.
+Why not Alembic: the schema is a dozen small tables, the bot must upgrade itself on a host
+where nobody runs commands by hand, and both SQLite and PostgreSQL must work. A numbered list
+of steps, applied in one transaction, is enough and easy to test.
 
 Rules:
 - Each step is a plain function on a synchronous SQLAlchemy `Connection`. Steps are frozen:
@@ -32,6 +32,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -196,10 +197,91 @@ def _v3_operator_tables(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v4_checkup(conn: Connection) -> None:
+    """The privacy checkup: apps a chat uses, re-check nudges, alerts on changes, feedback.
+
+    Per chat: `chat_platforms` (the apps it uses) and `nudges` (period, next due time and its
+    round key). Without chat ids: `kb_entries` (the `changed:` dates seen), `alert_rounds`
+    (alerts still to send) and `feedback_votes` (counts per day, topic and language). Nudges
+    and alerts are delivered through `deliveries` under round keys, so they need no table of
+    their own for exactly-once. Apps already ticked done or later count as used.
+    """
+    md = MetaData()
+    # Only the key the foreign keys point at: the table exists since v1 and is not created.
+    Table("chats", md, Column("chat_id", BigInteger, primary_key=True))
+
+    def chat_id() -> Column[int]:
+        return Column(
+            "chat_id", BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), nullable=False
+        )
+
+    new_tables = [
+        Table(
+            "chat_platforms",
+            md,
+            chat_id(),
+            Column("platform", String(64), nullable=False),
+            PrimaryKeyConstraint("chat_id", "platform"),
+            Index("ix_chat_platforms_platform_chat", "platform", "chat_id"),
+        ),
+        Table(
+            "nudges",
+            md,
+            chat_id(),
+            Column("period_days", Integer, nullable=False),
+            Column("active", Boolean, nullable=False),
+            Column("next_due_at", DateTime, nullable=False),
+            Column("round_key", String(128), nullable=False),
+            Column("last_sent_at", DateTime, nullable=True),
+            PrimaryKeyConstraint("chat_id"),
+            CheckConstraint("period_days BETWEEN 30 AND 365", name="ck_nudges_period"),
+            Index("ix_nudges_due", "next_due_at"),
+        ),
+        Table(
+            "feedback_votes",
+            md,
+            Column("day", Date, nullable=False),
+            Column("topic", String(64), nullable=False),
+            Column("language", String(16), nullable=False),
+            Column("up", Integer, nullable=False),
+            Column("down", Integer, nullable=False),
+            PrimaryKeyConstraint("day", "topic", "language"),
+        ),
+        Table(
+            "kb_entries",
+            md,
+            Column("kind", String(16), nullable=False),
+            Column("entry_id", String(64), nullable=False),
+            Column("changed", Date, nullable=True),
+            PrimaryKeyConstraint("kind", "entry_id"),
+        ),
+        Table(
+            "alert_rounds",
+            md,
+            Column("round_key", String(128), primary_key=True, autoincrement=False),
+            Column("kind", String(16), nullable=False),
+            Column("entry_id", String(64), nullable=False),
+            Column("changed", Date, nullable=True),
+            Column("is_new", Boolean, nullable=False),
+            Column("created_at", DateTime, nullable=False),
+            Column("finished_at", DateTime, nullable=True),
+            Column("outcome", String(16), nullable=True),
+        ),
+    ]
+    md.create_all(conn, tables=new_tables, checkfirst=False)
+    conn.execute(
+        text(
+            "INSERT INTO chat_platforms (chat_id, platform)"
+            " SELECT chat_id, platform FROM checklist WHERE state IN ('done', 'later')"
+        )
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "delivery attempt counters and leases", _v2_attempts_and_leases),
     Migration(3, "answer counts and unmatched questions", _v3_operator_tables),
+    Migration(4, "checkup: apps used, nudges, alerts, feedback", _v4_checkup),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -4,6 +4,10 @@ The store is put together from one part per idea, each in its own module:
 - schema.py: the tables (and what is stored, which `/privacy` promises);
 - chats.py: settings, subscription, checklist, what a reminder needs, `/forget`;
 - deliveries.py: who is due for a reminder, claims and their takeover, leases, results;
+- checkup.py: the apps a chat uses and its re-check nudges;
+- alerts.py: the `changed:` snapshot, alert rounds and who gets each alert;
+- rounds.py: round keys for nudges and alerts, keyset pages of who is due;
+- feedback.py: 👍/👎 counts per day, topic and language;
 - analytics.py: aggregate counts for the operator;
 - db.py: the engine, read and write transactions, SQLite's queue of writers;
 - errors.py: `StorageUnavailable`, which every method raises when the database cannot be
@@ -22,6 +26,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from bot.store.alerts import AlertQueries, AlertRound
 from bot.store.analytics import StoreStats, store_stats
 from bot.store.chats import (
     MAX_LEAD_TIMES,
@@ -30,18 +35,26 @@ from bot.store.chats import (
     DeliveryContext,
     Subscription,
 )
+from bot.store.checkup import CheckupContext, CheckupQueries, FinishedNudge, Nudge
 from bot.store.db import DEFAULT_TIMEOUT, Database, is_sqlite, make_engine
 from bot.store.deliveries import DeliveryQueries, DeliveryResult, OpenClaim
 from bot.store.errors import StorageUnavailable, open_failure
+from bot.store.feedback import FeedbackQueries, VoteCount
 from bot.store.migrations import migrate
+from bot.store.rounds import ROUND_LEAD, DueChat, alert_round_key, nudge_round_key
 from bot.store.schema import (
     CHECK_STATES,
     CLAIMED,
     Outcome,
+    alert_rounds,
+    chat_platforms,
     chats,
     checklist,
     deliveries,
+    feedback_votes,
+    kb_entries,
     metadata,
+    nudges,
     subscription_leads,
     subscriptions,
 )
@@ -50,9 +63,15 @@ __all__ = [
     "CHECK_STATES",
     "CLAIMED",
     "MAX_LEAD_TIMES",
+    "ROUND_LEAD",
+    "AlertRound",
     "ChatSettings",
+    "CheckupContext",
     "DeliveryContext",
     "DeliveryResult",
+    "DueChat",
+    "FinishedNudge",
+    "Nudge",
     "OpenClaim",
     "Outcome",
     "StorageUnavailable",
@@ -60,10 +79,18 @@ __all__ = [
     "StoreHealth",
     "StoreStats",
     "Subscription",
+    "VoteCount",
+    "alert_round_key",
+    "alert_rounds",
+    "chat_platforms",
     "chats",
     "checklist",
     "deliveries",
+    "feedback_votes",
+    "kb_entries",
     "metadata",
+    "nudge_round_key",
+    "nudges",
     "subscription_leads",
     "subscriptions",
 ]
@@ -94,7 +121,7 @@ class StoreHealth:
         return report
 
 
-class Store(ChatQueries, DeliveryQueries):
+class Store(ChatQueries, DeliveryQueries, CheckupQueries, AlertQueries, FeedbackQueries):
     """Async access to the bot's tables. Every method is one short transaction, and raises
     `StorageUnavailable` when the database cannot be reached or written (the next call
     tries again: nothing to reopen)."""

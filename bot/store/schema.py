@@ -5,9 +5,15 @@ Per chat:
 - `subscriptions` and `subscription_leads`: whether reminders are on, why they were switched
   off (a short code such as `blocked`), and the lead times in seconds;
 - `checklist`: per platform, `done`, `later` or `na`;
-- `deliveries`: which reminder (deadline id x lead time) was claimed, sent, skipped or failed,
-  when, how often it was tried, and the error *class* if any.
-Without any chat or user id: `answer_counts` (per day, outcome and topic) and, only when the
+- `chat_platforms`: which apps the chat said it uses (platform ids from `/checkup`);
+- `nudges`: the re-check nudge: period in days, when the next one is due and its round key,
+  when the last one went out, and whether it is active;
+- `deliveries`: which reminder (deadline id x lead time), nudge or alert (a round key such as
+  `nudge:2027-02-27` or `alert:platform:instagram:2026-12-01`, lead time 0) was claimed, sent,
+  skipped or failed, when, how often it was tried, and the error *class* if any.
+Without any chat or user id: `answer_counts` (per day, outcome and topic), `feedback_votes`
+(👍/👎 counts per day, topic and language), `kb_entries` and `alert_rounds` (which `changed:`
+dates of `faq/` entries the bot has seen and which alerts are still to send) and, only when the
 operator opts in, `unmatched_questions` (normalised text and day).
 Never names, usernames, or anything a user typed stored with their chat.
 
@@ -44,20 +50,32 @@ __all__ = [
     "CHAT_TABLES",
     "CHECK_STATES",
     "CLAIMED",
+    "DONE",
+    "LATER",
+    "MAX_NUDGE_DAYS",
     "MAX_UNMATCHED_TEXT",
+    "MIN_NUDGE_DAYS",
+    "NOT_FOR_ME",
     "Outcome",
     "UtcDateTime",
+    "alert_rounds",
     "answer_counts",
+    "chat_platforms",
     "chats",
     "checklist",
     "deliveries",
+    "feedback_votes",
+    "kb_entries",
     "metadata",
+    "nudges",
     "subscription_leads",
     "subscriptions",
     "unmatched_questions",
 ]
 
 CHECK_STATES: tuple[str, ...] = ("done", "later", "na")
+DONE, LATER, NOT_FOR_ME = CHECK_STATES
+MIN_NUDGE_DAYS, MAX_NUDGE_DAYS = 30, 365
 CLAIMED = "claimed"  # the `status` of a delivery that is claimed and not finished
 MAX_UNMATCHED_TEXT = 300
 
@@ -151,8 +169,45 @@ deliveries = Table(
         postgresql_where=text("status = 'claimed'"),
     ),
 )
+chat_platforms = Table(
+    "chat_platforms",
+    metadata,
+    Column("chat_id", BigInteger, ForeignKey("chats.chat_id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(64), nullable=False),
+    PrimaryKeyConstraint("chat_id", "platform"),
+    # Alerts look chats up by the platform that changed.
+    Index("ix_chat_platforms_platform_chat", "platform", "chat_id"),
+)
+nudges = Table(
+    "nudges",
+    metadata,
+    Column(
+        "chat_id",
+        BigInteger,
+        ForeignKey("chats.chat_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("period_days", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("next_due_at", UtcDateTime, nullable=False),
+    Column("round_key", String(128), nullable=False),
+    Column("last_sent_at", UtcDateTime, nullable=True),
+    CheckConstraint(
+        f"period_days BETWEEN {MIN_NUDGE_DAYS} AND {MAX_NUDGE_DAYS}", name="ck_nudges_period"
+    ),
+    Index("ix_nudges_due", "next_due_at"),
+)
 # Child tables first: the order `forget` and `migrate_chat` work in.
-CHAT_TABLES: tuple[Table, ...] = (deliveries, checklist, subscription_leads, subscriptions, chats)
+CHAT_TABLES: tuple[Table, ...] = (
+    deliveries,
+    checklist,
+    chat_platforms,
+    nudges,
+    subscription_leads,
+    subscriptions,
+    chats,
+)
 
 answer_counts = Table(
     "answer_counts",
@@ -169,4 +224,34 @@ unmatched_questions = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("text", String(MAX_UNMATCHED_TEXT), nullable=False),
     Column("day", Date, nullable=False, index=True),
+)
+feedback_votes = Table(
+    "feedback_votes",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("topic", String(64), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("up", Integer, nullable=False),
+    Column("down", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "topic", "language"),
+)
+kb_entries = Table(
+    "kb_entries",
+    metadata,
+    Column("kind", String(16), nullable=False),  # "platform" or "deadline"
+    Column("entry_id", String(64), nullable=False),
+    Column("changed", Date, nullable=True),  # the entry's `changed:` date, if any
+    PrimaryKeyConstraint("kind", "entry_id"),
+)
+alert_rounds = Table(
+    "alert_rounds",
+    metadata,
+    Column("round_key", String(128), primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("entry_id", String(64), nullable=False),
+    Column("changed", Date, nullable=True),
+    Column("is_new", Boolean, nullable=False),  # the entry itself is new, not just changed
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("outcome", String(16), nullable=True),  # "done", "superseded" or "dropped"
 )
