@@ -19,7 +19,6 @@ from bot.render.timefmt import relative
 from bot.replies import Button, Keyboard, Reply
 from bot.store.repository import Store
 
-
 SHOWN_OPEN = 3  # apps named after a tick; /status lists them all
 
 
