@@ -196,13 +196,20 @@ def test_sources_with_date_and_secondary(tmp_path: Path):
             "secondary": True,
         },
         {"title": "A blog", "url": "https://blog.example.org/c", "secondary": True},
+        {
+            "title": "A forum",
+            "url": "https://forum.example.org/d",
+            "secondary": True,
+            "undated": True,
+        },
     ]
     faq = write_faq(tmp_path, data)
     kb, found = read_knowledge_base(faq)
-    first, second, third = kb.topics["first-topic"].sources
+    first, second, third, fourth = kb.topics["first-topic"].sources
     assert first.date == date(2026, 6, 12) and not first.secondary
     assert second.secondary and second.date == date(2026, 6, 13)
-    assert third.secondary and third.date is None
+    assert third.secondary and third.date is None and not third.undated
+    assert fourth.secondary and fourth.date is None and fourth.undated
     assert found == []  # a missing date is a `check` warning (tests/test_check.py)
 
 
@@ -216,6 +223,28 @@ def test_bad_source_fields(tmp_path: Path):
     assert any("'date' must be a date" in p for p in found)
     assert any("'secondary' must be true or false" in p for p in found)
     assert any("unknown field 'publisher' in a source" in p for p in found)
+
+
+def test_undated_is_only_for_secondary_sources_without_a_date(tmp_path: Path):
+    data = faq_data()
+    data["topics"][0]["sources"] = [
+        {"title": "Primary", "url": "https://p.example.org/", "undated": True},
+        {
+            "title": "Dated",
+            "url": "https://d.example.org/",
+            "secondary": True,
+            "date": "2026-01-02",
+            "undated": True,
+        },
+        {"title": "Typo", "url": "https://t.example.org/", "secondary": True, "undated": "yes"},
+    ]
+    faq = write_faq(tmp_path, data)
+    kb, issues = read_knowledge_base(faq)
+    found = [str(p) for p in issues]
+    needs = "'undated: true' marks a secondary source whose date could not be found"
+    assert sum(needs in p for p in found) == 2, found
+    assert any("'undated' must be true or false" in p for p in found)
+    assert not any(s.undated for s in kb.topics["first-topic"].sources)
 
 
 def test_contract_lists_required_ids(tmp_path: Path):

@@ -41,7 +41,7 @@ async def press(services: Services, data: str):
 
 
 def future_deadline(kb: KnowledgeBase, clock: FakeClock, days: float) -> KnowledgeBase:
-    base = next(iter(kb.deadlines.values()))
+    base = next(d for d in kb.deadlines.values() if d.is_task)  # reminders are for these
     soon = replace(base, id="test-soon", at=clock.now() + timedelta(days=days))
     return replace(kb, deadlines={**kb.deadlines, soon.id: soon})
 
@@ -167,17 +167,29 @@ async def test_all_done_stops_reminders_and_says_so(
     store,
 ):
     await say(services, "remind")
-    platforms = {p for d in kb.deadlines.values() for p in d.platforms}
+    platforms = {p for d in kb.deadlines.values() if d.is_task for p in d.platforms}
     replies = []
     for platform in sorted(platforms):
         replies = await press(
             services, f"c:{platform}:na" if platform == "facebook" else f"c:{platform}:done"
         )
     assert "Reminders stop here" in replies[-1].text
+    assert "All done" in await say(services, "status")
     deadline = future_deadline(kb, clock, 2).deadlines["test-soon"]
     rnd = Round(deadline, 86400, deadline.at - timedelta(days=1))
     data = await store.delivery_context(CHAT)
     assert compose_reminder(kb, data.settings, data.checklist, rnd, clock.now(), "UTC") is None
+
+
+async def test_checklist_lists_the_apps_of_last_days_to_act_only(
+    services: Services, kb: KnowledgeBase
+):
+    tasks = {p for d in kb.deadlines.values() if d.is_task for p in d.platforms}
+    others = {p for d in kb.deadlines.values() if not d.is_task for p in d.platforms} - tasks
+    assert tasks and others, "the shipped faq/ should have both kinds of entries"
+    status = await say(services, "status")
+    assert all(f"\n{kb.platforms[p].name}: " in status for p in tasks), status
+    assert not any(f"\n{kb.platforms[p].name}: " in status for p in others), status
 
 
 def test_reminder_mentions_only_what_is_left(kb: KnowledgeBase, clock: FakeClock):

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from bot.clock import FakeClock
+from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.model import KnowledgeBase
 from bot.render.deadlines import fill_placeholders, render_deadlines
 from bot.render.html import split_message, visible_length
 from bot.render.platforms import render_steps
 from bot.render.topics import render_sources, render_topic
+from tests import kb_factory
 
 
 def first_deadline(kb: KnowledgeBase):
@@ -45,21 +48,30 @@ def test_deadline_answer_changes_with_the_clock(kb: KnowledgeBase):
     assert "ago" in late
 
 
-def test_deadline_list_before_and_after(kb: KnowledgeBase):
-    deadline = first_deadline(kb)
-    last = max(d.at for d in kb.deadlines.values() if d.at)
+def small_kb(tmp_path: Path, *deadlines: dict) -> KnowledgeBase:
+    """A knowledge base with just these entries: the shipped dates keep changing."""
+    data = kb_factory.faq_data()
+    data["deadlines"] = list(deadlines)
+    return load_knowledge_base(kb_factory.write_faq(tmp_path, data))
+
+
+def test_deadline_list_before_and_after(tmp_path: Path):
+    kb = small_kb(tmp_path, kb_factory.deadline("object-by", at="2026-12-10T23:59"))
+    deadline = kb.deadlines["object-by"]
+    assert deadline.at is not None
     before = render_deadlines(kb, None, deadline.at - timedelta(hours=5))
-    after = render_deadlines(kb, None, last + timedelta(days=600))
-    assert "in 5 hours" in before
+    after = render_deadlines(kb, None, deadline.at + timedelta(days=600))
+    assert "in 5 hours" in before and "Last day" in before and "Words for before." in before
+    assert "No deadline is coming up right now" not in before
     assert "No deadline is coming up right now" in after
+    assert "Passed on" in after and "Words for after." in after
 
 
-def test_deadlines_for_a_region_without_any(kb: KnowledgeBase, clock: FakeClock):
-    """Every region has entries in the shipped file; without Brazil's, Brazil has none."""
-    others = {k: d for k, d in kb.deadlines.items() if not d.applies_to("br")}
-    assert others != kb.deadlines
-    text = render_deadlines(replace(kb, deadlines=others), "br", clock.now())
-    assert "Nothing is listed for this region" in text
+def test_deadlines_for_a_region_without_any(tmp_path: Path, clock: FakeClock):
+    kb = small_kb(tmp_path, kb_factory.deadline("object-by", regions=["eu", "uk"]))
+    assert "Nothing is listed for this region" in render_deadlines(kb, "br", clock.now())
+    assert "Nothing is listed for this region" in render_deadlines(kb, "ca", clock.now())
+    assert "Entry object-by" in render_deadlines(kb, "uk", clock.now())
 
 
 def test_region_variant_replaces_the_general_answer(kb: KnowledgeBase, clock: FakeClock):

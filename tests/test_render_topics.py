@@ -26,6 +26,7 @@ from bot.render.topics import (
 PRIMARY = Source("Regulator notice", "https://regulator.example.org/n", date(2026, 6, 12))
 SECONDARY = Source("A newspaper", "https://news.example.org/a", date(2026, 6, 13), True)
 UNDATED = Source("A blog", "https://blog.example.org/b", None, True)
+NO_DATE_GIVEN = Source("A forum", "https://forum.example.org/c", None, True, undated=True)
 TEXT = TopicText(
     title="Objecting",
     question="How do I object?",
@@ -95,6 +96,9 @@ def test_sources_say_who_reported_what_and_when():
         '<a href="https://regulator.example.org/n">Regulator notice</a> (12 Jun 2026)'
     )
     assert source_text(UNDATED) == 'reported by <a href="https://blog.example.org/b">A blog</a>'
+    assert source_text(NO_DATE_GIVEN) == (
+        'reported by <a href="https://forum.example.org/c">A forum</a> (no date given)'
+    )
     listing = render_sources(KB, TOPIC).text
     assert "• reported by <a" in listing and "on 13 Jun 2026" in listing
 

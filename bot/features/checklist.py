@@ -40,9 +40,14 @@ class Checklist:
         return (checklist_row(platform.id),)
 
     def checklist_platforms(self, checklist: dict[str, str], region: str | None) -> list[Platform]:
-        """Apps named by a deadline for the chat's region, then any other app it has ticked."""
+        """Apps named by a last day to act in the chat's region, then any other app it ticked.
+
+        Only `kind: deadline` entries count, as for reminders: the apps of an effective date,
+        a standing setting or a watched announcement are not tasks to tick off.
+        """
         kb = self.knowledge.kb
-        wanted = [p for d in kb.deadlines.values() if d.applies_to(region) for p in d.platforms]
+        tasks = [d for d in kb.deadlines.values() if d.is_task and d.applies_to(region)]
+        wanted = [p for d in tasks for p in d.platforms]
         wanted += [p for p in checklist if p not in wanted]
         return [kb.platforms[p] for p in dict.fromkeys(wanted) if p in kb.platforms]
 

@@ -24,9 +24,10 @@ from bot.knowledge.problems import ERROR, WARNING, Problem
 from bot.knowledge.telegram_html import visible_length
 
 # At most this many visible characters (tags not counted) in the first message of an answer
-# and in a platform's steps for one region: what a phone shows without scrolling. An answer
-# over it is an error: `check` fails.
+# and in a platform's steps for one region: what a phone shows without scrolling.
 FIRST_MESSAGE_BUDGET = 600
+# True: `check` fails on any first message over the budget (False would only warn).
+FIRST_MESSAGE_BUDGET_ENFORCED = True
 # Placeholders are counted at their longest rendering: "27 September 2026" and
 # "in 47 hours and 59 minutes" (the longest of the exact short spans and the rounded long ones).
 _DATE_WIDTH = len("27 September 2026")
@@ -67,7 +68,7 @@ def steps_length(platform: Platform, route: Route) -> int:
     return length + _EXPECT_LABEL_WIDTH + visible_length(platform.expect)
 
 
-def _topic_budget(kb: KnowledgeBase, topic: Topic) -> Iterator[Problem]:
+def _topic_budget(kb: KnowledgeBase, topic: Topic, severity: str) -> Iterator[Problem]:
     for lang, text in topic.texts.items():
         variants = {"every region": text.answer} | {
             f"region {k}": v for k, v in text.regions.items()
@@ -82,11 +83,11 @@ def _topic_budget(kb: KnowledgeBase, topic: Topic) -> Iterator[Problem]:
                     f"topic '{topic.id}': the first message ({where}) is {length:,} visible "
                     f"characters; the budget is {FIRST_MESSAGE_BUDGET} (move the rest to "
                     "'details')",
-                    ERROR,
+                    severity,
                 )
 
 
-def _platform_budget(platform: Platform) -> Iterator[Problem]:
+def _platform_budget(platform: Platform, severity: str) -> Iterator[Problem]:
     groups: dict[Route, list[str]] = {}
     for key, route in platform.routes.items():  # regions sharing a route are reported once
         groups.setdefault(route, []).append(key)
@@ -99,22 +100,23 @@ def _platform_budget(platform: Platform) -> Iterator[Problem]:
                 platform.line,
                 f"platform '{platform.id}': the steps for {regions} are {length:,} visible "
                 f"characters; the budget is {FIRST_MESSAGE_BUDGET}",
-                ERROR,
+                severity,
             )
 
 
-def over_budget(kb: KnowledgeBase) -> list[Problem]:
+def over_budget(kb: KnowledgeBase, *, enforced: bool = FIRST_MESSAGE_BUDGET_ENFORCED):
     """Every first message longer than FIRST_MESSAGE_BUDGET, in any region or language."""
+    severity = ERROR if enforced else WARNING
     found: list[Problem] = []
     for topic in kb.topics.values():
-        found.extend(_topic_budget(kb, topic))
+        found.extend(_topic_budget(kb, topic, severity))
     for platform in kb.platforms.values():
-        found.extend(_platform_budget(platform))
+        found.extend(_platform_budget(platform, severity))
     return found
 
 
 def undated_secondary(kb: KnowledgeBase) -> list[Problem]:
-    """Secondary sources without a date: readers are told who reported it, not when."""
+    """Secondary sources with no date and not marked `undated` (checked: none to be found)."""
     found = []
     entries: list[tuple[str, Topic | Platform | Deadline, tuple[Source, ...]]] = []
     for topic in kb.topics.values():
@@ -125,13 +127,13 @@ def undated_secondary(kb: KnowledgeBase) -> list[Problem]:
     entries += [("deadline", d, d.sources) for d in kb.deadlines.values()]
     for what, entry, sources in entries:
         for source in dict.fromkeys(sources):
-            if source.secondary and source.date is None:
+            if source.secondary and source.date is None and not source.undated:
                 found.append(
                     Problem(
                         entry.file,
                         entry.line,
                         f"{what} '{entry.id}': secondary source {source.title!r} has no 'date' "
-                        "(it is shown as 'reported by' without saying when)",
+                        "(add it, or 'undated: true' if none can be found)",
                         WARNING,
                     )
                 )

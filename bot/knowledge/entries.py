@@ -235,10 +235,7 @@ class Reader(FieldReader):
         if form_url and not self.url_ok(form_url):
             self.problem(line_of(obj, "form_url"), f"malformed URL: {form_url!r}")
             form_url = None
-        available = obj.get("available", True)
-        if not isinstance(available, bool):
-            self.problem(line_of(obj, "available"), "'available' must be true or false")
-            available = True
+        available = self.flag(obj, "available", default=True)
         note = self.text(obj, "note", required=False)
         return Route(steps, available, form_url, note)
 

@@ -175,20 +175,33 @@ class FieldReader:
                     f"every entry of '{key}' needs a title and a url",
                 )
                 continue
-            self.check_keys(src, ("title", "url", "date", "secondary"), "a source")
+            self.check_keys(src, ("title", "url", "date", "secondary", "undated"), "a source")
             title = self.plain(src, "title")
             url = self.text(src, "url", html=False)
             published = self.day(src, "date", required=False)
-            secondary = src.get("secondary", False)
-            if not isinstance(secondary, bool):
-                self.problem(line_of(src, "secondary"), "'secondary' must be true or false")
-                secondary = False
+            secondary = self.flag(src, "secondary")
+            undated = self.flag(src, "undated")
+            if undated and (published is not None or not secondary):
+                self.problem(
+                    line_of(src, "undated"),
+                    "'undated: true' marks a secondary source whose date could not be found: "
+                    "it needs 'secondary: true' and no 'date'",
+                )
+                undated = False
             if url and not self.url_ok(url):
                 self.problem(line_of(src, "url"), f"malformed URL: {url!r}")
                 continue
             if title and url:
-                out.append(Source(title, url, published, secondary))
+                out.append(Source(title, url, published, secondary, undated))
         return tuple(out)
+
+    def flag(self, obj: dict[str, Any], key: str, default: bool = False) -> bool:
+        """An optional true/false field: `default` when absent or not a boolean."""
+        value = obj.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.problem(line_of(obj, key), f"'{key}' must be true or false")
+        return default
 
     def check_keys(self, obj: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
         for key in obj:

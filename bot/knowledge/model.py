@@ -32,6 +32,7 @@ class Source:
     url: str
     date: date | None = None  # when the source was published
     secondary: bool = False  # a report about the facts, not the original
+    undated: bool = False  # no publication date could be found (checked, not forgotten)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,9 @@ def source_text(source: Source, now: datetime | None = None) -> str:
     """
     link = _link(source.title, source.url)
     if source.date is None:
-        return f"reported by {link}" if source.secondary else link
+        if not source.secondary:
+            return link
+        return f"reported by {link} (no date given)" if source.undated else f"reported by {link}"
     when = (
         dated(source.date, now, short=True)
         if now is not None
