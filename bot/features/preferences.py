@@ -16,6 +16,7 @@ from bot.core.responder import stale, welcome
 from bot.features.timezones import resolve_timezone
 from bot.i18n.countries import find_place, fold, suggest_places
 from bot.knowledge.model import REGION_NAMES, REGIONS
+from bot.knowledge.regions import region_chain
 from bot.render.html import escape
 from bot.replies import Button, Keyboard, Reply
 from bot.store.repository import Store
@@ -122,7 +123,7 @@ class Preferences:
         where = f" ({escape(place)})" if place and place != REGION_NAMES[region] else ""
         note = (
             "Meta offers no general objection there; I'll show you what you can do instead."
-            if region == "other"
+            if "other" in region_chain(region)
             else "I'll show the steps and dates that apply there."
         )
         return Reply(
