@@ -50,7 +50,7 @@ messages: $(STAMP)  ## extract _() strings from bot/ into the template, merge it
 	@mkdir -p $(dir $(POT))
 	$(BIN)/pybabel extract -F babel.cfg -o $(POT) --add-location=file --sort-by-file \
 		--add-comments=Translators: --project=optout-bot --copyright-holder=optout-bot \
-		--no-wrap bot
+		--keywords=command:3 --no-wrap bot
 	for lang in $(I18N_LANGUAGES); do \
 		$(BIN)/pybabel update -i $(POT) -d bot/i18n/locale -D messages -l $$lang \
 			--init-missing --ignore-pot-creation-date --no-wrap || exit 1; \

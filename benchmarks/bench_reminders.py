@@ -34,6 +34,13 @@ them of) and measures:
   the bot to wait (union of the 429 retry_after intervals) and the rate outside it,
   duplicates (a chat that received more than one message) and losses (a due chat that
   received nothing and has no recorded outcome).
+* the checkup's rounds (after the reminder runs; `--only nudge`, `--only alert`): every
+  subscriber is given two apps (Facebook, Instagram), then at 1,000/s (repeated like the
+  other runs at that rate) a re-check nudge round due for everyone (those with nothing left
+  to re-check are skipped) and an alert round for a change of Instagram (everyone using it,
+  not "not for me"), each through `CheckupRounds`' own `RoundSpec` and `delivery.deliver`,
+  with a quiet window twelve hours away (so the per-chat check runs but lets all through).
+  The same figures: achieved/limit, duplicates, losses.
 * two baselines in the same run: the transport alone (the same number of sendMessage calls
   through the same `BotSender` with `KeepAliveRequest`, without a limiter and without a
   database) and the database path alone (`deliver_round` on the 7-day round, about a fifth
@@ -63,6 +70,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -78,17 +86,29 @@ from telegram.ext import Application  # noqa: E402
 
 from bot import event_loop  # noqa: E402
 from bot.app import build_services  # noqa: E402
+from bot.checkup.alerts import Change, audience_for  # noqa: E402
+from bot.checkup.nudges import QuietWindow  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.knowledge.loader import load_knowledge_base  # noqa: E402
-from bot.knowledge.model import KnowledgeBase  # noqa: E402
-from bot.reminders.delivery import deliver_round  # noqa: E402
+from bot.knowledge.model import Deadline, KnowledgeBase  # noqa: E402
+from bot.reminders.delivery import deliver, deliver_round  # noqa: E402
 from bot.reminders.outgoing import RoundReport  # noqa: E402
 from bot.reminders.plan import DAY, HOUR, Round, format_lead_compact  # noqa: E402
 from bot.reminders.policy import DeliveryPolicy  # noqa: E402
 from bot.reminders.scheduler import BotSender, ReminderScheduler  # noqa: E402
+from bot.reminders.spec import RoundSpec, reminder_spec  # noqa: E402
 from bot.sendbudget import round_limiter  # noqa: E402
-from bot.store.repository import ChatSettings, Store, checklist, deliveries  # noqa: E402
+from bot.store.repository import (  # noqa: E402
+    ROUND_LEAD,
+    ChatSettings,
+    Store,
+    chat_platforms,
+    checklist,
+    deliveries,
+    nudge_round_key,
+    nudges,
+)
 from bot.telegram.lifecycle import build_application  # noqa: E402
 from tests.store_fixtures import _find_pg_url, bulk_subscribe  # noqa: E402
 
@@ -201,14 +221,18 @@ async def populate(store: Store, pop: Population) -> None:
 
 
 def future_knowledge_base() -> KnowledgeBase:
-    """The shipped knowledge base with its deadlines 30 and 31 days from now."""
+    """The shipped knowledge base with its dated entries 30, 31, ... days from now (standing
+    and watch entries have no date and stay as they are)."""
     kb = load_knowledge_base(ROOT / "faq")
     now = datetime.now(UTC).replace(microsecond=0)
-    moved = {
-        d.id: replace(d, at=now + timedelta(days=30 + k))
-        for k, d in enumerate(sorted(kb.deadlines.values(), key=lambda d: d.at))
-    }
-    return replace(kb, deadlines=moved)
+    dated = sorted((d for d in kb.deadlines.values() if d.at is not None), key=lambda d: d.at)
+    moved = {d.id: replace(d, at=now + timedelta(days=30 + k)) for k, d in enumerate(dated)}
+    return replace(kb, deadlines={**kb.deadlines, **moved})
+
+
+def first_task(kb: KnowledgeBase) -> Deadline:
+    """The soonest dated last day to act: the template of the benchmark's rounds."""
+    return min((d for d in kb.deadlines.values() if d.is_task), key=lambda d: d.at)
 
 
 # -- databases ------------------------------------------------------------------------------
@@ -594,10 +618,53 @@ async def delivery_run(
     seed: int,
     replies: float = 0.0,
 ) -> DeliveryFigures:
-    deadline = min(kb.deadlines.values(), key=lambda d: d.at)
+    deadline = first_task(kb)
     # A deadline id of its own per run: every run starts from an empty delivery log.
     bench_deadline = replace(deadline, id=f"bench-{uuid.uuid4().hex[:10]}")
     rnd = Round(bench_deadline, lead, bench_deadline.at - timedelta(seconds=lead))
+
+    def spec(scheduler: ReminderScheduler) -> RoundSpec[Any]:
+        """What `deliver_round(..., scheduler.compose, ...)` runs."""
+        return reminder_spec(
+            store, rnd, lambda ctx, r: scheduler.compose(ctx.settings, ctx.checklist, r)
+        )
+
+    return await measured_round(
+        label,
+        db,
+        store,
+        kb,
+        pop,
+        spec,
+        key=bench_deadline.id,
+        lead=lead,
+        rate=rate,
+        due_ids=due_ids,
+        policy=policy,
+        faults=faults,
+        seed=seed,
+        replies=replies,
+    )
+
+
+async def measured_round(
+    label: str,
+    db: Database,
+    store: Store,
+    kb: KnowledgeBase,
+    pop: Population,
+    spec: Callable[[ReminderScheduler], RoundSpec[Any]],
+    *,
+    key: str,
+    lead: int,
+    rate: float,
+    due_ids: Sequence[int],
+    policy: DeliveryPolicy,
+    faults: Sequence[int | str],
+    seed: int,
+    replies: float = 0.0,
+) -> DeliveryFigures:
+    """One round (`spec`, built over the bot's own scheduler) to the stand-in, measured."""
     async with (
         StandIn() as standin,
         running_app(standin.base_url, kb, rate=rate) as app,
@@ -612,11 +679,10 @@ async def delivery_run(
         cpu0, standin_cpu0, wall0 = time.process_time(), standin.cpu_seconds(), time.perf_counter()
         try:
             async with RssSampler() as rss:
-                report = await deliver_round(
+                report = await deliver(
                     store,
                     scheduler.sender,
-                    rnd,
-                    scheduler.compose,
+                    spec(scheduler),
                     scheduler.clock,
                     scheduler.limiter,
                     policy=policy,
@@ -635,7 +701,7 @@ async def delivery_run(
         rows = (
             await conn.execute(
                 select(deliveries.c.chat_id, deliveries.c.status).where(
-                    deliveries.c.deadline_id == bench_deadline.id,
+                    deliveries.c.deadline_id == key,
                     deliveries.c.lead_seconds == lead,
                 )
             )
@@ -689,6 +755,101 @@ async def delivery_run(
         reply_failures=reply_failures,
         reply_latency_s=reply_latency,
         max_1s_all=max_in_window(sorted(c.at for c in all_calls)),
+    )
+
+
+# -- the checkup's rounds -------------------------------------------------------------------
+
+CHECKUP_APPS = ("facebook", "instagram")
+
+
+async def give_apps(store: Store, pop: Population) -> None:
+    """Every subscriber uses Facebook and Instagram (after the reminder runs: reminders of a
+    chat that chose apps name only those)."""
+    rows = [{"chat_id": c, "platform": p} for c in pop.all_ids for p in CHECKUP_APPS]
+    async with store.engine.begin() as conn:
+        for start in range(0, len(rows), 50_000):
+            await conn.execute(chat_platforms.insert(), rows[start : start + 50_000])
+
+
+async def due_nudges(store: Store, pop: Population, due_at: datetime) -> str:
+    """Everyone's re-check nudge due at `due_at` (a day of its own per run): its round key."""
+    key = nudge_round_key(due_at)
+    rows = [
+        {
+            "chat_id": c,
+            "period_days": 30,
+            "active": True,
+            "next_due_at": due_at,
+            "round_key": key,
+            "last_sent_at": None,
+        }
+        for c in pop.all_ids
+    ]
+    async with store.engine.begin() as conn:
+        await conn.execute(nudges.delete())
+        for start in range(0, len(rows), 50_000):
+            await conn.execute(nudges.insert(), rows[start : start + 50_000])
+    return key
+
+
+def quiet_far_away(now: datetime, tz: str = "Europe/Brussels") -> QuietWindow:
+    """An hour of quiet twelve hours from now: every chat is checked, none is held back."""
+    local = now.astimezone(ZoneInfo(tz)) + timedelta(hours=12)
+    start = local.replace(minute=0, second=0, microsecond=0)
+    return QuietWindow(start.time(), (start + timedelta(hours=1)).time())
+
+
+async def checkup_run(
+    label: str,
+    db: Database,
+    store: Store,
+    kb: KnowledgeBase,
+    pop: Population,
+    *,
+    kind: str,
+    run_index: int,
+    rate: float,
+    policy: DeliveryPolicy,
+    seed: int,
+) -> DeliveryFigures:
+    """A nudge round due for everyone, or an alert round for a change of Instagram."""
+    now = datetime.now(UTC)
+    quiet = quiet_far_away(now)
+    if kind == "nudge":
+        key = await due_nudges(store, pop, now - timedelta(days=run_index + 1))
+        due = list(pop.all_ids)
+
+        def spec(scheduler: ReminderScheduler) -> RoundSpec[Any]:
+            scheduler.checkup.quiet_window = quiet
+            return scheduler.checkup.nudge_spec(key)
+
+    else:
+        change = Change("platform", "instagram", now.date() + timedelta(days=run_index), False)
+        audience = audience_for(change, kb)
+        assert audience is not None
+        key = change.round_key
+        # Those with Instagram "not for me" are not in the audience.
+        due = [c for c in pop.all_ids if c not in pop.nothing_left]
+
+        def spec(scheduler: ReminderScheduler) -> RoundSpec[Any]:
+            scheduler.checkup.quiet_window = quiet
+            return scheduler.checkup.alert_spec(change, audience)
+
+    return await measured_round(
+        label,
+        db,
+        store,
+        kb,
+        pop,
+        spec,
+        key=key,
+        lead=ROUND_LEAD,
+        rate=rate,
+        due_ids=due,
+        policy=policy,
+        faults=(),
+        seed=seed,
     )
 
 
@@ -796,7 +957,7 @@ async def measure_transport(
     Through the bot's own `BotSender` (which has no rate limiter of its own), with no
     SendLimiter and no database; the messages are composed beforehand.
     """
-    deadline = min(kb.deadlines.values(), key=lambda d: d.at)
+    deadline = first_task(kb)
     rnd = Round(deadline, DAY, deadline.at - timedelta(days=1))
     chat_ids = [c for c in pop.all_ids if c not in pop.nothing_left]
     async with StandIn() as standin, running_app(standin.base_url, kb, rate=PAID_RATE) as app:
@@ -859,7 +1020,7 @@ async def measure_database_path(
     db: Database, store: Store, kb: KnowledgeBase, policy: DeliveryPolicy
 ) -> DatabasePathFigures:
     """`deliver_round` on the 7-day round with nothing but the database and compose."""
-    deadline = min(kb.deadlines.values(), key=lambda d: d.at)
+    deadline = first_task(kb)
     bench_deadline = replace(deadline, id=f"bench-{uuid.uuid4().hex[:10]}")
     rnd = Round(bench_deadline, WEEK, bench_deadline.at - timedelta(seconds=WEEK))
     composer = ReminderScheduler(None, store, lambda: kb, SystemClock(), None, None)  # type: ignore[arg-type]
@@ -1042,6 +1203,7 @@ class Planned:
     policy: DeliveryPolicy
     faults: tuple[int | str, ...]
     replies: float = 0.0  # replies per second through the app's bot during the round
+    kind: str = "reminder"  # or "nudge", "alert": the checkup's rounds (`checkup_run`)
 
 
 def delivery_plan(
@@ -1079,6 +1241,9 @@ def delivery_plan(
         Planned(
             f"30/s, {half}, {limited}", FREE_RATE, FAULT_LEAD, pop.fault_ids, slow, limit_kinds
         ),
+        # The checkup's rounds, last: they give everyone apps, which reminders then respect.
+        Planned("1000/s, nudge round, everyone", PAID_RATE, 0, pop.all_ids, fast, (), kind="nudge"),
+        Planned("1000/s, alert round, Instagram users", PAID_RATE, 0, [], fast, (), kind="alert"),
     ]
 
 
@@ -1167,27 +1332,45 @@ async def run(args: argparse.Namespace) -> int:
                         f"{path.rate:.0f}/s (CPU {path.bot_cpu:.2f} cores)",
                         flush=True,
                     )
+                apps_given = False
                 for n, planned in enumerate(delivery_plan(size, pop, fault_kinds, limit_kinds)):
                     if args.only and not any(o in planned.label for o in args.only):
                         continue
+                    if planned.kind != "reminder" and not apps_given:
+                        await give_apps(store, pop)
+                        apps_given = True
                     repeats = args.repeat if planned.rate >= PAID_RATE else 1
                     figures: list[DeliveryFigures] = []
                     for k in range(repeats):
                         print(f"  delivery {planned.label} ({k + 1}/{repeats}) ...", flush=True)
-                        fig_run = await delivery_run(
-                            planned.label,
-                            db,
-                            store,
-                            kb,
-                            pop,
-                            rate=planned.rate,
-                            lead=planned.lead,
-                            due_ids=planned.due,
-                            policy=planned.policy,
-                            faults=planned.faults,
-                            seed=1000 + 10 * n + k,
-                            replies=planned.replies,
-                        )
+                        if planned.kind != "reminder":
+                            fig_run = await checkup_run(
+                                planned.label,
+                                db,
+                                store,
+                                kb,
+                                pop,
+                                kind=planned.kind,
+                                run_index=k,
+                                rate=planned.rate,
+                                policy=planned.policy,
+                                seed=1000 + 10 * n + k,
+                            )
+                        else:
+                            fig_run = await delivery_run(
+                                planned.label,
+                                db,
+                                store,
+                                kb,
+                                pop,
+                                rate=planned.rate,
+                                lead=planned.lead,
+                                due_ids=planned.due,
+                                policy=planned.policy,
+                                faults=planned.faults,
+                                seed=1000 + 10 * n + k,
+                                replies=planned.replies,
+                            )
                         figures.append(fig_run)
                         all_runs.append(fig_run)
                         print_delivery(fig_run)

@@ -23,7 +23,12 @@ KINDS = {
     "x": "forget",  # x:yes | x:no        confirm /forget
     "m": "details",  # m:<topic-id>       the rest of an answer ("More details")
     "w": "where",  # w:<topic-id>[:<region>]   ask the region for an answer / answer for it
-    "v": "where-steps",  # v:<platform-id>[:<region>]  the same for an app's steps
+    "g": "where-steps",  # g:<platform-id>[:<region>]  the same for an app's steps
+    "l": "language",  # l:<code> | l:        set the chat's language | show the choice
+    "k": "checkup",  # k: | k:done | k:region:<region>  the /checkup flow
+    "u": "use",  # u:<platform>          /checkup: toggle an app the chat uses
+    "y": "tick",  # y:<platform>:<state> /checkup checklist: done, later, na
+    "v": "vote",  # v:<topic>:up | v:<topic>:down  was this answer helpful?
 }
 _ARG = re.compile(r"^[a-z0-9-]{0,40}(:[a-z0-9-]{1,12})?$")
 

@@ -1,4 +1,4 @@
-"""`python -m bot <command>`: run, chat, ask, check, eval.
+"""`python -m bot <command>`: run, chat, ask, check, eval, calendar, alerts, feedback.
 
 Start-up problems end the process with one clear line and a non-zero exit code,
 never a traceback.
@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Config, ConfigError, load_config, load_dotenv_file
+from bot.config import PROJECT_ROOT, Config, ConfigError, load_config, load_dotenv_file
 from bot.i18n.languages import LANGUAGES
 from bot.knowledge.loader import KnowledgeBaseError, load_knowledge_base
 from bot.knowledge.model import REGIONS, KnowledgeBase
+from bot.knowledge.problems import Problem
 
 if TYPE_CHECKING:
     from bot.store.repository import Store
@@ -66,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
         help="warn about entries whose 'verified' date is more than DAYS days old",
     )
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument(
+        "--lang",
+        action="append",
+        choices=("de", "fr", "es", "it", "nl", "pl", "pt"),
+        help="report the translation into this language (repeatable; default: every "
+        "language once faq/i18n/ exists)",
+    )
     links = sub.add_parser("links", help="check that every URL in faq/ still works")
     links.add_argument("--timeout", type=float, default=15.0, metavar="S", help="per request")
     links.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests at once")
@@ -73,6 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="matcher accuracy on labelled YAML files")
     ev.add_argument("file", type=Path, nargs="+")
     ev.add_argument("--quiet", action="store_true", help="summary only, no list of misses")
+    cal = sub.add_parser("calendar", help="the .ics calendar of a region's dates, to stdout")
+    cal.add_argument("--region", help="eu, uk, ch, br or other (default: every region)")
+    cal.add_argument("--lang", default="en", help="language of the texts (default en)")
+    alerts = sub.add_parser("alerts", help="the alerts that entries changed in faq/ call for")
+    alerts.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="count, per change, the chats that would get it (never which); sends nothing",
+    )
+    sub.add_parser("feedback", help="topics by share of 👎, and the questions not answered")
     return parser
 
 
@@ -91,15 +109,97 @@ def _knowledge(config: Config) -> KnowledgeBase:
         ) from None
 
 
-def cmd_check(config: Config, max_age: int | None = None, strict: bool = False) -> int:
+def cmd_check(
+    config: Config,
+    max_age: int | None = None,
+    strict: bool = False,
+    languages: list[str] | None = None,
+) -> int:
     from bot.clock import SystemClock
     from bot.knowledge.audit import run_check
 
     if max_age is not None and max_age < 0:
         raise StartupError(f"--max-age must be a number of days (0 or more), got {max_age}")
-    report = run_check(config.faq_dir, SystemClock().now(), max_age=max_age, strict=strict)
+    report = run_check(
+        config.faq_dir, SystemClock().now(), max_age=max_age, strict=strict, languages=languages
+    )
+    # letters.yaml names platforms of the shipped faq/; another FAQ_DIR may well lack them.
+    shipped = config.faq_dir.resolve() == (PROJECT_ROOT / "faq").resolve()
+    report.problems += letter_problems(report.kb if shipped else None)
     print("\n".join(report.lines(config.faq_dir)))
     return report.exit_code
+
+
+def letter_problems(kb: KnowledgeBase | None, path: Path | None = None) -> list[Problem]:
+    """letters.yaml (the /letter texts): its own problems, and with `kb` the targets that
+    name no platform of it."""
+    from bot.checkup.letters import LETTERS_FILE, LetterError, load_letters
+
+    path = path or LETTERS_FILE
+    where = f"bot/checkup/{path.name}" if path == LETTERS_FILE else str(path)
+    try:
+        book = load_letters(path)
+    except LetterError as exc:
+        lines = str(exc).splitlines()
+        return [Problem(where, None, line.removeprefix("- ")) for line in lines[1:] or lines]
+    if kb is None:
+        return []
+    return [Problem(where, None, p.split(": ", 1)[-1]) for p in book.problems_with(kb)]
+
+
+def cmd_calendar(config: Config, region: str | None, language: str) -> int:
+    """The .ics of `/calendar` for a website: the region's dated events, no re-check."""
+    from bot.checkup.calendar import build_calendar
+    from bot.clock import SystemClock
+    from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, REGIONS
+
+    wanted = (region or "").strip().lower() or None
+    if wanted is not None and wanted not in REGIONS:
+        raise StartupError(f"--region must be one of {', '.join(REGIONS)}, got {region!r}")
+    if language not in LANGUAGES:
+        raise StartupError(f"--lang must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    kb = _knowledge(config)
+    if language != DEFAULT_LANGUAGE:  # the dates' texts have no translations loaded yet
+        print(
+            f"optout-bot: no {language} texts for the dates are loaded; writing them in English",
+            file=sys.stderr,
+        )
+    content = build_calendar(kb, region=wanted, now=SystemClock().now())
+    sys.stdout.buffer.write(content)
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_alerts(config: Config) -> int:
+    """`alerts --dry-run`: per change not yet fully sent, how many chats would get it."""
+    from bot.checkup.alerts import dry_run_summary
+    from bot.checkup.service import alerts_dry_run
+
+    kb = _knowledge(config)
+
+    async def count() -> str:
+        store = await open_store(config)
+        try:
+            return dry_run_summary(await alerts_dry_run(store, kb))
+        finally:
+            await store.close()
+
+    print(asyncio.run(count()))
+    return 0
+
+
+def cmd_feedback(config: Config) -> int:
+    from bot.features.feedback import feedback_summary
+
+    async def report() -> str:
+        store = await open_store(config)
+        try:
+            return await feedback_summary(store, limit=50)
+        finally:
+            await store.close()
+
+    print(asyncio.run(report()))
+    return 0
 
 
 def cmd_links(config: Config, timeout: float, concurrency: int) -> int:
@@ -132,17 +232,17 @@ def cmd_ask(
         services = build_services(config, kb, await Store.open(MEMORY_DATABASE))
         try:
             for q in questions:
-                ctx = await services.chat_context(None)
+                ctx = await services.chat_context(None, text=q)  # the reply language per q
                 ctx.region = region or ctx.region
                 ctx.language = language or ctx.language
                 # exactly what Telegram and the console would say
                 turn = await services.responder.message(q, ctx)
-                if as_json:  # the matcher's view of the question, and the first reply
-                    match = turn.match or services.knowledge.current.matcher.match(q[:MAX_QUESTION])
+                if as_json:  # the matcher's view of the question, its language, the first reply
+                    matcher = services.knowledge.current.matcher
+                    match = turn.match or matcher.match(q[:MAX_QUESTION], ctx.question_language)
                     row = match.as_dict(q)
                     first = to_plain(turn.replies[0].text) if turn.replies else ""
-                    # --lang, else the language the question was read in
-                    row.update(language=language or match.language, reply=first)
+                    row.update(language=ctx.language, reply=first)
                     print(json.dumps(row, ensure_ascii=False), flush=True)
                 else:
                     text = plain_replies(turn.replies).text
@@ -262,13 +362,24 @@ def main(argv: list[str] | None = None) -> int:
         if command == "ask":
             return cmd_ask(config, args.question, args.json, args.region, args.lang)
         if command == "check":
-            return cmd_check(config, args.max_age, args.strict)
+            return cmd_check(config, args.max_age, args.strict, args.lang)
         if command == "links":
             return cmd_links(config, args.timeout, args.concurrency)
         if command == "unmatched":
             return cmd_unmatched(config)
         if command == "eval":
             return cmd_eval(config, args.file, args.quiet)
+        if command == "calendar":
+            return cmd_calendar(config, args.region, args.lang)
+        if command == "alerts":
+            if not args.dry_run:
+                raise StartupError(
+                    "the running bot sends alerts (after /reload or a restart); "
+                    "`alerts --dry-run` shows who would get what"
+                )
+            return cmd_alerts(config)
+        if command == "feedback":
+            return cmd_feedback(config)
     except (ConfigError, StartupError) as exc:
         print(f"optout-bot: {exc}", file=sys.stderr)
         return 2

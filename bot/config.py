@@ -15,6 +15,7 @@ from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.checkup.nudges import DEFAULT_QUIET, QuietWindow
 from bot.knowledge.model import REGIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,8 @@ class Config:
     trust_proxy: bool = False
     # Seconds to connect to the database and to run one statement; slower counts as down.
     db_timeout: float = 5.0
+    # Local hours without re-check nudges or alerts (the chat's time zone); "off": none.
+    nudge_quiet: QuietWindow = DEFAULT_QUIET
 
     @property
     def listen_port(self) -> int:
@@ -154,7 +157,21 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         listen=_listen(env.get("LISTEN", "")),
         trust_proxy=_bool("TRUST_PROXY", env.get("TRUST_PROXY", "false")),
         db_timeout=_seconds("DB_TIMEOUT", env.get("DB_TIMEOUT", ""), 5.0, 0.5, 120.0),
+        nudge_quiet=_quiet_hours(env.get("NUDGE_QUIET_HOURS", "")),
     )
+
+
+def _quiet_hours(raw: str) -> QuietWindow:
+    """NUDGE_QUIET_HOURS: "21:00-09:00" (the default when unset) or "off"."""
+    if not raw.strip():
+        return DEFAULT_QUIET
+    try:
+        return QuietWindow.parse(raw)
+    except ValueError:
+        raise ConfigError(
+            "NUDGE_QUIET_HOURS must be local hours like 21:00-09:00 (24-hour clock) or off, "
+            f"got {raw.strip()[:40]!r}"
+        ) from None
 
 
 def _int(name: str, raw: str, default: int, low: int, high: int) -> int:

@@ -1,7 +1,9 @@
 """The local console: the same conversation as on Telegram, in a terminal.
 
 Buttons become numbered choices; typing the number presses the button. `ask` prints replies
-the same way (`plain_replies`), so what an author sees there is what the console shows.
+the same way (`plain_replies`), so what an author sees there is what the console shows. A
+file the bot sends (the .ics of /calendar) is saved in `files_dir` (DATA_DIR) and its path
+shown.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import html
 import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import Services
-from bot.replies import Reply
+from bot.replies import Document, Reply
 
 CONSOLE_CHAT_ID = 1  # the terminal is one private chat
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
@@ -80,23 +83,37 @@ def plain_replies(replies: list[Reply]) -> Shown:
 
 
 class Console:
-    def __init__(self, services: Services, out: TextIO = sys.stdout) -> None:
+    def __init__(
+        self, services: Services, out: TextIO = sys.stdout, files_dir: Path | None = None
+    ) -> None:
         self.services = services
         self.out = out
+        self.files_dir = files_dir or services.config.data_dir
         self.choices: dict[str, str] = {}
+
+    def save(self, document: Document) -> Path:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / Path(document.filename).name
+        path.write_bytes(document.content)
+        return path
 
     def show(self, replies: list[Reply]) -> None:
         shown = plain_replies(replies)
         self.choices = shown.choices
         print(shown.text, file=self.out)
+        for reply in replies:
+            if reply.document is not None:
+                path = self.save(reply.document)
+                print(f"📎 {reply.document.filename} saved as {path}", file=self.out)
         print(file=self.out)
 
     async def handle(self, line: str) -> None:
         text = line.strip()
         responder = self.services.responder
         # The terminal is one private chat; with storage its settings persist like on Telegram.
-        ctx = await self.services.chat_context(CONSOLE_CHAT_ID)
         key = text.lower()
+        pressed = key in self.choices or (text.isdigit() and bool(self.choices))
+        ctx = await self.services.chat_context(CONSOLE_CHAT_ID, text=None if pressed else text)
         if key in self.choices:
             self.show(await responder.callback(self.choices[key], ctx))
             return

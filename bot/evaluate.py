@@ -3,7 +3,9 @@
 Per file: top-1 (answered with the right topic), wrong answers (answered with another
 topic: the costly mistake), clarify hits (not answered, but the right topic is among the
 offered buttons), off-topic held (off-topic questions not answered) and the set's language,
-which is also given to the matcher as the chat's language would be.
+which is also given to the matcher as the chat's language would be; and how many questions
+would be answered in the set's language by a chat with nothing stored and no Telegram
+language (bot/i18n/detect.py), which is what `reply_language` measures.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.i18n.detect import default_detector
 from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES
 from bot.matching.matcher import Matcher
 
@@ -38,6 +41,7 @@ class EvalReport:
     clarify_hit: int = 0  # "Did you mean" with the right topic among the buttons
     off_topic: int = 0
     off_topic_held: int = 0  # off-topic questions not answered confidently
+    language_right: int = 0  # replied in the set's language (chat with nothing stored)
     outcomes: Counter[str] = field(default_factory=Counter)
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[tuple[str, str | None, str, str | None]] = field(default_factory=list)
@@ -58,12 +62,19 @@ class EvalReport:
     def off_topic_rate(self) -> float:
         return self.off_topic_held / self.off_topic if self.off_topic else 1.0
 
+    @property
+    def language_rate(self) -> float:
+        total = self.in_scope + self.off_topic
+        return self.language_right / total if total else 1.0
+
     def summary(self) -> str:
         return (
             f"{self.name or 'questions'} [{self.language}]: top-1 correct {self.top1:.1%} "
             f"({self.correct}/{self.in_scope}), wrong {self.wrong_rate:.1%} ({self.wrong}), "
             f"clarify hit {self.clarify_hit_rate:.1%} ({self.clarify_hit}), off-topic held "
-            f"{self.off_topic_rate:.1%} ({self.off_topic_held}/{self.off_topic})"
+            f"{self.off_topic_rate:.1%} ({self.off_topic_held}/{self.off_topic}), replied in "
+            f"{self.language} {self.language_rate:.1%} "
+            f"({self.language_right}/{self.in_scope + self.off_topic})"
         )
 
     def format(self) -> str:
@@ -122,9 +133,12 @@ def evaluate(
 ) -> EvalReport:
     """`language`: the hint the bot would pass (the chat's language); None lets it guess."""
     report = EvalReport(name=name, language=language or DEFAULT_LANGUAGE)
+    detector = default_detector()
     for item in items:
         result = matcher.match(item.q, language)
         report.outcomes[result.outcome] += 1
+        if detector.choose(item.q).language == report.language:
+            report.language_right += 1
         got = result.topic if result.outcome == "answer" else None
         if item.t is None:
             report.off_topic += 1

@@ -23,13 +23,24 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file sent with a reply (the .ics of /calendar); the reply's text is its caption."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str
     buttons: Keyboard = ()
     # A reply to a button press may replace the message that carried the button.
     edit: bool = False
-    # Short notice shown as a toast for a callback query (answerCallbackQuery).
+    # Short notice shown as a toast for a callback query (answerCallbackQuery). A reply with
+    # a toast and no text (a 👍 tap) sends no message at all.
     toast: str | None = None
+    document: Document | None = None
 
     def all_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]

@@ -23,7 +23,8 @@ first line; a control API under ``/_standin/`` (JSON) drives it from another pro
 ``POST /_standin/update`` (``{"update": {...}}`` or ``{"helper": "private_message",
 "args": {...}}``), ``GET /_standin/calls?method=&after=``, ``POST /_standin/fail``
 (``{"method", "kind", "times", "retry_after", "description", "seconds"}``),
-``POST /_standin/block`` (``{"chat_id"}``), ``GET /_standin/health``.
+``POST /_standin/block`` (``{"chat_id"}``), ``GET /_standin/health``. getChatMember says
+"administrator" for users made admins with `make_admin`, "member" for others seen in the group.
 ``POST /_standin/fail`` with ``"probability"`` (and ``"kinds"``, a list, instead of
 ``"kind"``; optional ``"seed"``) calls `fail_randomly` instead; ``GET /_standin/calls`` with
 ``compact=1`` returns ``[index, method, chat_id, ok, fault, time]`` rows, small enough for
@@ -61,6 +62,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 CALLBACK_ANSWER_LIMIT = 200
 DEFAULT_TOKEN = "123:TEST"
@@ -287,10 +289,17 @@ class Call:
 
     @property
     def plain(self) -> str | None:
-        """The text as the user sees it (entities parsed), for successful sends/edits."""
+        """The text as the user sees it (entities parsed), for successful sends/edits; a
+        document's caption."""
         if isinstance(self.result, dict):
-            return self.result.get("text")
+            return self.result.get("text", self.result.get("caption"))
         return None
+
+    @property
+    def file(self) -> dict[str, Any] | None:
+        """A sendDocument's uploaded file: {"filename", "size", "content" (bytes)}."""
+        document = self.params.get("document")
+        return document if isinstance(document, dict) else None
 
     @property
     def chat_id(self) -> Any:
@@ -354,6 +363,7 @@ class StandInState:
     inline_queries: dict[str, bool] = field(default_factory=dict)  # id -> answered
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
+    admins: dict[int, set[int]] = field(default_factory=dict)  # chat id -> admin user ids
 
 
 class BotApiStandIn:
@@ -400,6 +410,7 @@ class BotApiStandIn:
         self._poll_generation = 0
         self._webhook_task: asyncio.Task[None] | None = None
         self._allowed_updates: list[str] | None = None
+        self._members: dict[tuple[int, int], dict[str, Any]] = {}  # users seen in groups
         self.user = {
             "id": 1001,
             "is_bot": False,
@@ -510,6 +521,11 @@ class BotApiStandIn:
 
     def unblock(self, chat_id: int) -> None:
         self.state.blocked.discard(int(chat_id))
+
+    def make_admin(self, chat_id: int, user: dict[str, Any]) -> None:
+        """`user` administers the group `chat_id` (getChatMember says "administrator")."""
+        self.state.admins.setdefault(int(chat_id), set()).add(int(user["id"]))
+        self._members[(int(chat_id), int(user["id"]))] = user
 
     # -- recorded calls ----------------------------------------------------------------
     def mark(self) -> int:
@@ -669,6 +685,7 @@ class BotApiStandIn:
             replied = self._resolve_message(reply_to)
             extra["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to"}
         chat = self.group_chat(chat_id, chat_type)
+        self._members[(chat_id, int(user["id"]))] = user
         return self.enqueue({"message": self._message(chat, user, text, extra)})
 
     @staticmethod
@@ -717,6 +734,8 @@ class BotApiStandIn:
                 user = {"id": chat["id"], "is_bot": False, "first_name": chat.get("first_name")}
             else:
                 user = self.user
+        if chat["type"] != "private":
+            self._members[(chat["id"], int(user["id"]))] = user
         query: dict[str, Any] = {
             "id": str(next(self._callback_ids)),
             "from": user,
@@ -1256,6 +1275,45 @@ class BotApiStandIn:
             }
         )
 
+    def _api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file upload (multipart) or a file_id/URL string, with an optional caption."""
+        chat = self._chat(params.get("chat_id"))
+        document = params.get("document")
+        if isinstance(document, dict):
+            if not document.get("size"):
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            file_id = f"doc-{next(self._message_ids)}"
+            info = {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": document["filename"],
+                "mime_type": document.get("mime_type") or "application/octet-stream",
+                "file_size": document["size"],
+            }
+        elif isinstance(document, str) and document:
+            info = {"file_id": document, "file_unique_id": document}
+        else:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "from": self.bot_user,
+            "chat": chat,
+            "date": int(time.time()),
+            "document": info,
+        }
+        if params.get("caption"):
+            rendered = self._render_text(params, "caption")
+            if len(rendered["text"]) > CAPTION_LIMIT:
+                raise ApiError(400, "Bad Request: message caption is too long")
+            message["caption"] = rendered["text"]
+            if "entities" in rendered:
+                message["caption_entities"] = rendered["entities"]
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup:
+            message["reply_markup"] = markup
+        self.state.messages[(chat["id"], message["message_id"])] = message
+        return message
+
     def _api_sendchataction(self, params: dict[str, Any]) -> bool:
         self._chat(params.get("chat_id"))
         return True
@@ -1263,6 +1321,32 @@ class BotApiStandIn:
     def _api_getchat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._chat(params.get("chat_id"))
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
+
+    def _api_getchatmember(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As Telegram: "administrator" for admins, "member" for users seen in the group."""
+        chat = self._chat(params.get("chat_id"))
+        user_id = _int(params.get("user_id"), 0)
+        user = self._members.get((chat["id"], user_id))
+        if user is None:
+            raise ApiError(400, "Bad Request: PARTICIPANT_ID_INVALID")
+        if user_id in self.state.admins.get(chat["id"], set()):
+            return {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        return {"status": "member", "user": user}
 
     def _api_setmydescription(self, params: dict[str, Any]) -> bool:
         return True
@@ -1360,7 +1444,13 @@ def _params(request: _Request) -> dict[str, Any]:
             if not name:
                 continue
             if part.get_filename():
-                params[name] = {"filename": part.get_filename(), "size": len(part.get_content())}
+                content = part.get_payload(decode=True) or b""
+                params[name] = {
+                    "filename": part.get_filename(),
+                    "size": len(content),
+                    "content": content,
+                    "mime_type": part.get_content_type(),
+                }
             else:
                 params[name] = _decode_value(name, part.get_content())
     else:

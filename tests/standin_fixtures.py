@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from telegram import Update
 from telegram.ext import Application
 
 from bot.clock import FakeClock
 from bot.config import load_config
 from bot.knowledge.model import KnowledgeBase
 from bot.telegram.lifecycle import build_application
+from bot.telegram.polling import Poller, start_polling
 from tests.botapi_standin import BotApiStandIn
 
 TOKEN = "123:TEST"
@@ -34,25 +34,30 @@ async def standin() -> AsyncIterator[BotApiStandIn]:
         await server.stop()
 
 
+_pollers: dict[int, Poller] = {}
+
+
 async def start_bot(app: Application) -> None:
-    """Start as `Application.run_polling` does (including post_init), without owning the loop."""
+    """Start as `bot.telegram.serve` does (post_init, the bounded poller), in this loop."""
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    _pollers[id(app)] = await start_polling(app, timeout=1)
     await app.start()
 
 
 async def stop_bot(app: Application) -> None:
-    """Stop as `run_polling` does: updater, application, post_stop, shutdown, post_shutdown."""
+    """Stop as `bot.telegram.serve` does: poller, application, confirm, shutdown, post_shutdown."""
+    poller = _pollers.pop(id(app), None)
     try:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+        if poller is not None:
+            await poller.stop()
         if app.running:
             await app.stop()
             if app.post_stop:
                 await app.post_stop(app)
+        if poller is not None:
+            await poller.confirm()
     finally:
         await app.shutdown()
         if app.post_shutdown:
@@ -110,6 +115,9 @@ def check_wire(standin: BotApiStandIn) -> None:
             for data in call.callback_data:
                 assert len(data.encode("utf-8")) <= 64, (call, data)
                 assert decode(data) is not None, (call, data)
+        if call.method == "sendDocument":
+            assert call.params.get("parse_mode") == "HTML", call
+            assert len(call.plain or "") <= 1024, call
         if call.method == "answerCallbackQuery":
             assert len(call.params.get("text") or "") <= 200, call
         if not call.ok and call.fault is None:

@@ -56,6 +56,15 @@ async def _asyncpg_connect(url: str) -> asyncpg.Connection:
     )
 
 
+async def pg_execute(url: str, statement: str) -> None:
+    """One statement on its own connection (CREATE/DROP SCHEMA or DATABASE)."""
+    admin = await _asyncpg_connect(url)
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
 async def _find_pg_url() -> tuple[str | None, str]:
     """The first PostgreSQL URL that accepts a connection (cached for the session)."""
     if "url" in _pg_state:
@@ -118,21 +127,13 @@ async def backend_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Asy
             pytest.skip(message)
         pytest.fail(message, pytrace=False)
     schema = f"optout_test_{uuid.uuid4().hex[:12]}"
-    admin = await _asyncpg_connect(url)
-    try:
-        await admin.execute(f'CREATE SCHEMA "{schema}"')
-    finally:
-        await admin.close()
+    await pg_execute(url, f'CREATE SCHEMA "{schema}"')
     db = Backend("postgresql", url, {"server_settings": {"search_path": schema}})
     try:
         yield db
     finally:
         await db.dispose()
-        admin = await _asyncpg_connect(url)
-        try:
-            await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        finally:
-            await admin.close()
+        await pg_execute(url, f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(name="store")

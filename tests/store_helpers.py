@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, or_, select
 
 from bot.store.repository import (
     DeliveryResult,
@@ -59,15 +59,6 @@ class StoreForTests(Store):
                 )
             ).first()
         return None if row is None else DeliveryRecord(**row._mapping)
-
-    async def set_language(self, chat_id: int, language: str) -> None:
-        """The bot has no language setting yet; tests set one to see it passed through."""
-        async with self.engine.begin() as conn:
-            changed = await conn.execute(
-                update(chats).where(chats.c.chat_id == chat_id).values(language=language)
-            )
-            if changed.rowcount == 0:
-                await conn.execute(insert(chats).values(chat_id=chat_id, language=language))
 
     async def clear_check(self, chat_id: int, platform: str) -> bool:
         async with self.engine.begin() as conn:

@@ -151,7 +151,7 @@ async def test_a_region_from_telegrams_language_is_used_and_said_not_stored(
     assert REGION_PROMPT not in reply.text
     assert f"answer for <b>{REGION_NAMES['br']}</b> (your Telegram language setting)" in reply.text
     assert f"w:{FACEBOOK_TOPIC}" in datas(reply)  # the one-tap change
-    variant = kb.topics[FACEBOOK_TOPIC].text().regions["br"]
+    variant = kb.topics[FACEBOOK_TOPIC].text(ctx.language).regions["br"]  # Portuguese
     assert plain(variant)[:60] in plain(reply.text)
     assert (await store.get_settings(CHAT)).region is None
     (prompt,) = await services.responder.callback(f"w:{FACEBOOK_TOPIC}", ctx)
@@ -192,8 +192,8 @@ async def test_topics_that_do_not_differ_by_region_never_ask(responder: Responde
 async def test_optout_without_a_region_asks_then_gives_the_steps(services: Services, kb):
     ctx = await services.chat_context(CHAT)
     (prompt,) = (await services.responder.message("/optout instagram", ctx)).replies
-    assert REGION_PROMPT in prompt.text and "v:instagram:uk" in datas(prompt)
-    (steps,) = await services.responder.callback("v:instagram:uk", ctx)
+    assert REGION_PROMPT in prompt.text and "g:instagram:uk" in datas(prompt)
+    (steps,) = await services.responder.callback("g:instagram:uk", ctx)
     assert render_steps(kb.platforms["instagram"], "uk") in steps.text
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -71,12 +71,27 @@ def test_new_entries_are_changes_of_their_own() -> None:
     assert changes[0].round_key == "alert:platform:chatter:new"
 
 
-def test_a_model_without_changed_fields_has_no_changes(kb: KnowledgeBase) -> None:
-    """The knowledge model on main has no `changed`/`change`: nothing changes, nothing breaks."""
+def test_the_knowledge_models_change_is_read(kb: KnowledgeBase) -> None:
+    """faq/'s `changed:`/`change:` load as `entry.change` (Change(on, text)): both are read."""
     snapshot = snapshot_of(kb)
-    assert set(snapshot.values()) == {None}
+    dated = {entry: day for entry, day in snapshot.items() if day is not None}
+    assert dated, "the shipped faq/ has entries with a changed: date"
+    for (kind, entry_id), day in dated.items():
+        entry = kb.platforms[entry_id] if kind == "platform" else kb.deadlines[entry_id]
+        assert entry.change is not None and day == entry.change.on
+        assert change_note(entry) == entry.change.text
     assert detect_changes(snapshot, kb) == []
-    assert all(change_note(p) is None for p in kb.platforms.values())
+    undated = [p for p in kb.platforms.values() if p.change is None]
+    assert all(change_note(p) is None for p in undated)
+    (kind, entry_id), day = next(iter(dated.items()))
+    older = {**snapshot, (kind, entry_id): day - timedelta(days=1)}
+    [change] = detect_changes(older, kb)
+    assert (change.kind, change.entry_id, change.changed, change.is_new) == (
+        kind,
+        entry_id,
+        day,
+        False,
+    )
 
 
 def test_change_notes_in_the_chats_language() -> None:

@@ -112,6 +112,19 @@ def test_ask_json_one_question():
     assert data["reply"].startswith("How do I stop Instagram")
     assert data["outcome"] == "answer"
     assert data["topic"] == "opt-out-instagram"
+    assert data["language"] == "en"
+
+
+def test_ask_json_reports_the_reply_language():
+    questions = (
+        "Wie kann ich Meta verbieten, meine Instagram-Fotos für die KI zu nutzen?\n"
+        "Como faço para impedir a Meta de usar minhas fotos do Instagram na IA?\n"
+        "ok\n"
+    )
+    result = run("ask", "--json", stdin=questions)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["language"] for r in rows] == ["de", "pt", "en"]
 
 
 @pytest.mark.slow

@@ -12,9 +12,10 @@ import json
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 from telegram.ext import Application
 
+from bot.store import Store
+from bot.store.db import make_engine
 from bot.telegram.health import check_database, check_scheduler, health_report
 from tests.botapi_standin import BotApiStandIn
 from tests.e2e_helpers import SECRET, TOKEN, BotProcess, bot_env, free_port, webhook_env
@@ -53,24 +54,24 @@ async def test_starting_is_503_and_webhook_updates_wait_until_ready(tmp_path):
 
 
 async def test_an_unreachable_database_is_reported_without_its_address():
-    engine = create_async_engine("postgresql+asyncpg://bot:pa55word@127.0.0.1:9/optout")
+    store = Store(make_engine("postgresql+asyncpg://bot:pa55word@127.0.0.1:9/optout"))
     try:
-        report = await check_database(engine, timeout=5)
+        report = await check_database(store)
     finally:
-        await engine.dispose()
-    assert report["ok"] is False and report["backend"] == "postgresql"
-    assert report["error"]
+        await store.close()
+    assert report == {"ok": False, "backend": "postgresql", "error": "connection refused"}
     assert "pa55word" not in json.dumps(report) and "127.0.0.1" not in json.dumps(report)
+    assert await check_database(None) == {"ok": False, "error": "not open"}
 
 
 async def test_a_stopped_scheduler_makes_the_bot_unhealthy(tmp_path):
     app = Application.builder().token(TOKEN).build()  # its JobQueue was never started
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
     try:
         assert check_scheduler(app) == {"ok": False, "running": False, "reminder_jobs": 0}
-        report = await health_report(app, engine, state="running", mode="polling")
+        report = await health_report(app, store, state="running", mode="polling")
     finally:
-        await engine.dispose()
+        await store.close()
     assert report.status_code == 503
     assert report.body["status"] == "unhealthy"
     assert report.body["database"]["ok"] is True

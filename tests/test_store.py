@@ -93,7 +93,7 @@ async def test_sqlite_engine_uses_wal_foreign_keys_and_busy_timeout(tmp_path: Pa
 async def test_unknown_chat_gets_defaults_without_a_row(
     store: StoreForTests, backend: Backend
 ) -> None:
-    assert await store.get_settings(42) == ChatSettings(42, "en", None, None)
+    assert await store.get_settings(42) == ChatSettings(42, None, None, None)
     assert await store.get_subscription(42) is None
     assert await store.get_checklist(42) == {}
     assert set((await rows_per_table(store.engine, 42)).values()) == {0}
@@ -108,6 +108,23 @@ async def test_settings_round_trip(store: StoreForTests) -> None:
     await store.set_timezone(7, None)
     assert await store.get_settings(7) == ChatSettings(7, "de", None, None)
     assert await store.get_settings(8) == ChatSettings(8)  # other chats untouched
+
+
+async def test_language_is_none_until_chosen_and_can_be_forgotten(store: StoreForTests) -> None:
+    await store.set_region(9, "eu")  # a row for the chat, with no language chosen
+    assert (await store.get_settings(9)).language is None
+    assert (await store.delivery_context(9)).settings.language is None
+    await store.set_language(9, "pt")
+    assert await store.get_settings(9) == ChatSettings(9, "pt", "eu", None)
+    assert (await store.delivery_context(9)).settings.language == "pt"
+    await store.set_language(9, None)
+    assert await store.get_settings(9) == ChatSettings(9, None, "eu", None)
+    await store.set_language(10, "de")  # a chat never seen before
+    assert (await store.get_settings(10)).language == "de"
+    for bad in ("xx", "EN", "", "pt-br"):
+        with pytest.raises(ValueError, match="language must be one of"):
+            await store.set_language(9, bad)
+    assert (await store.get_settings(9)).language is None
 
 
 @pytest.mark.parametrize(
@@ -689,7 +706,7 @@ async def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
             async with other.begin() as conn:  # another process holds the write lock
                 await conn.exec_driver_sql("UPDATE chats SET language = 'de'")
                 settings = await asyncio.wait_for(store.get_settings(1), timeout=2)
-                assert settings.language == "en"  # the committed snapshot
+                assert settings.language is None  # the committed snapshot
                 assert await asyncio.wait_for(store.due_chats("dl", DAY, ["eu"]), 2) == [1]
         finally:
             await other.dispose()

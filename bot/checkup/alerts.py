@@ -12,8 +12,9 @@ platform that changed and have not marked it "not for me"; for a changed deadlin
 using one of its platforms in its regions; for a new platform or deadline, every subscribed
 chat in the regions it applies to. A chat without a region counts as in every region.
 
-`changed`/`change` are read with `getattr`, so this works with a knowledge model that does not
-have them yet (no entry changes then) and with one where `change` is a text per language.
+The knowledge model keeps `changed:`/`change:` as `entry.change` (`Change(on, text)`); they
+are read with `getattr`, so this also works with entries that carry `changed` and `change`
+as separate attributes, with a `change` text per language, and with none (no change then).
 """
 
 from __future__ import annotations
@@ -45,14 +46,18 @@ EntryKey = tuple[str, str]  # ("platform" | "deadline", entry id)
 
 
 def changed_on(entry: Any) -> date | None:
-    """The entry's `changed:` date, if the model and the entry have one."""
+    """The entry's `changed:` date, if the entry has one."""
     value = getattr(entry, "changed", None)
+    if not isinstance(value, date):
+        value = getattr(getattr(entry, "change", None), "on", None)
     return value if isinstance(value, date) else None
 
 
 def change_note(entry: Any, language: str = DEFAULT_LANGUAGE) -> str | None:
     """The entry's one-line `change:` note in `language` (English, if not translated)."""
     note = getattr(entry, "change", None)
+    if hasattr(note, "text"):  # the knowledge model's Change(on, text)
+        note = note.text
     if isinstance(note, Mapping):
         note = note.get(language) or note.get(DEFAULT_LANGUAGE)
     return note if isinstance(note, str) and note.strip() else None

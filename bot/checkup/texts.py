@@ -1,7 +1,8 @@
-"""The checkup's messages in English (Telegram HTML), in one place for translation.
+"""The checkup's words in English (Telegram HTML), in one place for translation.
 
-Plain functions of the planning results; buttons (steps, Done / Later / Not for me) are added
-by the command layer, which owns the callback codec.
+Messages and button labels of `/checkup`, `/status`, `/remind every`, `/calendar`, `/letter`,
+👍/👎, nudges and alerts: plain functions of the planning results and constants. The
+keyboards themselves (callback data) are in `buttons.py`.
 """
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ from __future__ import annotations
 from bot.checkup.alerts import Change, change_note
 from bot.checkup.checklist import Action, ChecklistItem, Progress
 from bot.checkup.nudges import NudgePlan
-from bot.knowledge.model import DEFAULT_LANGUAGE, KnowledgeBase
+from bot.knowledge.model import DEFAULT_LANGUAGE, REGION_NAMES, KnowledgeBase
 from bot.render.platforms import render_steps
 from bot.store.schema import DONE, LATER, NOT_FOR_ME
 
 __all__ = [
     "action_text",
     "alert_text",
+    "calendar_caption",
     "checklist_text",
     "nudge_text",
+    "nudges_on_text",
+    "picker_text",
     "progress_text",
     "state_text",
+    "unknown_letter_target",
 ]
 
 _STATES = {DONE: "✅ done", LATER: "⏰ later", NOT_FOR_ME: "🚫 not for me"}
@@ -112,3 +117,133 @@ def alert_text(
     parts.append(body)
     parts.append("<i>You get this because your reminders are on; /remind off stops them.</i>")
     return "\n\n".join(parts)
+
+
+# -- /checkup ----------------------------------------------------------------------------------
+
+NO_CHAT = "The checkup needs a chat to keep your checklist in."
+ASK_REGION = (
+    "<b>Your AI-privacy checkup</b>\n"
+    "First: where do you live? What you can do about AI training depends on it."
+)
+PICKER_DONE = "Done ✔️"
+CHANGE_APPS = "✏️ Change my apps"
+OPEN_CHECKLIST = "📋 My checklist"
+SEE_DEADLINES = "⏰ Key dates"
+NOTHING_CHOSEN = "Choose at least one app (tap it), then tap Done."
+
+
+def region_label(region: str) -> str:
+    return REGION_NAMES[region]
+
+
+def toggle_label(name: str, chosen: bool) -> str:
+    return f"✅ {name}" if chosen else f"▫️ {name}"
+
+
+def steps_label(name: str) -> str:
+    return f"📖 {name}: steps"
+
+
+_TICK_LABELS = {DONE: "✅ Done", LATER: "⏰ Later", NOT_FOR_ME: "🚫 Not for me"}
+
+
+def tick_label(state: str) -> str:
+    return _TICK_LABELS[state]
+
+
+def picker_text(chosen: list[str], note: str | None = None) -> str:
+    """ "Which of these do you use?" with the apps chosen so far."""
+    lines = [
+        "<b>Which of these do you use?</b>",
+        "Tap an app to choose it, tap it again to remove it, then tap Done. "
+        "Meta's apps come first.",
+        "",
+        "Chosen: " + (", ".join(chosen) if chosen else "none yet") + ".",
+    ]
+    if note:
+        lines.append(f"\n<i>{note}</i>")
+    return "\n".join(lines)
+
+
+def tick_toast(name: str, state: str) -> str:
+    return f"{name}: {state_text(state)}"
+
+
+NO_APPS_STATUS_HINT = "\n<i>For a checklist of just the apps you use: /checkup</i>"
+
+# -- /remind every -----------------------------------------------------------------------------
+
+REMIND_EVERY_EXAMPLES = (
+    "Examples: <code>/remind every 90d</code>, <code>/remind every 12w</code>, "
+    "<code>/remind off</code>."
+)
+
+
+def bad_period(error: str) -> str:
+    return f"That didn't work: {error}.\n\n{REMIND_EVERY_EXAMPLES}"
+
+
+def nudges_on_text(period_days: int, when: str, apps: list[str]) -> str:
+    """The answer to `/remind every N`: when the next nudge comes, and what it will list."""
+    lines = [
+        f"✅ <b>Re-check nudges are on</b>: every {period_days} days, never at night.",
+        f"The next one: {when} (your time zone).",
+    ]
+    if apps:
+        lines.append(
+            "I'll list what is still open of your apps ("
+            + ", ".join(apps)
+            + "), those with something to switch off first."
+        )
+    else:
+        lines.append(
+            "You have not told me which apps you use yet: send /checkup, "
+            "or the nudge will have nothing to list."
+        )
+    lines.append("\nChange: <code>/remind every 30d</code> · stop: <code>/remind off</code>")
+    return "\n".join(lines)
+
+
+def nudge_status_line(period_days: int, when: str) -> str:
+    return f"🔁 Re-check nudges: every {period_days} days; the next one {when}."
+
+
+# -- /calendar ---------------------------------------------------------------------------------
+
+CALENDAR_FILE = "optout.ics"
+
+
+def calendar_caption(region: str | None, events: int, recheck_days: int | None) -> str:
+    where = REGION_NAMES[region] if region else "every region"
+    text = f"📅 <b>Your AI-privacy calendar</b>: {events} dated event{'' if events == 1 else 's'}"
+    text += f" for {where}"
+    if recheck_days:
+        text += f", and your re-check every {recheck_days} days"
+    text += (
+        ". Open the file to add it to your calendar; a newer file updates the events "
+        "instead of adding copies."
+    )
+    if region is None:
+        text += " Set your region (/region) for only the dates that apply to you."
+    return text
+
+
+# -- /letter -----------------------------------------------------------------------------------
+
+
+def unknown_letter_target(wanted: str, names: list[str]) -> str:
+    return (
+        f"I don't know an app called “{wanted}”. I have objection texts for: "
+        + ", ".join(names)
+        + ".\n\nFor example <code>/letter instagram</code>, or <code>/letter</code> alone "
+        "for a text you can send to any company."
+    )
+
+
+# -- 👍 / 👎 ------------------------------------------------------------------------------------
+
+VOTE_UP = "👍 Helpful"
+VOTE_DOWN = "👎 Not helpful"
+THANKS_UP = "Thanks! Glad it helped."
+THANKS_DOWN = "Thanks: answers with many 👎 are fixed first."

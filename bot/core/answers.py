@@ -34,6 +34,7 @@ NO_DETAILS = "That is all there is to this answer. The sources have more."
 # Stores the region a reader tapped (None: nothing to store it in, as in `ask`).
 RememberRegion = Callable[[str, ChatContext], Awaitable[None]]
 Extras = Callable[[Platform], Keyboard]
+TopicExtras = Callable[[Topic], Keyboard]
 
 
 def topic_varies(kb: KnowledgeBase, topic: Topic, language: str) -> bool:
@@ -99,11 +100,13 @@ class Answers:
         *,
         platform_extras: Extras | None = None,
         remember_region: RememberRegion | None = None,
+        answer_extras: TopicExtras | None = None,
     ) -> None:
         self.live = knowledge
         self.clock = clock
         self.platform_extras = platform_extras
         self.remember_region = remember_region
+        self.answer_extras = answer_extras
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -130,6 +133,7 @@ class Answers:
             parts.append(REGION_PROMPT)
             rows += region_rows("w", topic.id)
             rows.append((*more, sources))
+            rows += self._extras(topic)
             return Reply("\n\n".join(parts), tuple(rows))
         if platform is not None:
             more.insert(0, steps_button(platform))
@@ -141,7 +145,12 @@ class Answers:
         if varies and reader.note():
             parts.append(reader.note())
             rows.append((Button("📍 Change region", callbacks.encode("w", topic.id)),))
+        rows += self._extras(topic)
         return Reply("\n\n".join(parts), tuple(rows))
+
+    def _extras(self, topic: Topic) -> list[tuple[Button, ...]]:
+        """Rows under every answer (👍 / 👎), when the app has them."""
+        return list(self.answer_extras(topic)) if self.answer_extras is not None else []
 
     def details(self, topic: Topic, ctx: ChatContext) -> Reply:
         """ "More details": the rest of the answer, for the same reader, as a second message."""
@@ -167,10 +176,10 @@ class Answers:
         topic = self.kb.topic_for_platform(platform.id)
         if reader.region is None and varies:
             text = f"<b>{platform.name}: how to object</b>\n{STEPS_PROMPT}\n\n{REGION_PROMPT}"
-            rows = form_button(platform, None) + region_rows("v", platform.id)
+            rows = form_button(platform, None) + region_rows("g", platform.id)
             return Reply(f"{lead}\n\n{text}" if lead else text, tuple(rows))
         parts = [lead] if lead else []
-        parts.append(render_steps(platform, reader.region))
+        parts.append(render_steps(platform, reader.region, ctx.language))
         rows = []
         if self.platform_extras is not None and ctx.chat_id is not None:
             rows.extend(self.platform_extras(platform))
@@ -183,12 +192,12 @@ class Answers:
             )
         if varies and reader.note():
             parts.append(reader.note())
-            rows.append((Button("📍 Change region", callbacks.encode("v", platform.id)),))
+            rows.append((Button("📍 Change region", callbacks.encode("g", platform.id)),))
         return Reply("\n\n".join(parts), tuple(rows))
 
     # -- "Where do you live?" ------------------------------------------------------------
     async def where(self, kind: str, arg: str, ctx: ChatContext) -> Reply | None:
-        """A press on a region prompt: `w:` for a topic, `v:` for an app's steps.
+        """A press on a region prompt: `w:` for a topic, `g:` for an app's steps.
 
         Without a region, the prompt itself (from "Change region"); with one, the region is
         remembered and the answer given for it. None when the button names nothing known.

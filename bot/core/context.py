@@ -15,13 +15,19 @@ class ChatContext:
     chat_id: int | None = None
     user_id: int | None = None  # only to check operator rights; never stored
     region: str | None = None
-    language: str = DEFAULT_LANGUAGE
+    language: str = DEFAULT_LANGUAGE  # the reply's language
     timezone: str | None = None
     # Where the reader probably lives when no region is set: from the country part of
     # Telegram's language_code ("pt-br"), or a country the question names. Used for one
     # answer and said so, with a one-tap change; never stored.
     region_guess: str | None = None
     guessed_from: str = ""  # why, in words: "your Telegram language", "you mentioned Poland"
+    # From the language feature, per message: the chat's own choice (None until /language),
+    # the language to read the question in (None: the matcher guesses), and a language to
+    # offer "Answer in X from now on" for (the question's, when it is not the chat's).
+    chosen_language: str | None = None
+    question_language: str | None = None
+    offer_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ themselves (/start with the region buttons).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
@@ -19,6 +19,7 @@ from bot.core.answers import Answers, Reader, RememberRegion
 from bot.core.commands import ButtonHandler, CommandHandler, Router, parse_command
 from bot.core.context import ChatContext, Knowledge, LiveKnowledge
 from bot.core.smalltalk import ABOUT_BOT_TOPIC, SMALL_TALK_REPLIES, about_the_bot, small_talk
+from bot.i18n.catalog import N_
 from bot.i18n.countries import place_in_text
 from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase, Platform, Topic
 from bot.matching.matcher import Candidate, MatchResult
@@ -83,12 +84,13 @@ MENU: Keyboard = (
     ),
 )
 
+# Descriptions are English; Telegram's menu shows them translated (bot/telegram/lifecycle.py).
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Welcome and what I can do"),
-    ("optout", "Step-by-step objection for an app, e.g. /optout instagram"),
-    ("faq", "All questions I can answer"),
-    ("deadline", "Key dates and what they mean for you now"),
-    ("help", "How to use this bot"),
+    ("start", N_("Welcome and what I can do")),
+    ("optout", N_("Step-by-step objection for an app, e.g. /optout instagram")),
+    ("faq", N_("All questions I can answer")),
+    ("deadline", N_("Key dates and what they mean for you now")),
+    ("help", N_("How to use this bot")),
 )
 
 WELCOME = (
@@ -137,7 +139,7 @@ class Turn:
         return self.match.topic if self.match is not None else None
 
 
-CORE_BUTTONS = frozenset("tspfodhmwv")  # callback kinds the responder answers itself
+CORE_BUTTONS = frozenset("tspfodhmwg")  # callback kinds the responder answers itself
 
 
 class Responder:
@@ -151,14 +153,23 @@ class Responder:
         routes: Router | None = None,
         platform_extras: Callable[[Platform], Keyboard] | None = None,
         remember_region: RememberRegion | None = None,
+        language_offer: Callable[[ChatContext], Keyboard] | None = None,
+        answer_extras: Callable[[Topic], Keyboard] | None = None,
     ) -> None:
         """`routes`: the features' commands and buttons. `platform_extras`: button rows
         shown above an app's steps (the checklist, when storage is on). `remember_region`:
-        stores the region a reader taps when an answer asks "Where do you live?"."""
+        stores the region a reader taps when an answer asks "Where do you live?".
+        `language_offer`: rows below an answer given in another language than the chat's.
+        `answer_extras`: rows under every answer (👍 / 👎)."""
         self.live = knowledge
         self.clock = clock
+        self.language_offer = language_offer
         self.answers = Answers(
-            knowledge, clock, platform_extras=platform_extras, remember_region=remember_region
+            knowledge,
+            clock,
+            platform_extras=platform_extras,
+            remember_region=remember_region,
+            answer_extras=answer_extras,
         )
         routes = routes or Router()
         if taken := CORE_BUTTONS & set(routes.buttons):
@@ -235,8 +246,11 @@ class Responder:
             place = place_in_text(question[:MAX_QUESTION])
             if place is not None and place.region in REGIONS:
                 ctx.region_guess, ctx.guessed_from = place.region, f"you mentioned {place.name}"
-        result = self.knowledge.matcher.match(question[:MAX_QUESTION])
-        return Turn([self.reply_for(result, question, ctx)], question, result)
+        result = self.knowledge.matcher.match(question[:MAX_QUESTION], ctx.question_language)
+        reply = self.reply_for(result, question, ctx)
+        if self.language_offer is not None and (offer := self.language_offer(ctx)):
+            reply = replace(reply, buttons=(*reply.buttons, *offer))
+        return Turn([reply], question, result)
 
     async def command(self, name: str, args: str, ctx: ChatContext) -> list[Reply]:
         name = name.lower()
@@ -261,7 +275,7 @@ class Responder:
         if cb.kind == "m":
             topic = self.kb.topic(cb.arg)
             return [self.answers.details(topic, ctx) if topic is not None else stale()]
-        if cb.kind in ("w", "v"):
+        if cb.kind in ("w", "g"):
             reply = await self.answers.where(cb.kind, cb.arg, ctx)
             return [reply if reply is not None else stale()]
         if cb.kind == "p":
@@ -401,7 +415,7 @@ class Responder:
 
     async def deadline(self, args: str, ctx: ChatContext) -> Reply:
         reader = Reader.of(ctx)
-        text = render_deadlines(self.kb, reader.region, self.clock.now())
+        text = render_deadlines(self.kb, reader.region, self.clock.now(), ctx.language)
         if reader.region is None:
             text += (
                 "\n\n<i>Dates for every region are shown. For yours only, tell me where you "

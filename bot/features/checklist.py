@@ -29,11 +29,9 @@ class Checklist:
     clock: Clock
 
     def routes(self) -> Router:
-        return (
-            Router()
-            .command("status", self.status, "Your opt-out checklist, app by app")
-            .button("c", self.check_button)
-        )
+        """/status is the checkup's (bot/features/checkup.py): it shows `status` below for a
+        chat that has not chosen its apps."""
+        return Router().button("c", self.check_button)
 
     def platform_extras(self, platform: Platform) -> Keyboard:
         """Shown above an app's steps: tick it off from there."""

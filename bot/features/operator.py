@@ -25,6 +25,7 @@ from bot.matching.matcher import MatchResult
 from bot.matching.normalize import normalize
 from bot.render.html import escape
 from bot.replies import Reply
+from bot.scrub import scrub
 from bot.store import analytics
 from bot.store.analytics import CountKey
 from bot.store.repository import Store
@@ -86,6 +87,8 @@ class Operator:
     log_unmatched: bool = False
     unmatched_days: int = 30
     on_reload: Callable[[], Awaitable[object]] | None = None  # reschedules the reminders
+    # More for /stats: the answers' 👍/👎 and the unanswered questions (plain text).
+    extra_stats: Callable[[], Awaitable[str]] | None = None
     popular: list[str] = field(default_factory=list)  # most answered topics, for inline mode
     _counts: Counter[CountKey] = field(default_factory=Counter)
     _unmatched: list[str] = field(default_factory=list)
@@ -99,7 +102,8 @@ class Operator:
         day = self.clock.now().date()
         self._counts[(day, result.outcome, result.topic or "")] += 1
         if self.log_unmatched and result.outcome == "fallback":
-            text = normalize(question)[: analytics.MAX_UNMATCHED_TEXT]
+            # Scrubbed first: normalising drops the "@" and dots that make an address one.
+            text = normalize(scrub(question))[: analytics.MAX_UNMATCHED_TEXT]
             if text:
                 self._unmatched.append(text)
 
@@ -144,6 +148,8 @@ class Operator:
             "Reminders: "
             + (", ".join(f"{k} {v}" for k, v in sorted(store.deliveries.items())) or "none yet"),
         ]
+        if self.extra_stats is not None:
+            lines += ["", escape(await self.extra_stats())]
         return [Reply("\n".join(lines))]
 
     async def reload(self, args: str, ctx: ChatContext) -> list[Reply] | None:

@@ -13,9 +13,10 @@ from bot.clock import Clock
 from bot.core.commands import Router
 from bot.core.context import ChatContext
 from bot.core.responder import stale, welcome
+from bot.features.language import start_button
 from bot.features.timezones import resolve_timezone
 from bot.i18n.countries import find_place, fold, suggest_places
-from bot.knowledge.model import REGION_NAMES, REGIONS
+from bot.knowledge.model import DEFAULT_LANGUAGE, REGION_NAMES, REGIONS
 from bot.knowledge.regions import region_chain
 from bot.render.html import escape
 from bot.replies import Button, Keyboard, Reply
@@ -71,7 +72,8 @@ class Preferences:
         return ChatContext(
             chat_id=chat_id,
             region=settings.region or self.default_region,
-            language=settings.language,
+            language=settings.language or DEFAULT_LANGUAGE,
+            chosen_language=settings.language,
             timezone=settings.timezone,
         )
 
@@ -83,7 +85,8 @@ class Preferences:
             if ctx.region
             else "Where do you live? It changes what you can do:"
         )
-        return [Reply(f"{greeting.text}\n\n{where}", (*greeting.buttons, *region_buttons()))]
+        buttons = (*greeting.buttons, *region_buttons(), *start_button(ctx))
+        return [Reply(f"{greeting.text}\n\n{where}", buttons)]
 
     async def region(self, args: str, ctx: ChatContext) -> list[Reply]:
         wanted = args.strip()[:60]

@@ -45,12 +45,18 @@ class Privacy:
             )
             or "nothing ticked yet"
         )
+        nudge = await self.store.get_nudge(ctx.chat_id)
+        nudges = f"every {nudge.period_days} days" if nudge and nudge.active else "off"
         if sub is None:
             subscription = "none"
         else:
-            leads = format_list((format_lead(s) for s in sub.lead_times), settings.language)
+            leads = format_list((format_lead(s) for s in sub.lead_times), ctx.language)
             subscription = f"{'on' if sub.active else 'off'}, {leads} before each deadline"
-        language = NATIVE_NAMES.get(settings.language, settings.language)
+        language = (
+            NATIVE_NAMES.get(settings.language, settings.language)
+            if settings.language
+            else "not chosen"
+        )
         region = REGION_NAMES.get(settings.region or "", "not set")
         timezone = settings.timezone or f"not set, so {self.default_timezone}"
         text = (
@@ -61,19 +67,24 @@ class Privacy:
             f"• Time zone: {timezone} (to time your reminders)\n"
             f"• Reminders: {subscription}\n"
             f"• Checklist: {ticks} (so reminders only mention what is left)\n"
+            f"• Apps you use: {', '.join(data.platforms) or 'none chosen'} (for /checkup)\n"
+            f"• Re-check nudges: {nudges}\n"
             "• A record of which reminders were sent (so none is sent twice)\n\n"
             "I never store the text of your messages. /forget deletes all of it."
         )
         return [Reply(text, ((Button("🗑 Delete everything", callbacks.encode("x", "ask")),),))]
 
     async def forget(self, args: str, ctx: ChatContext) -> list[Reply]:
+        """Ask first. The "yes" button names who asked: in a group only they (or an admin,
+        which the Telegram adapter checks) may confirm."""
+        yes = "yes" if ctx.user_id is None else f"yes:{_base36(ctx.user_id)}"
         return [
             Reply(
                 "Delete everything I store about this chat (region, time zone, reminders, "
-                "checklist and the record of sent reminders)? This cannot be undone.",
+                "apps, checklist and the record of sent reminders)? This cannot be undone.",
                 (
                     (
-                        Button("Yes, delete everything", callbacks.encode("x", "yes")),
+                        Button("Yes, delete everything", callbacks.encode("x", yes)),
                         Button("No, keep it", callbacks.encode("x", "no")),
                     ),
                 ),
@@ -85,7 +96,7 @@ class Privacy:
             return await self.forget("", ctx)
         if arg == "no":
             return [Reply("Nothing was deleted.", edit=True)]
-        if arg != "yes" or ctx.chat_id is None:
+        if not is_confirmation(arg) or ctx.chat_id is None:
             return [stale()]
         await self.store.forget(ctx.chat_id)
         ctx.region, ctx.timezone = self.default_region, None
@@ -96,3 +107,30 @@ class Privacy:
                 edit=True,
             )
         ]
+
+
+def is_confirmation(arg: str) -> bool:
+    """The argument of a "Yes, delete everything" button (`yes`, or `yes:<who asked>`)."""
+    return arg == "yes" or (arg.startswith("yes:") and confirming_user(arg) is not None)
+
+
+def confirming_user(arg: str) -> int | None:
+    """Who asked to delete, from a "yes" button's argument; None if it does not say."""
+    _, sep, who = arg.partition(":")
+    if not sep or not who:
+        return None
+    try:
+        return int(who, 36)
+    except ValueError:
+        return None
+
+
+def _base36(number: int) -> str:
+    """Telegram ids have up to 52 bits: at most 11 characters here (callback data is short)."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out

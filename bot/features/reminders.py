@@ -1,5 +1,8 @@
 """Reminders as a chat sets them: /remind with its lead times, /remind list, /remind off, /stop.
 
+`/remind every 90d` (re-check nudges) is the checkup's (`every`, bot/features/checkup.py);
+`/remind off` stops countdowns, nudges and alerts alike.
+
 Sending them is `bot.reminders`' job; this module only stores the subscription and tells
 the scheduler when the lead times in use may have changed.
 """
@@ -80,6 +83,9 @@ class Reminders:
     default_leads: tuple[int, ...] = DEFAULT_LEAD_TIMES
     # Called after a subscription changes, so the scheduler can add rounds for new lead times.
     on_subscription_change: Callable[[], Awaitable[object]] | None = None
+    # `/remind every [N]`, and the line /remind list shows for it (re-check nudges).
+    every: Callable[[str, ChatContext], Awaitable[list[Reply]]] | None = None
+    every_status: Callable[[ChatContext], Awaitable[str | None]] | None = None
 
     def routes(self) -> Router:
         return (
@@ -87,7 +93,7 @@ class Reminders:
             .command(
                 "remind",
                 self.remind,
-                "Reminders before deadlines: /remind, /remind 3d 1d, /remind off",
+                "Reminders: /remind 3d 1d before deadlines, /remind every 90d, /remind off",
             )
             .command("stop", self.stop)
         )
@@ -100,6 +106,8 @@ class Reminders:
             return await self.stop("", ctx)
         if word in ("list", "status", "show"):
             return [await self.remind_list(ctx)]
+        if self.every is not None and word.split(" ", 1)[0] == "every":
+            return await self.every(args, ctx)
         current = await self.store.get_subscription(ctx.chat_id)
         if word:
             try:
@@ -125,7 +133,10 @@ class Reminders:
     async def remind_list(self, ctx: ChatContext, subscribed_now: bool = False) -> Reply:
         assert ctx.chat_id is not None
         sub = await self.store.get_subscription(ctx.chat_id)
+        nudges = await self.every_status(ctx) if self.every_status is not None else None
         if sub is None or not sub.active:
+            if nudges:
+                return Reply(f"{nudges}\n\nNo reminders before deadlines: send /remind for them.")
             return Reply(
                 "You have no reminders. Send /remind to get one before each deadline "
                 "that applies to you."
@@ -158,6 +169,8 @@ class Reminders:
                     f"{format_lead(r.lead_seconds)} before “{r.deadline.title}”, with the apps "
                     "you have not ticked off yet and the next step for each."
                 )
+        if nudges:
+            lines.append(nudges)
         lines.append("\nChange: <code>/remind 3d 1d 2h</code> · stop: <code>/remind off</code>")
         return Reply("\n".join(lines))
 
@@ -166,7 +179,8 @@ class Reminders:
             return [Reply("There is nothing to stop here.")]
         had = await self.store.unsubscribe(ctx.chat_id)
         text = (
-            "Reminders are off. Send /remind to turn them on again."
+            "Reminders are off: no countdowns, re-check nudges or alerts any more. "
+            "Send /remind to turn them on again."
             if had
             else "You had no reminders. Send /remind to get one before each deadline."
         )

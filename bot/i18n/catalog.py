@@ -15,6 +15,7 @@ import string
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Final
@@ -104,6 +105,22 @@ def load_catalogs(locale_dir: Path = LOCALE_DIR) -> Catalogs:
             language, read_catalog(language, locale_dir)
         )
     return Catalogs(translators)
+
+
+@cache
+def default_catalogs() -> Catalogs:
+    """The shipped catalogues, loaded once per process; call it at start-up to fail early."""
+    return load_catalogs()
+
+
+def translator(language: str | None) -> Translator:
+    """The shipped catalogue of `language` (English for None or a language not spoken)."""
+    return default_catalogs().get(language)
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is defined; it is translated where it is shown."""
+    return message
 
 
 def _fields(text: str) -> Counter[str]:

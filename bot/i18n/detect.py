@@ -24,10 +24,11 @@ not from the held-out sets that benchmarks/bench_language.py reports on.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
 
@@ -96,19 +97,34 @@ class LanguageChoice:
 
 
 class Detector:
-    """py3langid restricted to the eight languages; build once (loading takes ~1 s)."""
+    """py3langid restricted to the eight languages; build once.
+
+    The model (about a second to load) is read on the first text with evidence, or by
+    `load()`, so a bot can load it in a thread at start-up while "ok" and commands are
+    already answered without it.
+    """
 
     def __init__(self, extra_noise_words: Iterable[str] = ()) -> None:
         """`extra_noise_words`: more names that are no evidence, e.g. the platforms' aliases."""
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-        self._identifier.set_languages(list(LANGUAGES))
+        self._identifier: Any = None
+        self._lock = threading.Lock()
         self._noise = NOISE_WORDS | {w.casefold() for w in extra_noise_words}
+
+    def load(self) -> Detector:
+        """Read the model now (thread-safe; once)."""
+        if self._identifier is None:
+            with self._lock:
+                if self._identifier is None:
+                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                    identifier.set_languages(list(LANGUAGES))
+                    self._identifier = identifier
+        return self
 
     def classify_raw(self, text: str) -> tuple[str, float]:
         """py3langid's own answer on the unchanged text (the benchmark's baseline)."""
-        language, probability = self._identifier.classify(text)
+        language, probability = self.load()._identifier.classify(text)
         return language, float(probability)
 
     def words(self, text: str) -> list[str]:
@@ -171,7 +187,7 @@ def choose_language(
 
 @cache
 def default_detector() -> Detector:
-    """The process-wide detector, built on first use; call it at start-up to pay the load then."""
+    """The process-wide detector; `default_detector().load()` at start-up pays the load then."""
     return Detector()
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,11 @@ def _local(moment: datetime, tz: str | None) -> datetime:
 def format_date(moment: datetime, language: str, tz: str | None = None) -> str:
     """'27 May 2025', '27. Mai 2025', '27 de maio de 2025': the day in `tz` when given."""
     return babel_format_date(_local(moment, tz).date(), "long", locale=babel_locale(language))
+
+
+def format_day(day: date, language: str, *, short: bool = False) -> str:
+    """A calendar date: '12 June 2026', '12. Juni 2026'; `short`: '12 Jun 2026', '12.06.2026'."""
+    return babel_format_date(day, "medium" if short else "long", locale=babel_locale(language))
 
 
 def format_time(moment: datetime, language: str, tz: str) -> str:

@@ -6,7 +6,7 @@ bot from loading `faq/`; they are reported here, as errors or warnings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -78,8 +78,8 @@ def _topic_budget(kb: KnowledgeBase, topic: Topic, severity: str) -> Iterator[Pr
             if length > FIRST_MESSAGE_BUDGET:
                 where = label if lang == "en" else f"{label}, {lang}"
                 yield Problem(
-                    topic.file,
-                    topic.line,
+                    text.file or topic.file,
+                    text.line or topic.line,
                     f"topic '{topic.id}': the first message ({where}) is {length:,} visible "
                     f"characters; the budget is {FIRST_MESSAGE_BUDGET} (move the rest to "
                     "'details')",
@@ -87,7 +87,10 @@ def _topic_budget(kb: KnowledgeBase, topic: Topic, severity: str) -> Iterator[Pr
                 )
 
 
-def _platform_budget(platform: Platform, severity: str) -> Iterator[Problem]:
+def _platform_budget(platform: Platform, severity: str, language: str = "en"):
+    text = platform.texts.get(language)
+    file, line = (text.file, text.line) if text else (platform.file, platform.line)
+    platform = platform.for_language(language)
     groups: dict[Route, list[str]] = {}
     for key, route in platform.routes.items():  # regions sharing a route are reported once
         groups.setdefault(route, []).append(key)
@@ -95,9 +98,10 @@ def _platform_budget(platform: Platform, severity: str) -> Iterator[Problem]:
         length = steps_length(platform, route)
         if length > FIRST_MESSAGE_BUDGET:
             regions = ", ".join(f"'{k}'" for k in keys)
+            regions += "" if language == "en" else f" ({language})"
             yield Problem(
-                platform.file,
-                platform.line,
+                file,
+                line,
                 f"platform '{platform.id}': the steps for {regions} are {length:,} visible "
                 f"characters; the budget is {FIRST_MESSAGE_BUDGET}",
                 severity,
@@ -111,7 +115,8 @@ def over_budget(kb: KnowledgeBase, *, enforced: bool = FIRST_MESSAGE_BUDGET_ENFO
     for topic in kb.topics.values():
         found.extend(_topic_budget(kb, topic, severity))
     for platform in kb.platforms.values():
-        found.extend(_platform_budget(platform, severity))
+        for language in ("en", *platform.texts):
+            found.extend(_platform_budget(platform, severity, language))
     return found
 
 
@@ -165,6 +170,7 @@ class CheckReport:
     kb: KnowledgeBase
     problems: list[Problem] = field(default_factory=list)
     strict: bool = False
+    notes: list[str] = field(default_factory=list)  # how far each language is translated
 
     @property
     def errors(self) -> list[Problem]:
@@ -179,7 +185,7 @@ class CheckReport:
         return 1 if self.errors or (self.strict and self.warnings) else 0
 
     def lines(self, faq_dir: Path) -> list[str]:
-        out = [str(p) for p in self.problems]
+        out = [str(p) for p in self.problems] + self.notes
         kb = self.kb
         counts = (
             f"{len(kb.topics)} topics, {len(kb.platforms)} platforms, {len(kb.deadlines)} deadlines"
@@ -195,13 +201,21 @@ class CheckReport:
 
 
 def run_check(
-    faq_dir: Path, now: datetime, *, max_age: int | None = None, strict: bool = False
+    faq_dir: Path,
+    now: datetime,
+    *,
+    max_age: int | None = None,
+    strict: bool = False,
+    languages: Sequence[str] | None = None,
 ) -> CheckReport:
-    """Everything `check` reports: loader problems, the budget, and (with max_age) stale dates."""
-    from bot.knowledge.loader import read_knowledge_base
+    """Everything `check` reports: loader problems, the budget, (with max_age) stale dates,
+    and how far the translations are (`languages`: only these; see coverage.py)."""
+    from bot.knowledge.coverage import translation_problems
+    from bot.knowledge.loader import read_with_coverage
 
-    kb, problems = read_knowledge_base(faq_dir)
+    kb, problems, coverage = read_with_coverage(faq_dir)
     problems = problems + undated_secondary(kb) + over_budget(kb)
     if max_age is not None:
         problems += stale(kb, now.date(), max_age)
-    return CheckReport(kb, problems, strict)
+    found, notes = translation_problems(kb, coverage, faq_dir, languages)
+    return CheckReport(kb, problems + found, strict, notes)

@@ -14,9 +14,16 @@ from bot.knowledge.contract import read_contract
 from bot.knowledge.entries import Reader
 from bot.knowledge.model import Deadline, KnowledgeBase, Platform, Topic
 from bot.knowledge.problems import KnowledgeBaseError, Problem
+from bot.knowledge.translations import Coverage, read_translations
 from bot.knowledge.validate import cross_check
 
-__all__ = ["KnowledgeBaseError", "Problem", "load_knowledge_base", "read_knowledge_base"]
+__all__ = [
+    "KnowledgeBaseError",
+    "Problem",
+    "load_knowledge_base",
+    "read_knowledge_base",
+    "read_with_coverage",
+]
 
 _Entry = TypeVar("_Entry", Platform, Deadline)
 
@@ -81,10 +88,16 @@ def _check_aliases(reader: Reader, platforms: dict[str, Platform]) -> None:
 
 def read_knowledge_base(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     """Read `faq/` and return what could be read together with every problem found."""
+    kb, problems, _coverage = read_with_coverage(root)
+    return kb, problems
+
+
+def read_with_coverage(root: Path) -> tuple[KnowledgeBase, list[Problem], dict[str, Coverage]]:
+    """`read_knowledge_base` plus how far each language is translated (for `check`)."""
     reader = Reader(root)
     if not root.is_dir():
         reader.problems.append(Problem(str(root), None, "the FAQ folder does not exist"))
-        return KnowledgeBase({}, {}, {}), reader.problems
+        return KnowledgeBase({}, {}, {}), reader.problems, {}
     topics = _topics(reader, root)
     platforms = _entries(reader, root / "platforms.yaml", "platforms", reader.platform)
     _check_aliases(reader, platforms)
@@ -97,7 +110,8 @@ def read_knowledge_base(root: Path) -> tuple[KnowledgeBase, list[Problem]]:
     if (root / "out-of-scope.yaml").exists():
         out_of_scope = reader.phrase_list(root / "out-of-scope.yaml", "phrases")
     kb = KnowledgeBase(topics, platforms, deadlines, synonyms, out_of_scope)
-    return kb, reader.problems + cross_check(kb, contract)
+    kb, coverage = read_translations(reader, root, kb)
+    return kb, reader.problems + cross_check(kb, contract), coverage
 
 
 def load_knowledge_base(root: Path) -> KnowledgeBase:

@@ -7,7 +7,7 @@ tested on hand-made instances.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 # REGIONS and REGION_NAMES are defined in regions.py and re-exported here for callers.
@@ -55,6 +55,11 @@ class Disputed:
     positions: tuple[Position, ...]
 
 
+def _reworded(change: Change | None, text: str | None) -> Change | None:
+    """A change told in another language: same date, its words."""
+    return replace(change, text=text) if change is not None and text is not None else change
+
+
 def _first(mapping: dict[str, str], region: str | None) -> str | None:
     for key in region_chain(region):
         if key in mapping:
@@ -68,6 +73,8 @@ class TopicText:
 
     `answer` is the first message; `details` the rest, shown on request. `regions` and
     `region_details` replace them for one region (ca, hk and us fall back to other).
+    The disputed note, change and extra sources are set in translations only: English keeps
+    its own on the Topic, beside their sources and date.
     """
 
     title: str
@@ -77,6 +84,12 @@ class TopicText:
     regions: dict[str, str] = field(default_factory=dict)
     details: str | None = None
     region_details: dict[str, str | None] = field(default_factory=dict)
+    disputed_summary: str | None = None
+    disputed_claims: tuple[str, ...] = ()  # one per position of the English note, in order
+    change: str | None = None
+    sources: tuple[Source, ...] = ()  # local-language sources, listed after the topic's own
+    file: str = ""  # where a translation was read (empty: with the topic itself)
+    line: int = 0
 
     def variant_key(self, region: str | None) -> str | None:
         """The region key whose variant a reader in `region` gets, or None for the base text."""
@@ -112,6 +125,31 @@ class Topic:
     def text(self, language: str = DEFAULT_LANGUAGE) -> TopicText:
         return self.texts.get(language) or self.texts[DEFAULT_LANGUAGE]
 
+    def has_text(self, language: str) -> bool:
+        """Whether the topic is written in `language` (else it is shown in English)."""
+        return language == DEFAULT_LANGUAGE or language in self.texts
+
+    def disputed_in(self, language: str) -> Disputed | None:
+        """The disputed note in `language`, with the English note's sources."""
+        text = self.texts.get(language)
+        if self.disputed is None or text is None or text.disputed_summary is None:
+            return self.disputed
+        positions = tuple(
+            replace(p, claim=claim)
+            for p, claim in zip(self.disputed.positions, text.disputed_claims, strict=False)
+        )
+        return Disputed(text.disputed_summary, positions)
+
+    def change_in(self, language: str) -> Change | None:
+        text = self.texts.get(language)
+        return _reworded(self.change, text.change if text else None)
+
+    def sources_in(self, language: str) -> tuple[Source, ...]:
+        """The topic's sources, then those a translation adds for its readers."""
+        text = self.texts.get(language)
+        extra = tuple(s for s in text.sources if s not in self.sources) if text else ()
+        return self.sources + extra
+
     @property
     def title(self) -> str:
         return self.text().title
@@ -128,6 +166,25 @@ class Route:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteText:
+    """A route's words in another language: as many steps as English, in the same order."""
+
+    steps: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformText:
+    """A platform's words in another language; a route it lacks stays English."""
+
+    routes: dict[str, RouteText]
+    expect: str | None = None
+    change: str | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Platform:
     id: str
     name: str
@@ -140,6 +197,25 @@ class Platform:
     file: str = ""
     line: int = 0
     change: Change | None = None
+    # By language, English not included; left out of the hash so entries stay usable as keys.
+    texts: dict[str, PlatformText] = field(default_factory=dict, hash=False)
+
+    def has_text(self, language: str) -> bool:
+        return language == DEFAULT_LANGUAGE or language in self.texts
+
+    def for_language(self, language: str) -> Platform:
+        """This platform with its words in `language` where translated, English elsewhere."""
+        text = self.texts.get(language)
+        if text is None:
+            return self
+        routes = {}
+        for key, route in self.routes.items():
+            local = text.routes.get(key)
+            routes[key] = (
+                route if local is None else replace(route, steps=local.steps, note=local.note)
+            )
+        change = _reworded(self.change, text.change)
+        return replace(self, routes=routes, expect=text.expect or self.expect, change=change)
 
     def route_for(self, region: str | None) -> tuple[str, Route] | None:
         """The route for a region (ca, hk, us fall back to other), else the `default` route."""
@@ -149,6 +225,19 @@ class Platform:
         if "default" in self.routes:
             return "default", self.routes["default"]
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineText:
+    """A deadline's words in another language: the fields its English entry has."""
+
+    title: str
+    before: str = ""
+    after: str = ""
+    summary: str = ""
+    change: str | None = None
+    file: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +263,25 @@ class Deadline:
     since: date | None = None
     summary: str = ""
     change: Change | None = None
+    # By language, English not included; left out of the hash (reminder rounds are keys).
+    texts: dict[str, DeadlineText] = field(default_factory=dict, hash=False)
+
+    def has_text(self, language: str) -> bool:
+        return language == DEFAULT_LANGUAGE or language in self.texts
+
+    def for_language(self, language: str) -> Deadline:
+        """This entry with its words in `language` when translated, else itself."""
+        text = self.texts.get(language)
+        if text is None:
+            return self
+        return replace(
+            self,
+            title=text.title,
+            before=text.before or self.before,
+            after=text.after or self.after,
+            summary=text.summary or self.summary,
+            change=_reworded(self.change, text.change),
+        )
 
     @property
     def is_task(self) -> bool:
@@ -194,6 +302,8 @@ class KnowledgeBase:
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Phrasings of questions the bot does not cover (account help, small talk ...).
     out_of_scope: tuple[str, ...] = ()
+    # The same in other languages, from faq/i18n/<language>/out-of-scope.yaml.
+    out_of_scope_translations: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def topic(self, topic_id: str) -> Topic | None:
         return self.topics.get(topic_id)

@@ -16,6 +16,7 @@ from bot.knowledge.model import (
     PLACEHOLDER_RE,
     KnowledgeBase,
     Topic,
+    TopicText,
 )
 from bot.knowledge.problems import Problem
 
@@ -68,8 +69,10 @@ def _topics(kb: KnowledgeBase) -> Iterator[Problem]:
                 key = (lang, normalize(phrase))
                 owner = phrase_owner.get(key)
                 if owner and owner != topic.id:
-                    yield problem(
-                        f"alternate {phrase!r} of '{topic.id}' collides with topic '{owner}'"
+                    yield Problem(
+                        text.file or topic.file,
+                        text.line or topic.line,
+                        f"alternate {phrase!r} of '{topic.id}' collides with topic '{owner}'",
                     )
                 phrase_owner.setdefault(key, topic.id)
             bodies = (
@@ -80,7 +83,7 @@ def _topics(kb: KnowledgeBase) -> Iterator[Problem]:
             )
             for body in bodies:
                 if body:
-                    yield from _placeholders(topic, body, kb)
+                    yield from _placeholders(topic, body, kb, text)
 
 
 def date_spellings(d: date) -> list[str]:
@@ -96,9 +99,13 @@ def date_spellings(d: date) -> list[str]:
     ]
 
 
-def _placeholders(topic: Topic, body: str, kb: KnowledgeBase) -> Iterator[Problem]:
+def _placeholders(
+    topic: Topic, body: str, kb: KnowledgeBase, text: TopicText | None = None
+) -> Iterator[Problem]:
+    file, line = (text.file, text.line) if text and text.file else (topic.file, topic.line)
+
     def problem(message: str) -> Problem:
-        return Problem(topic.file, topic.line, f"topic '{topic.id}': {message}")
+        return Problem(file, line, f"topic '{topic.id}': {message}")
 
     for match in PLACEHOLDER_RE.finditer(body):
         did, fmt = match.group(1), match.group(2)
@@ -121,8 +128,8 @@ def _placeholders(topic: Topic, body: str, kb: KnowledgeBase) -> Iterator[Proble
         for spelling in date_spellings(day):
             if spelling.lower() in lowered:
                 yield Problem(
-                    topic.file,
-                    topic.line,
+                    file,
+                    line,
                     f"topic '{topic.id}' writes the date of deadline '{deadline.id}' "
                     f"({spelling}); use {{{{deadline:{deadline.id}}}}} instead",
                 )

@@ -1,8 +1,9 @@
 """Parse YAML with the line of every value, so each problem can name its file and line.
 
-Mappings come back as dicts with `__line__` (where the mapping starts) and `__lines__`
-(key -> (line, style) of its value); sequences as `LineList`, a list that knows the line of
-every item. Only safe YAML is accepted.
+Mappings come back as dicts with `__line__` (where the mapping starts), `__lines__`
+(key -> (line, style) of its value) and `__keys__` (key -> line of the key itself);
+sequences as `LineList`, a list that knows the line of every item. Only safe YAML is
+accepted.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__lines__"] = {
         k.value: _where(v) for k, v in node.value if isinstance(k, yaml.ScalarNode)
+    }
+    mapping["__keys__"] = {
+        k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)
     }
     keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
     dupes = {k for k in keys if keys.count(k) > 1}
@@ -91,6 +95,11 @@ def line_of(
     if where is None:
         return base
     return _shift(where, offset, text)
+
+
+def key_line(obj: dict[str, Any], key: str) -> int | None:
+    """The line of a key, e.g. an entry's id in a mapping of id -> entry."""
+    return obj.get("__keys__", {}).get(key) or line_of(obj, key)
 
 
 def item_line(items: Any, index: int, offset: int | None = None, text: str = "") -> int | None:

@@ -221,10 +221,11 @@ class Matcher:
                 phrases += [(lang, p) for p in (text.question, *text.alternates, text.title)]
                 answers.append((lang, " ".join((text.answer, *text.regions.values()))))
             entries.append((t.id, phrases, t.platform, answers))
-        if kb.out_of_scope:
-            entries.append(
-                (OUT_OF_SCOPE, [(DEFAULT_LANGUAGE, p) for p in kb.out_of_scope], None, [])
-            )
+        off_topic = [(DEFAULT_LANGUAGE, p) for p in kb.out_of_scope] + [
+            (lang, p) for lang in languages[1:] for p in kb.out_of_scope_translations.get(lang, ())
+        ]
+        if off_topic:
+            entries.append((OUT_OF_SCOPE, off_topic, None, []))
         for t_index, (topic_id, phrases, platform, answers) in enumerate(entries):
             index.topic_ids.append(topic_id)
             index.topic_phrases.append([])

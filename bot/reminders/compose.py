@@ -1,7 +1,13 @@
-"""The text of one reminder: only what is still left, the next step, and the buttons."""
+"""The text of one reminder: only what is still left, the next step, and the buttons.
+
+"Left" means the deadline's apps that the chat has neither ticked off (done, not for me)
+nor left out of the apps it uses (`/checkup`); a chat that has not chosen apps is reminded
+of all of them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,13 +27,15 @@ def compose_reminder(
     round: Round,
     now: datetime,
     default_timezone: str,
+    used: Collection[str] = (),
 ) -> Reply | None:
-    """None when every app of the deadline is done or not for this user: nothing to remind."""
+    """None when every app of the deadline is done, not for this user, or not one it uses
+    (`used`: the apps it chose; empty when it chose none): nothing to remind."""
     deadline = round.deadline
     left = [
         kb.platforms[p]
         for p in deadline.platforms
-        if p in kb.platforms and checklist.get(p) not in FINISHED
+        if p in kb.platforms and checklist.get(p) not in FINISHED and (not used or p in used)
     ]
     if not left:
         return None
@@ -81,6 +89,7 @@ class ComposeCache:
         round: Round,
         now: datetime,
         default_timezone: str,
+        used: Collection[str] = (),
     ) -> Reply | None:
         if kb is not self._kb:
             self._kb = kb
@@ -92,13 +101,14 @@ class ComposeCache:
             settings.region,
             settings.timezone or default_timezone,
             tuple(checklist.get(p) for p in deadline.platforms),
+            tuple(p in used for p in deadline.platforms) if used else None,
             round.is_late(now),
             relative(deadline.at, now),
         )
         try:
             return self._entries[key]
         except KeyError:
-            reply = compose_reminder(kb, settings, checklist, round, now, default_timezone)
+            reply = compose_reminder(kb, settings, checklist, round, now, default_timezone, used)
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()  # a new minute's wording: the old keys are done with
             self._entries[key] = reply

@@ -1,4 +1,7 @@
-"""Deliver one reminder round: every due subscriber gets exactly one message, within limits.
+"""Deliver one round: every due chat gets exactly one message, within limits.
+
+A round is a countdown reminder (`deliver_round`), a re-check nudge or a change alert
+(`deliver` with a `spec.RoundSpec`: its round key, who is due, the message, the quiet hours).
 
 Per chat, strictly in this order::
 
@@ -46,12 +49,14 @@ still written (shielded) before the cancellation propagates.
 Errors: `classify.classify` turns each failed send into an action (wait out a RetryAfter
 with the whole bot paused, deactivate a chat that is gone, follow a migration, back off and
 retry a transient error, record a failure, or stop the round on a configuration error).
-Nothing is sent once `clock.now() >= deadline.at`: the round stops.
+Nothing is sent once `clock.now() >= deadline.at` (the spec's `stop_at`): the round stops.
+Chats inside their quiet hours (the spec's `quiet`) are not claimed: they stay due for a
+later pass (counted in `RoundReport.quiet`).
 
 The pieces: `outgoing` (the message, the sender and limiter a round calls, its report),
-`policy` (workers, claim sizes, lease, retries), `pipeline` (the feed of due chats, the
-shared queue of claimed ones, the group commit of results), `classify` (errors), and this
-module, which runs the round.
+`policy` (workers, claim sizes, lease, retries), `spec` (what a round sends to whom),
+`pipeline` (the feed of due chats, the shared queue of claimed ones, the group commit of
+results), `classify` (errors), and this module, which runs the round.
 """
 
 from __future__ import annotations
@@ -60,10 +65,10 @@ import asyncio
 import inspect
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram.error import TelegramError
 
@@ -73,7 +78,8 @@ from bot.reminders.outgoing import Compose, Limiter, OutgoingMessage, RoundRepor
 from bot.reminders.pipeline import ClaimQueue, Feed, Ready, Recorder
 from bot.reminders.plan import Round
 from bot.reminders.policy import DeliveryPolicy
-from bot.store.repository import DeliveryContext, DeliveryResult, Outcome, Store
+from bot.reminders.spec import Due, RoundSpec, Skip, chat_id_of, reminder_spec
+from bot.store.repository import DeliveryResult, Outcome, Store
 
 __all__ = [
     "Compose",
@@ -82,6 +88,7 @@ __all__ = [
     "OutgoingMessage",
     "RoundReport",
     "Sender",
+    "deliver",
     "deliver_round",
 ]
 
@@ -131,8 +138,7 @@ class _RoundRun:
         self,
         store: Store,
         sender: Sender,
-        round: Round,
-        compose: Compose,
+        spec: RoundSpec[Any],
         clock: Clock,
         limiter: Limiter,
         policy: DeliveryPolicy,
@@ -140,15 +146,14 @@ class _RoundRun:
     ) -> None:
         self.store = store
         self.sender = sender
-        self.round = round
-        self.compose = compose
+        self.spec = spec
         self.clock = clock
         self.limiter = limiter
         self.policy = policy
         self.owner = owner
         self.lease = timedelta(seconds=policy.lease)
         self._sent_to: set[int] = set()  # chats whose send was started (may have arrived)
-        self.report = RoundReport(round.deadline.id, round.lead_seconds)
+        self.report = RoundReport(spec.key, spec.lead_seconds)
         self._stop = asyncio.Event()
         self._recorder = Recorder(self._write_results)
         self._group: asyncio.TaskGroup | None = None  # the current pass's workers and retries
@@ -158,13 +163,13 @@ class _RoundRun:
 
     async def run(self) -> RoundReport:
         started = self.clock.now()
-        deadline = self.round.deadline
+        spec = self.spec
         log.info(
             "round %s: starting (due %s, deadline %s, late=%s)",
-            self.round.job_id,
-            self.round.due_at.isoformat(),
-            deadline.at.isoformat(),
-            self.round.is_late(started),
+            spec.name,
+            spec.due_at.isoformat() if spec.due_at else "-",
+            spec.stop_at.isoformat() if spec.stop_at else "-",
+            spec.is_late(started),
         )
         try:
             if not self._past_deadline():
@@ -178,12 +183,12 @@ class _RoundRun:
                 if self._stop.is_set():
                     break
                 self.report.abandoned += await self.store.close_abandoned_claims(
-                    deadline.id,
-                    self.round.lead_seconds,
+                    spec.key,
+                    spec.lead_seconds,
                     stale_before=pass_start - self.lease,
                     now=self.clock.now(),
                 )
-                open_claims = await self.store.open_claims(deadline.id, self.round.lead_seconds)
+                open_claims = await self.store.open_claims(spec.key, spec.lead_seconds)
                 if not open_claims:
                     break
                 # Claims of another worker or process: wait for them to be recorded, or for
@@ -193,14 +198,16 @@ class _RoundRun:
                 await self.clock.sleep(min(max(until_stale, 0.01), self.policy.poll_interval))
         finally:
             self.report.duration = (self.clock.now() - started).total_seconds()
-        log.info("round %s: finished %s", self.round.job_id, self.report)
+        log.info("round %s: finished %s", spec.name, self.report)
         return self.report
 
     def _past_deadline(self) -> bool:
-        return self.clock.now() >= self.round.deadline.at
+        stop_at = self.spec.stop_at
+        return stop_at is not None and self.clock.now() >= stop_at
 
     def _would_pass_deadline(self, wait: float) -> bool:
-        return self.clock.now() + timedelta(seconds=wait) >= self.round.deadline.at
+        stop_at = self.spec.stop_at
+        return stop_at is not None and self.clock.now() + timedelta(seconds=wait) >= stop_at
 
     def _stop_at_deadline(self) -> None:
         self.report.stopped_at_deadline = True
@@ -244,32 +251,35 @@ class _RoundRun:
             if self._past_deadline():
                 self._stop_at_deadline()
                 return None
-            chunk = await feed.take(n)
-            if not chunk:
+            due = await feed.take(n)
+            if not due:
                 return None
             claimed_at = self.clock.now()
+            quiet = self.spec.quiet
+            chunk = [
+                chat_id_of(chat)
+                for chat in due
+                if quiet is None or isinstance(chat, int) or not quiet(chat, claimed_at)
+            ]
+            self.report.quiet += len(due) - len(chunk)
+            if not chunk:
+                continue
             won = await self._claim(chunk, claimed_at)
             self.report.claimed_elsewhere += len(chunk) - len(won)
             if not won:
                 continue
             try:
-                contexts = await self.store.delivery_contexts(won)
+                contexts = await self.spec.contexts(won)
             except BaseException:
                 await self._release(won)
                 raise
             return [Ready(chat_id, contexts[chat_id], claimed_at) for chat_id in won]
         return None
 
-    async def _due_chats(self, after: int | None, limit: int) -> list[int]:
-        """The next page of due chat ids: never delivered, or claimed by a crashed process."""
-        return await self.store.due_chats(
-            self.round.deadline.id,
-            self.round.lead_seconds,
-            self.round.deadline.regions,
-            after_chat_id=after,
-            limit=limit,
-            stale_before=self.clock.now() - self.lease,
-            max_claims=self.policy.max_claims,
+    async def _due_chats(self, after: int | None, limit: int) -> Sequence[Due]:
+        """The next page of due chats: never delivered, or claimed by a crashed process."""
+        return await self.spec.due_chats(
+            after, limit, self.clock.now() - self.lease, self.policy.max_claims
         )
 
     async def _write_results(self, results: list[DeliveryResult]) -> list[bool]:
@@ -305,13 +315,13 @@ class _RoundRun:
     def _not_ours(self, what: str) -> None:
         """Our claim was gone: taken over after our lease ran out, or the chat deleted."""
         self.report.lost_lease += 1
-        log.warning("round %s: %s: the claim is no longer ours", self.round.job_id, what)
+        log.warning("round %s: %s: the claim is no longer ours", self.spec.name, what)
 
     async def _release(self, chat_ids: list[int]) -> None:
         """Give back claims never started (the round is stopping), even if cancelled."""
         await self._finish_despite_cancel(
             self.store.release_claims(
-                chat_ids, self.round.deadline.id, self.round.lead_seconds, owner=self.owner
+                chat_ids, self.spec.key, self.spec.lead_seconds, owner=self.owner
             )
         )
 
@@ -320,8 +330,8 @@ class _RoundRun:
         claim = asyncio.ensure_future(
             self.store.claim_deliveries(
                 chunk,
-                self.round.deadline.id,
-                self.round.lead_seconds,
+                self.spec.key,
+                self.spec.lead_seconds,
                 owner=self.owner,
                 now=now,
                 stale_before=now - self.lease,
@@ -352,8 +362,8 @@ class _RoundRun:
             self._recorder.submit(
                 DeliveryResult(
                     result.chat_id,
-                    self.round.deadline.id,
-                    self.round.lead_seconds,
+                    self.spec.key,
+                    self.spec.lead_seconds,
                     result.outcome,
                     result.attempts,
                     result.error,
@@ -378,25 +388,21 @@ class _RoundRun:
         if result.error:
             report.errors[result.error] = report.errors.get(result.error, 0) + 1
 
-    async def _compose(
-        self, chat_id: int, context: DeliveryContext
-    ) -> OutgoingMessage | _Result | None:
-        if context.subscription is None or not context.subscription.active:
-            return _Result(Outcome.SKIPPED, 0, chat_id, "unsubscribed")
+    async def _compose(self, chat_id: int, context: Any) -> OutgoingMessage | _Result | None:
         try:
-            message = self.compose(context.settings, context.checklist, self.round)
+            message = self.spec.compose(context, self.clock.now())
             if inspect.isawaitable(message):
                 message = await message
         except Exception as exc:  # a bug for one chat must not stop the round
-            log.exception("round %s: compose failed", self.round.job_id)
+            log.exception("round %s: compose failed", self.spec.name)
             return _Result(Outcome.FAILED, 0, chat_id, f"compose:{type(exc).__name__}")
+        if isinstance(message, Skip):
+            return _Result(Outcome.SKIPPED, 0, chat_id, message.reason)
         if isinstance(message, str):
             return OutgoingMessage(message)
         return message
 
-    async def _attempt(
-        self, chat_id: int, context: DeliveryContext, claimed_at: datetime
-    ) -> _Result | _Parked:
+    async def _attempt(self, chat_id: int, context: Any, claimed_at: datetime) -> _Result | _Parked:
         composed = await self._compose(chat_id, context)
         if isinstance(composed, _Result):
             return composed
@@ -436,7 +442,7 @@ class _RoundRun:
             chat_id = sending.chat_id
             await self.limiter.acquire(chat_id)
             started = self.clock.now()
-            if started >= self.round.deadline.at:
+            if self._past_deadline():
                 self._stop_at_deadline()
                 return _Result(Outcome.EXPIRED, sending.attempts, chat_id)
             sending.attempts += 1
@@ -504,8 +510,8 @@ class _RoundRun:
         now = self.clock.now()
         renewed = await self.store.renew_claim(
             sending.chat_id,
-            self.round.deadline.id,
-            self.round.lead_seconds,
+            self.spec.key,
+            self.spec.lead_seconds,
             owner=self.owner,
             now=now,
         )
@@ -534,6 +540,35 @@ class _RoundRun:
                 return
 
 
+async def deliver(
+    store: Store,
+    sender: Sender,
+    spec: RoundSpec[Any],
+    clock: Clock,
+    limiter: Limiter,
+    *,
+    policy: DeliveryPolicy | None = None,
+    owner: str | None = None,
+) -> RoundReport:
+    """Send the round `spec` describes to every chat still due, and report what happened.
+
+    Safe to call again after a crash, and safe to run in two processes at once (see the module
+    docstring for the claim/lease rule). `owner` names this run's claims (random by default).
+    Unexpected exceptions from `sender` (not `telegram.error`) propagate; the claim in
+    flight stays open and is recovered by the lease rule.
+    """
+    run = _RoundRun(
+        store,
+        sender,
+        spec,
+        clock,
+        limiter,
+        policy or DeliveryPolicy(),
+        owner or secrets.token_hex(8),
+    )
+    return await run.run()
+
+
 async def deliver_round(
     store: Store,
     sender: Sender,
@@ -545,23 +580,8 @@ async def deliver_round(
     policy: DeliveryPolicy | None = None,
     owner: str | None = None,
 ) -> RoundReport:
-    """Send `round` to every due subscriber that has not had it, and report what happened.
-
-    Safe to call again after a crash, and safe to run in two processes at once (see the module
-    docstring for the claim/lease rule). `owner` names this run's claims (random by default).
-    Unexpected exceptions from `sender` (not `telegram.error`) propagate; the claim in
-    flight stays open and is recovered by the lease rule.
-    """
-    if round.deadline.at.tzinfo is None:
-        raise ValueError("deadline.at must be timezone-aware")
-    run = _RoundRun(
-        store,
-        sender,
-        round,
-        compose,
-        clock,
-        limiter,
-        policy or DeliveryPolicy(),
-        owner or secrets.token_hex(8),
+    """`deliver` a countdown reminder round; `compose(settings, checklist, round)`."""
+    spec = reminder_spec(
+        store, round, lambda context, rnd: compose(context.settings, context.checklist, rnd)
     )
-    return await run.run()
+    return await deliver(store, sender, spec, clock, limiter, policy=policy, owner=owner)

@@ -54,6 +54,7 @@ class RoundReport:
     claimed_elsewhere: int = 0  # another worker or process won the claim
     lost_lease: int = 0  # our claim was gone when we came back to it (taken over, /forget)
     rate_limited: int = 0  # RetryAfter answers received
+    quiet: int = 0  # due, but inside their quiet hours: left for a later pass
     retried: int = 0  # transient-error retries
     stopped_at_deadline: bool = False
     duration: float = 0.0  # seconds, on the injected clock

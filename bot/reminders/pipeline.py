@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from bot.store.repository import DeliveryContext, DeliveryResult
+from bot.reminders.spec import Due, chat_id_of
+from bot.store.repository import DeliveryResult
 
 __all__ = ["ClaimQueue", "Feed", "Ready", "Recorder"]
 
@@ -25,34 +27,35 @@ class Ready:
     """A claimed chat with what its message needs, waiting for a worker."""
 
     chat_id: int
-    context: DeliveryContext
+    context: Any  # what the round's `compose` needs (`RoundSpec.contexts`)
     claimed_at: datetime
 
 
 class Feed:
-    """Hands out due chat ids to be claimed, fetching keyset pages on demand.
+    """Hands out due chats to be claimed, fetching keyset pages on demand.
 
-    `fetch(after_chat_id, limit)` returns the next due chat ids in ascending order.
+    `fetch(after_chat_id, limit)` returns the next due chats (ids, or `DueChat`s with their
+    time zone) in ascending order of chat id.
     """
 
     def __init__(
-        self, fetch: Callable[[int | None, int], Awaitable[list[int]]], page_size: int
+        self, fetch: Callable[[int | None, int], Awaitable[Sequence[Due]]], page_size: int
     ) -> None:
         self._fetch = fetch
         self._page_size = page_size
-        self._buffer: deque[int] = deque()
+        self._buffer: deque[Due] = deque()
         self._after: int | None = None
         self._exhausted = False
         self._lock = asyncio.Lock()
 
-    async def take(self, n: int) -> list[int]:
-        """Up to `n` due chat ids; an empty list when this pass has seen them all."""
+    async def take(self, n: int) -> list[Due]:
+        """Up to `n` due chats; an empty list when this pass has seen them all."""
         async with self._lock:
             if len(self._buffer) < n and not self._exhausted:
                 limit = max(self._page_size, n)
                 batch = await self._fetch(self._after, limit)
                 if batch:
-                    self._after = batch[-1]
+                    self._after = chat_id_of(batch[-1])
                     self._buffer.extend(batch)
                 if len(batch) < limit:
                     self._exhausted = True

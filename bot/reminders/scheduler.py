@@ -4,6 +4,9 @@ Jobs are not persisted (PTB cannot pickle them); the database and `faq/deadlines
 the truth, so at start-up and after every change the rounds are computed again and
 scheduled with stable ids and `replace_existing`: restarts never duplicate a job, and a
 round missed while the bot was down runs at once if its deadline is still ahead.
+
+The checkup's nudges and alerts (`checkup_rounds.py`) run in one repeating job, at start-up
+and every `CHECKUP_EVERY` seconds, and once more right after `/reload`.
 """
 
 from __future__ import annotations
@@ -17,26 +20,41 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes, Job
 
+from bot.checkup.alerts import Change
+from bot.checkup.nudges import DEFAULT_QUIET, QuietWindow
 from bot.clock import Clock
 from bot.knowledge.model import KnowledgeBase
+from bot.reminders.checkup_rounds import CheckupPass, CheckupRounds
 from bot.reminders.compose import ComposeCache
 from bot.reminders.delivery import (
     DeliveryPolicy,
     OutgoingMessage,
     RoundReport,
     Sender,
-    deliver_round,
+    deliver,
 )
 from bot.reminders.plan import Round, reminder_rounds, round_start
 from bot.reminders.ratelimit import SendLimiter
+from bot.reminders.spec import reminder_spec
 from bot.reminders.transport import BotSender
-from bot.store.repository import ChatSettings, Store
+from bot.store.errors import StorageUnavailable
+from bot.store.repository import ChatSettings, DeliveryContext, Store
 
-__all__ = ["JOB_PREFIX", "BotSender", "ReminderScheduler", "collapse_late"]
+__all__ = [
+    "CHECKUP_EVERY",
+    "CHECKUP_JOB",
+    "JOB_PREFIX",
+    "BotSender",
+    "ReminderScheduler",
+    "collapse_late",
+]
 
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "remind:"
+CHECKUP_JOB = "checkup"
+CHECKUP_EVERY = 300.0  # seconds between passes of nudges and alerts
+ROUND_RETRY_AFTER = 60.0  # seconds before a round stopped by a database outage runs again
 
 
 def collapse_late(rounds: list[Round], now: datetime) -> list[Round]:
@@ -63,9 +81,24 @@ class ReminderScheduler:
     sender: Sender
     default_timezone: str = "Europe/Brussels"
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    quiet_window: QuietWindow = DEFAULT_QUIET  # no nudge or alert at night (NUDGE_QUIET_HOURS)
     reports: list[RoundReport] = field(default_factory=list)
+    checkup: CheckupRounds = field(init=False)
     _running: set[asyncio.Task[Any]] = field(default_factory=set)
     _compose_cache: ComposeCache = field(default_factory=ComposeCache)
+
+    def __post_init__(self) -> None:
+        self.checkup = CheckupRounds(
+            self.store,
+            self.knowledge,
+            self.clock,
+            self.sender,
+            self.limiter,
+            self.default_timezone,
+            self.quiet_window,
+            self.policy,
+            self.reports,
+        )
 
     def cancel_running(self) -> set[asyncio.Task[Any]]:
         """Cancel the rounds in progress (safe: `deliver_round` checkpoints); return them."""
@@ -75,14 +108,28 @@ class ReminderScheduler:
         return running
 
     def compose(
-        self, settings: ChatSettings, checklist: dict[str, str], rnd: Round
+        self,
+        settings: ChatSettings,
+        checklist: dict[str, str],
+        rnd: Round,
+        used: tuple[str, ...] = (),
     ) -> OutgoingMessage | None:
+        """A reminder: what is left of the deadline's apps (of those the chat uses, if any)."""
         reply = self._compose_cache(
-            self.knowledge(), settings, checklist, rnd, self.clock.now(), self.default_timezone
+            self.knowledge(),
+            settings,
+            checklist,
+            rnd,
+            self.clock.now(),
+            self.default_timezone,
+            used,
         )
         if reply is None:
             return None
         return OutgoingMessage(reply.text, reply.buttons)
+
+    def _compose_context(self, context: DeliveryContext, rnd: Round) -> OutgoingMessage | None:
+        return self.compose(context.settings, context.checklist, rnd, context.platforms)
 
     async def reschedule(self) -> list[Round]:
         """Make the JobQueue hold exactly the rounds the data asks for; log the plan."""
@@ -102,20 +149,7 @@ class ReminderScheduler:
             n = counts[regions].get(rnd.lead_seconds, 0)
             start = round_start(rnd.due_at, n, self.limiter.effective_rate)
             delay = max((start - now).total_seconds(), 0.0)
-            grace = max(int((rnd.deadline.at - now).total_seconds()), 1)
-            job_queue.run_once(
-                self._run,
-                when=timedelta(seconds=delay),
-                data=rnd,
-                name=rnd.job_id,
-                job_kwargs={
-                    "id": rnd.job_id,
-                    "replace_existing": True,
-                    # Late is better than never, until the deadline itself.
-                    "misfire_grace_time": grace,
-                    "coalesce": True,
-                },
-            )
+            self._schedule(rnd, delay, now)
             log.info(
                 "reminder round %s: %d subscriber(s), due %s, starts in %.0f s%s",
                 rnd.job_id,
@@ -126,6 +160,22 @@ class ReminderScheduler:
             )
         return rounds
 
+    def _schedule(self, rnd: Round, delay: float, now: datetime) -> None:
+        grace = max(int((rnd.deadline.at - now).total_seconds()), 1)
+        self.application.job_queue.run_once(
+            self._run,
+            when=timedelta(seconds=delay),
+            data=rnd,
+            name=rnd.job_id,
+            job_kwargs={
+                "id": rnd.job_id,
+                "replace_existing": True,
+                # Late is better than never, until the deadline itself.
+                "misfire_grace_time": grace,
+                "coalesce": True,
+            },
+        )
+
     async def _run(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         job: Job = context.job  # type: ignore[assignment]
         rnd: Round = job.data  # type: ignore[assignment]
@@ -133,15 +183,29 @@ class ReminderScheduler:
         if task is not None:
             self._running.add(task)
         try:
-            report = await deliver_round(
+            report = await deliver(
                 self.store,
                 self.sender,
-                rnd,
-                self.compose,
+                reminder_spec(self.store, rnd, self._compose_context),
                 self.clock,
                 self.limiter,
                 policy=self.policy,
             )
+        except StorageUnavailable as exc:
+            # What was sent is recorded, the rest unclaimed or recovered by the lease rule:
+            # the same round run again later sends only what is left.
+            now = self.clock.now()
+            if rnd.deadline.at > now:
+                self._schedule(rnd, ROUND_RETRY_AFTER, now)
+            log.warning(
+                "reminder round %s interrupted: the database is unavailable (%s); %s",
+                rnd.job_id,
+                exc.reason,
+                f"trying again in {ROUND_RETRY_AFTER:.0f} s"
+                if rnd.deadline.at > now
+                else "its deadline has passed",
+            )
+            return
         finally:
             self._running.discard(task)  # type: ignore[arg-type]
         self.reports.append(report)
@@ -154,3 +218,35 @@ class ReminderScheduler:
             report.failed,
             report.duration,
         )
+
+    # -- the checkup's nudges and alerts ------------------------------------------------
+
+    def start_checkup(self, every: float = CHECKUP_EVERY) -> None:
+        """Run the checkup's pass now (start-up: what is due, what a restart left) and every
+        `every` seconds. Call `record_changes` first, so that alerts planned by this start
+        are in its first pass."""
+        self.application.job_queue.run_repeating(
+            self._checkup_job,
+            interval=every,
+            first=0,
+            name=CHECKUP_JOB,
+            job_kwargs={"id": CHECKUP_JOB, "replace_existing": True, "coalesce": True},
+        )
+
+    async def record_changes(self) -> list[Change]:
+        return await self.checkup.record_changes()
+
+    async def after_reload(self) -> None:
+        """`/reload`: reschedule reminders, plan the alerts of what changed, send them now."""
+        await self.reschedule()
+        await self.record_changes()
+        self.application.job_queue.run_once(self._checkup_job, when=0, name=f"{CHECKUP_JOB}-now")
+
+    async def _checkup_job(self, context: ContextTypes.DEFAULT_TYPE) -> CheckupPass:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)  # cancelled at shutdown like a reminder round
+        try:
+            return await self.checkup.run_pass()
+        finally:
+            self._running.discard(task)  # type: ignore[arg-type]

@@ -10,26 +10,33 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.knowledge.model import PLACEHOLDER_RE, Deadline, KnowledgeBase
+from bot.i18n.catalog import N_
+from bot.knowledge.model import DEFAULT_LANGUAGE, PLACEHOLDER_RE, Deadline, KnowledgeBase
 from bot.knowledge.regions import REGION_NAMES, region_name
-from bot.render.timefmt import approx_relative, as_moment, format_date, format_datetime, format_day
+from bot.render.dates import date_words, datetime_words, day_words, relative_words
+from bot.render.language import fallback_note, words
+from bot.render.timefmt import as_moment
 
 AHEAD, STANDING, WATCHED, PASSED = "ahead", "standing", "watched", "passed"
 SECTION_TITLES = {
-    AHEAD: "Ahead",
-    STANDING: "Settings you can change at any time",
-    WATCHED: "Announced, no date yet",
-    PASSED: "Passed",
+    AHEAD: N_("Ahead"),
+    STANDING: N_("Settings you can change at any time"),
+    WATCHED: N_("Announced, no date yet"),
+    PASSED: N_("Passed"),
 }
 
 
-def when(deadline: Deadline, now: datetime) -> str:
+def when(deadline: Deadline, now: datetime, language: str = DEFAULT_LANGUAGE) -> str:
     """'27 May 2025, a year and a half ago', 'since 16 December 2025, 11 months ago', ''."""
     if deadline.at is not None:
-        return f"{format_date(deadline.at, deadline.timezone)}, {approx_relative(deadline.at, now)}"
+        day = date_words(deadline.at, language, deadline.timezone)
+        return f"{day}, {relative_words(deadline.at, now, language)}"
     if deadline.since is not None:
-        since = as_moment(deadline.since)
-        return f"since {format_day(deadline.since)}, {approx_relative(since, now)}"
+        _ = words(language)
+        since = relative_words(as_moment(deadline.since), now, language)
+        return _("since {date}, {relative}").format(
+            date=day_words(deadline.since, language), relative=since
+        )
     return ""
 
 
@@ -42,16 +49,19 @@ def state(deadline: Deadline, now: datetime) -> str:
     return AHEAD if deadline.at > now else PASSED
 
 
-def status_sentence(deadline: Deadline, now: datetime) -> str:
+def status_sentence(deadline: Deadline, now: datetime, language: str = DEFAULT_LANGUAGE) -> str:
     """The date, how far it is, and the entry's own words for that moment."""
+    deadline = deadline.for_language(language)
     if deadline.at is None:
-        lead = when(deadline, now)
+        lead = when(deadline, now, language)
         return f"{lead[0].upper()}{lead[1:]}. {deadline.summary}" if lead else deadline.summary
     text = deadline.before if deadline.at > now else deadline.after
-    return f"{when(deadline, now)}. {text}"
+    return f"{when(deadline, now, language)}. {text}"
 
 
-def fill_placeholders(text: str, kb: KnowledgeBase, now: datetime) -> str:
+def fill_placeholders(
+    text: str, kb: KnowledgeBase, now: datetime, language: str = DEFAULT_LANGUAGE
+) -> str:
     """Replace {{deadline:ID[:format]}} with words computed from the data and `now`."""
 
     def replace(match: re.Match[str]) -> str:
@@ -60,20 +70,21 @@ def fill_placeholders(text: str, kb: KnowledgeBase, now: datetime) -> str:
         if deadline is not None:
             moment = deadline.at or (as_moment(deadline.since) if deadline.since else None)
         if deadline is None or moment is None:  # `check` reports this; never show raw braces
-            return "(date not available)"
+            _ = words(language)
+            return _("(date not available)")
         fmt = match.group(2)
-        date_words = (
-            format_date(deadline.at, deadline.timezone)
+        day = (
+            date_words(deadline.at, language, deadline.timezone)
             if deadline.at
-            else format_day(moment.date())
+            else day_words(moment.date(), language)
         )
         if fmt == "date":
-            return date_words
+            return day
         if fmt == "relative":
-            return approx_relative(moment, now)
+            return relative_words(moment, now, language)
         if fmt == "status":
-            return status_sentence(deadline, now)
-        return f"{date_words}, {approx_relative(moment, now)}"
+            return status_sentence(deadline, now, language)
+        return f"{day}, {relative_words(moment, now, language)}"
 
     return PLACEHOLDER_RE.sub(replace, text)
 
@@ -101,45 +112,70 @@ def sections(kb: KnowledgeBase, region: str | None, now: datetime) -> dict[str, 
     return found
 
 
-def _entry(deadline: Deadline, section: str, now: datetime, show_regions: bool) -> str:
+def _entry(
+    deadline: Deadline, section: str, now: datetime, show_regions: bool, language: str
+) -> str:
+    _ = words(language)
+    deadline = deadline.for_language(language)
     lines = [f"<b>{deadline.title}</b>"]
     if section == AHEAD and deadline.at is not None:
-        moment = format_datetime(deadline.at, deadline.timezone or "UTC")
-        distance = approx_relative(deadline.at, now)
+        moment = datetime_words(deadline.at, language, deadline.timezone or "UTC")
+        distance = relative_words(deadline.at, now, language)
         if deadline.kind == "deadline":
-            lines.append(f"⏳ Last day: {moment}, {distance}.")
+            line = _("⏳ Last day: {moment}, {distance}.")
         else:
-            lines.append(f"📅 Applies from {moment}, {distance}.")
+            line = _("📅 Applies from {moment}, {distance}.")
+        lines.append(line.format(moment=moment, distance=distance))
         lines.append(deadline.before)
     elif section == PASSED:
-        verb = "In force since" if deadline.kind == "effective" else "Passed on"
-        lines.append(f"✔️ {verb} {when(deadline, now)}.")
+        if deadline.kind == "effective":
+            line = _("✔️ In force since {when}.")
+        else:
+            line = _("✔️ Passed on {when}.")
+        lines.append(line.format(when=when(deadline, now, language)))
         lines.append(deadline.after)
     elif section == STANDING:
-        lines.append(f"🔁 In place {when(deadline, now)}.")
+        lines.append(_("🔁 In place {when}.").format(when=when(deadline, now, language)))
         lines.append(deadline.summary)
     else:
-        lines.append(f"👀 No date announced yet. {deadline.summary}")
+        lines.append(_("👀 No date announced yet. {summary}").format(summary=deadline.summary))
     if show_regions:
-        lines.append("Applies to: " + ", ".join(REGION_NAMES[r] for r in deadline.regions) + ".")
+        regions = ", ".join(REGION_NAMES[r] for r in deadline.regions)
+        lines.append(_("Applies to: {regions}.").format(regions=regions))
     return "\n".join(lines)
 
 
-def render_deadlines(kb: KnowledgeBase, region: str | None, now: datetime) -> str:
+def render_deadlines(
+    kb: KnowledgeBase, region: str | None, now: datetime, language: str = DEFAULT_LANGUAGE
+) -> str:
     """/deadline: for the chat's region (or every region), by section."""
+    _ = words(language)
     where = region_name(region)
-    header = f"<b>Dates and settings: {where}</b>" if where else "<b>Dates and settings</b>"
+    if where:
+        header = _("<b>Dates and settings: {region}</b>").format(region=where)
+    else:
+        header = _("<b>Dates and settings</b>")
     found = sections(kb, region, now)
     if not any(found.values()):
-        return (
-            f"{header}\n\nNothing is listed for {'this region' if where else 'any region'}: no "
-            "deadline, no date from which something applies, no setting to watch."
-        )
+        if where:
+            empty = _(
+                "Nothing is listed for this region: no deadline, no date from which something "
+                "applies, no setting to watch."
+            )
+        else:
+            empty = _(
+                "Nothing is listed for any region: no deadline, no date from which something "
+                "applies, no setting to watch."
+            )
+        return f"{header}\n\n{empty}"
     blocks = [header]
+    shown = [d for entries in found.values() for d in entries]
+    if not all(d.has_text(language) for d in shown) and (note := fallback_note(language)):
+        blocks.append(note)
     if not found[AHEAD]:
-        blocks.append("No deadline is coming up right now.")
+        blocks.append(_("No deadline is coming up right now."))
     for section, entries in found.items():
         if entries:
-            body = "\n\n".join(_entry(d, section, now, region is None) for d in entries)
-            blocks.append(f"<u>{SECTION_TITLES[section]}</u>\n{body}")
+            body = "\n\n".join(_entry(d, section, now, region is None, language) for d in entries)
+            blocks.append(f"<u>{_(SECTION_TITLES[section])}</u>\n{body}")
     return "\n\n".join(blocks)

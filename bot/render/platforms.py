@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.knowledge.model import Platform, Route
+from bot.knowledge.model import DEFAULT_LANGUAGE, Platform, Route
 from bot.knowledge.regions import REGION_FALLBACK, REGION_NAMES, REGIONS
+from bot.render.language import fallback_note, words
 
 
 def _region_label(keys: list[str], platform: Platform) -> str:
@@ -19,35 +20,52 @@ def _region_label(keys: list[str], platform: Platform) -> str:
     return ", ".join(names)
 
 
-def _route_text(platform: Platform, route: Route) -> str:
+def _route_text(platform: Platform, route: Route, language: str) -> str:
+    _ = words(language)
     lines = []
     if not route.available:
         lines.append(
-            f"There is no objection form for {platform.name} here. What you can do instead:"
+            _("There is no objection form for {platform} here. What you can do instead:").format(
+                platform=platform.name
+            )
         )
     lines.extend(f"{i}. {step}" for i, step in enumerate(route.steps, 1))
     if route.form_url:
-        lines.append(f'🔗 <a href="{route.form_url}">Direct link to the form</a> (log in first)')
+        link = _('🔗 <a href="{url}">Direct link to the form</a> (log in first)')
+        lines.append(link.format(url=route.form_url))
     if route.note:
         lines.append(f"<i>{route.note}</i>")
     return "\n".join(lines)
 
 
-def render_steps(platform: Platform, region: str | None) -> str:
+def render_steps(
+    platform: Platform,
+    region: str | None,
+    language: str = DEFAULT_LANGUAGE,
+    *,
+    note: bool = True,
+) -> str:
     """Steps for one region, or for every region (grouped) when the region is unknown.
 
+    In `language` where the platform is translated; otherwise in English, after the
+    fallback note unless `note` is False (the answer around the steps has it already).
     "What to expect" describes what follows an objection, so a route without one (no form
     where the reader lives) goes without it.
     """
-    header = f"<b>{platform.name}: how to object</b>"
-    expect = f"<b>What to expect:</b> {platform.expect}"
+    _ = words(language)
+    english = not platform.has_text(language)
+    platform = platform.for_language(language)
+    header = _("<b>{platform}: how to object</b>").format(platform=platform.name)
+    if english and note and (line := fallback_note(language)):
+        header = f"{line}\n{header}"
+    expect = _("<b>What to expect:</b> {expect}").format(expect=platform.expect)
     if region is not None:
         found = platform.route_for(region)
         if found is not None:
             key, route = found
             label = REGION_NAMES.get(region, "")
             title = f"{header} ({label})" if label and key != "default" else header
-            steps = f"{title}\n{_route_text(platform, route)}"
+            steps = f"{title}\n{_route_text(platform, route, language)}"
             return f"{steps}\n\n{expect}" if route.available else steps
     groups: list[tuple[list[str], Route]] = []
     for key, route in platform.routes.items():
@@ -60,7 +78,7 @@ def render_steps(platform: Platform, region: str | None) -> str:
     blocks = [header]
     for keys, route in groups:
         label = _region_label(keys, platform)
-        body = _route_text(platform, route)
+        body = _route_text(platform, route, language)
         blocks.append(f"<u>{label}</u>\n{body}" if label else body)
     if any(route.available for route in platform.routes.values()):
         blocks.append(expect)

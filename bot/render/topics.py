@@ -6,14 +6,16 @@ separately; `render_topic` is the whole answer in one message.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import callbacks
 from bot.knowledge.model import DEFAULT_LANGUAGE, Change, KnowledgeBase, Source, Topic
 from bot.knowledge.regions import region_chain
+from bot.render.dates import day_words
 from bot.render.deadlines import fill_placeholders
+from bot.render.language import fallback_note, words
 from bot.render.platforms import render_steps
-from bot.render.timefmt import dated, format_day
+from bot.render.timefmt import dated
 from bot.replies import Button, Keyboard, Reply
 
 MAX_RELATED = 4
@@ -27,29 +29,40 @@ def _link(title: str, url: str) -> str:
     return title
 
 
-def source_text(source: Source, now: datetime | None = None) -> str:
+def _dated(day: date, now: datetime | None, language: str, *, short: bool = False) -> str:
+    """A date in `language`; in English, with how long ago it was when `now` is known."""
+    if language == DEFAULT_LANGUAGE and now is not None:
+        return dated(day, now, short=short)
+    return day_words(day, language, short=short)
+
+
+def source_text(
+    source: Source, language: str = DEFAULT_LANGUAGE, now: datetime | None = None
+) -> str:
     """'<a>Title</a>', with its date when known; a secondary source is 'reported by ... on ...'.
 
-    With `now`, the date also says how long ago it was ("13 Jun 2026 (5 months ago)").
+    With `now`, an English date also says how long ago it was ("13 Jun 2026, 5 months ago").
     """
+    _ = words(language)
     link = _link(source.title, source.url)
-    if source.date is None:
-        if not source.secondary:
-            return link
-        return f"reported by {link} (no date given)" if source.undated else f"reported by {link}"
-    when = (
-        dated(source.date, now, short=True)
-        if now is not None
-        else format_day(source.date, short=True)
-    )
+    day = _dated(source.date, now, language, short=True) if source.date else None
     if source.secondary:
-        return f"reported by {link} on {when}"
-    return f"{link} ({when})" if now is None else f"{link}, {when}"
+        if day:
+            return _("reported by {source} on {date}").format(source=link, date=day)
+        if source.undated:
+            return _("reported by {source} (no date given)").format(source=link)
+        return _("reported by {source}").format(source=link)
+    if not day:
+        return link
+    return (
+        f"{link}, {day}" if now is not None and language == DEFAULT_LANGUAGE else f"{link} ({day})"
+    )
 
 
 def topic_buttons(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGUAGE) -> Keyboard:
+    _ = words(language)
     rows: list[tuple[Button, ...]] = [
-        (Button("📚 Sources", callbacks.encode("s", topic.id)),),
+        (Button(_("📚 Sources"), callbacks.encode("s", topic.id)),),
     ]
     related = [kb.topics[r] for r in topic.related if r in kb.topics][:MAX_RELATED]
     buttons = [Button(r.text(language).title, callbacks.encode("t", r.id)) for r in related]
@@ -57,17 +70,26 @@ def topic_buttons(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGU
     return tuple(rows)
 
 
-def change_line(change: Change | None, now: datetime) -> str | None:
+def change_line(
+    change: Change | None, now: datetime, language: str = DEFAULT_LANGUAGE
+) -> str | None:
     """'🆕 Changed on 20 Nov 2026: ...' while the change is recent, else nothing."""
     if change is None or now.date() - change.on > RECENT_CHANGE:
         return None
-    return f"🆕 <i>Changed on {dated(change.on, now, short=True)}:</i> {change.text}"
+    _ = words(language)
+    day = _dated(change.on, now, language, short=True)
+    return _("🆕 <i>Changed on {date}:</i> {change}").format(date=day, change=change.text)
 
 
-def footer(topic: Topic, now: datetime) -> str:
+def footer(topic: Topic, now: datetime, language: str = DEFAULT_LANGUAGE) -> str:
     count = len(topic.sources)
-    sources = "1 source" if count == 1 else f"{count} sources"
-    return f"<i>Checked against {sources} on {dated(topic.verified, now)}.</i>"
+    if language == DEFAULT_LANGUAGE:
+        sources = "1 source" if count == 1 else f"{count} sources"
+        return f"<i>Checked against {sources} on {dated(topic.verified, now)}.</i>"
+    _ = words(language)
+    return _("<i>Checked against {count} source(s) on {date}.</i>").format(
+        count=count, date=format_date_only(topic, language)
+    )
 
 
 def disputes_concern(region: str | None) -> bool:
@@ -79,24 +101,31 @@ def disputes_concern(region: str | None) -> bool:
     return region is None or "other" not in region_chain(region)
 
 
-def _disputed(topic: Topic, region: str | None, now: datetime) -> str | None:
-    if not topic.disputed or not disputes_concern(region):
+def _disputed(topic: Topic, region: str | None, now: datetime, language: str) -> str | None:
+    disputed = topic.disputed_in(language)
+    if not disputed or not disputes_concern(region):
         return None
     claims = "\n".join(
-        f"• {p.claim} ({', '.join(source_text(s, now) for s in p.sources)})"
+        f"• {p.claim} ({', '.join(source_text(s, language, now) for s in p.sources)})"
         if p.sources
         else f"• {p.claim}"
-        for p in topic.disputed.positions
+        for p in disputed.positions
     )
-    return f"⚖️ <b>Sources disagree.</b> {topic.disputed.summary}\n{claims}"
+    _ = words(language)
+    lead = _("⚖️ <b>Sources disagree.</b> {summary}").format(summary=disputed.summary)
+    return f"{lead}\n{claims}"
 
 
 def _first_parts(
     kb: KnowledgeBase, topic: Topic, region: str | None, now: datetime, language: str
 ) -> list[str]:
     text = topic.text(language)
-    parts = [f"<b>{text.question}</b>", fill_placeholders(text.answer_for(region), kb, now)]
-    news = change_line(topic.change, now)
+    answer = fill_placeholders(text.answer_for(region), kb, now, _text_language(topic, language))
+    parts = [f"<b>{text.question}</b>", answer]
+    note = None if topic.has_text(language) else fallback_note(language)
+    if note:
+        parts.insert(0, note)
+    news = change_line(topic.change_in(language), now, language)
     if news:
         parts.append(news)
     return parts
@@ -106,7 +135,12 @@ def _detail_parts(
     kb: KnowledgeBase, topic: Topic, region: str | None, now: datetime, language: str
 ) -> list[str]:
     details = topic.text(language).details_for(region)
-    return [fill_placeholders(details, kb, now)] if details else []
+    return [fill_placeholders(details, kb, now, _text_language(topic, language))] if details else []
+
+
+def _text_language(topic: Topic, language: str) -> str:
+    """The language a topic's text is shown in: dates inside it follow it."""
+    return language if topic.has_text(language) else DEFAULT_LANGUAGE
 
 
 def render_topic(
@@ -120,11 +154,13 @@ def render_topic(
     parts = _first_parts(kb, topic, region, now, language)
     parts.extend(_detail_parts(kb, topic, region, now, language))
     if topic.platform and topic.platform in kb.platforms:
-        parts.append(render_steps(kb.platforms[topic.platform], region))
-    disputed = _disputed(topic, region, now)
+        platform = kb.platforms[topic.platform]
+        # One note per answer: a topic shown in English has it at the top already.
+        parts.append(render_steps(platform, region, language, note=topic.has_text(language)))
+    disputed = _disputed(topic, region, now, language)
     if disputed:
         parts.append(disputed)
-    parts.append(footer(topic, now))
+    parts.append(footer(topic, now, language))
     return Reply("\n\n".join(parts), topic_buttons(kb, topic, language))
 
 
@@ -137,7 +173,7 @@ def render_first_message(
 ) -> Reply:
     """What a phone shows first: the question, the direct answer, a recent change, the date."""
     parts = _first_parts(kb, topic, region, now, language)
-    parts.append(footer(topic, now))
+    parts.append(footer(topic, now, language))
     return Reply("\n\n".join(parts), topic_buttons(kb, topic, language))
 
 
@@ -155,17 +191,21 @@ def render_details(
 ) -> Reply | None:
     """The rest, for a "More details" button: details and where sources disagree (or None)."""
     parts = _detail_parts(kb, topic, region, now, language)
-    disputed = _disputed(topic, region, now)
+    disputed = _disputed(topic, region, now, language)
     if disputed:
         parts.append(disputed)
     if not parts:
         return None
-    back = ((Button("↩️ Back to the answer", callbacks.encode("t", topic.id)),),)
-    return Reply("\n\n".join(parts), back)
+    return Reply("\n\n".join(parts), back_button(topic, language))
 
 
-def format_date_only(topic: Topic) -> str:
-    return format_day(topic.verified)
+def back_button(topic: Topic, language: str = DEFAULT_LANGUAGE) -> Keyboard:
+    _ = words(language)
+    return ((Button(_("↩️ Back to the answer"), callbacks.encode("t", topic.id)),),)
+
+
+def format_date_only(topic: Topic, language: str = DEFAULT_LANGUAGE) -> str:
+    return day_words(topic.verified, language)
 
 
 def render_sources(
@@ -175,15 +215,23 @@ def render_sources(
     now: datetime | None = None,
 ) -> Reply:
     """Every source of a topic (and of its app's steps); with `now`, dates say how long ago."""
-    lines = [f"<b>Sources for “{topic.text(language).title}”</b>"]
-    lines.extend(f"• {source_text(s, now)}" for s in topic.sources)
+    _ = words(language)
+    sources = topic.sources_in(language)
+    title = topic.text(language).title
+    lines = [_("<b>Sources for “{title}”</b>").format(title=title)]
+    lines.extend(f"• {source_text(s, language, now)}" for s in sources)
     if topic.platform and topic.platform in kb.platforms:
         platform = kb.platforms[topic.platform]
-        extra = [s for s in platform.sources if s not in topic.sources]
+        extra = [s for s in platform.sources if s not in sources]
         if extra:
-            lines.append(f"\n<b>For the {platform.name} steps</b>")
-            lines.extend(f"• {source_text(s, now)}" for s in extra)
-    checked = dated(topic.verified, now) if now is not None else format_date_only(topic)
-    lines.append(f"\n<i>Last checked: {checked}.</i>")
-    back = ((Button("↩️ Back to the answer", callbacks.encode("t", topic.id)),),)
-    return Reply("\n".join(lines), back)
+            steps = _("<b>For the {platform} steps</b>").format(platform=platform.name)
+            lines.append(f"\n{steps}")
+            lines.extend(f"• {source_text(s, language, now)}" for s in extra)
+    checked_on = (
+        dated(topic.verified, now)
+        if now is not None and language == DEFAULT_LANGUAGE
+        else format_date_only(topic, language)
+    )
+    checked = _("<i>Last checked: {date}.</i>").format(date=checked_on)
+    lines.append(f"\n{checked}")
+    return Reply("\n".join(lines), back_button(topic, language))

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.knowledge.model import DEFAULT_LANGUAGE, REGIONS
+from bot.knowledge.model import LANGUAGES, REGIONS
 from bot.store.db import Database
 from bot.store.schema import (
     CHAT_TABLES,
@@ -41,14 +41,17 @@ __all__ = [
 ]
 
 MAX_LEAD_TIMES = 10  # lead times per subscription (`/remind` accepts as many)
+# `chats.language` of a chat that has not chosen one (the column is NOT NULL since v1).
+NO_LANGUAGE = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
-    """Per-chat preferences. `None` region/timezone means "not chosen": use the defaults."""
+    """Per-chat preferences. `None` means "not chosen": the language then comes from each
+    message and Telegram's language_code, region and time zone from the defaults."""
 
     chat_id: int
-    language: str = DEFAULT_LANGUAGE
+    language: str | None = None
     region: str | None = None
     timezone: str | None = None
 
@@ -63,11 +66,12 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryContext:
-    """What composing one reminder needs, read in one round trip."""
+    """What composing one reminder, nudge or alert needs, read in one round trip."""
 
     settings: ChatSettings
     checklist: dict[str, str]
     subscription: Subscription | None
+    platforms: tuple[str, ...] = ()  # the apps the chat uses (/checkup), sorted; () if none
 
 
 def check_short(name: str, value: str, limit: int) -> str:
@@ -80,6 +84,18 @@ def _check_region(region: str | None) -> str | None:
     if region is not None and region not in REGIONS:
         raise ValueError(f"region must be one of {', '.join(REGIONS)} or None, got {region!r}")
     return region
+
+
+def _check_language(language: str | None) -> str:
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(
+            f"language must be one of {', '.join(LANGUAGES)} or None, got {language!r}"
+        )
+    return language or NO_LANGUAGE
+
+
+def _settings(row: Any) -> ChatSettings:
+    return ChatSettings(row.chat_id, row.language or None, row.region, row.timezone)
 
 
 def _check_timezone(timezone: str | None) -> str | None:
@@ -125,6 +141,11 @@ _CONTEXT_LEADS = (
     .order_by(subscription_leads.c.chat_id, subscription_leads.c.lead_seconds.desc())
 )
 _CONTEXT_SUBSCRIPTIONS = select(subscriptions).where(subscriptions.c.chat_id.in_(_IDS))
+_CONTEXT_PLATFORMS = (
+    select(chat_platforms)
+    .where(chat_platforms.c.chat_id.in_(_IDS))
+    .order_by(chat_platforms.c.chat_id, chat_platforms.c.platform)
+)
 
 
 class ChatQueries:
@@ -137,12 +158,12 @@ class ChatQueries:
     async def _ensure_chat(self, conn: AsyncConnection, chat_id: int) -> None:
         await conn.execute(
             self._db.insert(chats)
-            .values(chat_id=chat_id, language=DEFAULT_LANGUAGE)
+            .values(chat_id=chat_id, language=NO_LANGUAGE)
             .on_conflict_do_nothing(index_elements=[chats.c.chat_id])
         )
 
     async def _upsert_chat(self, chat_id: int, **values: Any) -> None:
-        row = {"chat_id": chat_id, "language": DEFAULT_LANGUAGE, **values}
+        row = {"chat_id": chat_id, "language": NO_LANGUAGE, **values}
         stmt = self._db.insert(chats).values(**row)
         stmt = stmt.on_conflict_do_update(index_elements=[chats.c.chat_id], set_=values)
         async with self._db.write() as conn:
@@ -153,14 +174,16 @@ class ChatQueries:
         async with self._db.read() as conn:
             row = (
                 await conn.execute(
-                    select(chats.c.language, chats.c.region, chats.c.timezone).where(
-                        chats.c.chat_id == chat_id
-                    )
+                    select(
+                        chats.c.chat_id, chats.c.language, chats.c.region, chats.c.timezone
+                    ).where(chats.c.chat_id == chat_id)
                 )
             ).first()
-        if row is None:
-            return ChatSettings(chat_id)
-        return ChatSettings(chat_id, row.language, row.region, row.timezone)
+        return ChatSettings(chat_id) if row is None else _settings(row)
+
+    async def set_language(self, chat_id: int, language: str | None) -> None:
+        """The language the chat chose with /language; None forgets the choice."""
+        await self._upsert_chat(chat_id, language=_check_language(language))
 
     async def set_region(self, chat_id: int, region: str | None) -> None:
         await self._upsert_chat(chat_id, region=_check_region(region))
@@ -320,15 +343,14 @@ class ChatQueries:
         return (await self.delivery_contexts([chat_id]))[chat_id]
 
     async def delivery_contexts(self, chat_ids: Sequence[int]) -> dict[int, DeliveryContext]:
-        """`delivery_context` for several chats in four queries (one per table)."""
+        """`delivery_context` for several chats in five queries (one per table)."""
         ids = list(dict.fromkeys(chat_ids))
         if not ids:
             return {}
         async with self._db.read() as conn:
             params = {"ids": ids}
             settings = {
-                row.chat_id: ChatSettings(row.chat_id, row.language, row.region, row.timezone)
-                for row in await conn.execute(_CONTEXT_CHATS, params)
+                row.chat_id: _settings(row) for row in await conn.execute(_CONTEXT_CHATS, params)
             }
             ticks: dict[int, dict[str, str]] = {chat_id: {} for chat_id in ids}
             for row in await conn.execute(_CONTEXT_CHECKLIST, params):
@@ -342,9 +364,15 @@ class ChatQueries:
                 )
                 for row in await conn.execute(_CONTEXT_SUBSCRIPTIONS, params)
             }
+            used: dict[int, list[str]] = {chat_id: [] for chat_id in ids}
+            for row in await conn.execute(_CONTEXT_PLATFORMS, params):
+                used[row.chat_id].append(row.platform)
         return {
             chat_id: DeliveryContext(
-                settings.get(chat_id, ChatSettings(chat_id)), ticks[chat_id], subs.get(chat_id)
+                settings.get(chat_id, ChatSettings(chat_id)),
+                ticks[chat_id],
+                subs.get(chat_id),
+                tuple(used[chat_id]),
             )
             for chat_id in ids
         }

@@ -153,19 +153,8 @@ class CheckupQueries:
     async def checkup_contexts(self, chat_ids: Sequence[int]) -> dict[int, CheckupContext]:
         """Settings, apps used and checklist of several chats (one query per table)."""
         contexts = await self.delivery_contexts(chat_ids)
-        if not contexts:
-            return {}
-        used: dict[int, list[str]] = {chat_id: [] for chat_id in contexts}
-        async with self._db.read() as conn:
-            rows = await conn.execute(
-                select(chat_platforms.c.chat_id, chat_platforms.c.platform)
-                .where(chat_platforms.c.chat_id.in_(list(contexts)))
-                .order_by(chat_platforms.c.chat_id, chat_platforms.c.platform)
-            )
-            for row in rows:
-                used[row.chat_id].append(row.platform)
         return {
-            chat_id: CheckupContext(ctx.settings, tuple(used[chat_id]), ctx.checklist)
+            chat_id: CheckupContext(ctx.settings, ctx.platforms, ctx.checklist)
             for chat_id, ctx in contexts.items()
         }
 

@@ -9,11 +9,19 @@ from telegram import Message, MessageEntity
 from telegram.constants import ChatType
 
 
+def message_text(message: Message) -> str | None:
+    """What the person wrote: the text, or a photo's (video's, file's) caption; None if neither."""
+    return message.text if message.text is not None else message.caption
+
+
 def _leading_command(message: Message) -> str | None:
     """The command token at offset 0 ('/help@bot'), as Telegram marks it; None if not one."""
-    for entity in message.entities or ():
+    in_text = message.text is not None
+    for entity in (message.entities if in_text else message.caption_entities) or ():
         if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            return message.parse_entity(entity)
+            if in_text:
+                return message.parse_entity(entity)
+            return message.parse_caption_entity(entity)
     return None
 
 
@@ -29,7 +37,7 @@ def is_addressed(
     is left alone in groups; `/foo@ourbot` still gets the unknown-command reply.
     Returns whether to answer, and the text with our @mention removed.
     """
-    text = message.text or ""
+    text = message_text(message) or ""
     if message.chat.type == ChatType.PRIVATE:
         return True, text
     command = _leading_command(message)

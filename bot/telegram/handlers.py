@@ -10,17 +10,21 @@ import contextlib
 import logging
 import time
 
-from telegram import Message, Update
+from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.core.context import ChatContext
 from bot.features.operator import SLOW_DOWN
+from bot.features.outage import SETTINGS_UNAVAILABLE, UNAVAILABLE_TOAST
 from bot.render.html import split_message
 from bot.replies import Reply
-from bot.telegram.addressing import is_addressed
+from bot.store.errors import StorageUnavailable
+from bot.telegram.addressing import is_addressed, message_text
 from bot.telegram.context import BotContext
+from bot.telegram.permissions import NOT_YOURS, may_press
 from bot.telegram_markup import keyboard
+from bot.textclean import clean_text
 
 log = logging.getLogger("optout_bot.telegram")
 
@@ -28,22 +32,46 @@ SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 NOT_TEXT = "I can only read text messages. Ask me a question, or try /optout or /faq."
 
 
+CAPTION_LIMIT = 1024  # a document's caption, in characters
+
+
 async def send_reply(message: Message, reply: Reply) -> None:
-    """Send one reply, split on paragraphs if long; buttons go on the last part."""
+    """Send one reply, split on paragraphs if long; buttons go on the last part.
+
+    A reply with a document goes as that document, its text the caption (sent before it
+    instead, if too long for one); a reply with neither text nor document sends nothing.
+    """
+    if reply.document is not None:
+        document = reply.document
+        caption = reply.text if len(reply.text) <= CAPTION_LIMIT else None
+        if caption is None:
+            for part in split_message(reply.text):
+                await message.chat.send_message(part)
+        await message.chat.send_document(
+            InputFile(document.content, filename=document.filename),
+            caption=caption or None,
+            reply_markup=keyboard(reply.buttons),
+        )
+        return
+    if not reply.text:
+        return
     parts = split_message(reply.text)
     for i, part in enumerate(parts):
         markup = keyboard(reply.buttons) if i == len(parts) - 1 else None
         await message.chat.send_message(part, reply_markup=markup)
 
 
-async def _ctx(update: Update, context: BotContext) -> ChatContext:
+async def _ctx(update: Update, context: BotContext, text: str = "") -> ChatContext:
+    """The chat's settings, and the reply language read from `text` (the message); the
+    defaults (and the language of `text`) while the database is unavailable."""
     chat, user = update.effective_chat, update.effective_user
-    # One member's language says nothing about where a group's other members live.
+    # One member's Telegram language says nothing about a group's other members.
     private = chat is not None and chat.type == ChatType.PRIVATE
-    return await context.services.chat_context(
+    return await context.services.context_or_defaults(
         chat.id if chat else None,
         user.id if user else None,
-        user.language_code if user and private else None,
+        text=text,
+        language_code=user.language_code if user and private else None,
     )
 
 
@@ -57,7 +85,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     if message is None or update.effective_chat is None:
         return
     started = time.perf_counter()
-    if message.text is None:
+    if message_text(message) is None:
         if message.chat.type == ChatType.PRIVATE:
             await message.chat.send_message(NOT_TEXT)
         return
@@ -68,22 +96,27 @@ async def on_message(update: Update, context: BotContext) -> None:
     )
     if not addressed:
         return
+    text = clean_text(text)  # no bidi overrides, zero-width or control characters
     verdict = _flood(update, context)
     if verdict != "ok":
         if verdict == "notice":
             await message.chat.send_message(SLOW_DOWN)
         log.info("update=%s outcome=flood-%s", update.update_id, verdict)
         return
-    turn = await responder.message(text, await _ctx(update, context))
+    ctx = await _ctx(update, context, text)
+    turn = await responder.message(text, ctx)
     if turn.match is not None:
         services.operator.record(turn.match, turn.question)
     for reply in turn.replies:
         await send_reply(message, reply)
+    # A command we do not know is whatever the person typed after "/": not for the log.
+    known = turn.command is None or turn.command in responder.command_names
     log.info(
-        "update=%s outcome=%s topic=%s latency_ms=%.1f%s",
+        "update=%s outcome=%s topic=%s lang=%s latency_ms=%.1f%s",
         update.update_id,
-        turn.outcome,
+        turn.outcome if known else "command:unknown",
         turn.topic or "-",
+        ctx.language,
         (time.perf_counter() - started) * 1000,
         f" text={text!r}" if services.config.log_text else "",
     )
@@ -97,6 +130,10 @@ async def on_callback(update: Update, context: BotContext) -> None:
         with contextlib.suppress(TelegramError):
             await query.answer(SLOW_DOWN[:200])
         return
+    if not await may_press(update, context.bot):
+        with contextlib.suppress(TelegramError):
+            await query.answer(NOT_YOURS)
+        return
     replies = await context.services.responder.callback(query.data, await _ctx(update, context))
     toast = next((r.toast for r in replies if r.toast), None)
     try:
@@ -107,11 +144,11 @@ async def on_callback(update: Update, context: BotContext) -> None:
     if not isinstance(message, Message):  # inaccessible or inline message
         if update.effective_chat:
             for reply in replies:
-                for part in split_message(reply.text):
+                for part in split_message(reply.text) if reply.text else ():
                     await context.bot.send_message(update.effective_chat.id, part)
         return
     for reply in replies:
-        if reply.edit and len(split_message(reply.text)) == 1:
+        if reply.edit and reply.text and len(split_message(reply.text)) == 1:
             try:
                 await message.edit_text(reply.text, reply_markup=keyboard(reply.buttons))
                 continue
@@ -124,17 +161,23 @@ async def on_callback(update: Update, context: BotContext) -> None:
 
 async def on_error(update: object, context: BotContext) -> None:
     """Log every error; tell the user briefly, unless they blocked us."""
-    if isinstance(context.error, Forbidden):  # the user blocked the bot: expected
-        log.warning("update not answered: %s", context.error)
+    error = context.error
+    if isinstance(error, Forbidden):  # the user blocked the bot: expected
+        log.warning("update not answered: %s", error)
         return
-    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(error, StorageUnavailable):  # an outage, not a bug: one line, a clear word
+        context.services.storage.failed(error, "handling an update")
+        text, toast = SETTINGS_UNAVAILABLE, UNAVAILABLE_TOAST
+    else:
+        log.error("error while handling an update", exc_info=error)
+        text, toast = SORRY, SORRY[:200]
     if isinstance(update, Update) and update.callback_query:
         # Stop the button's spinner; harmless if it was answered already.
         with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(SORRY[:200])
+            await update.callback_query.answer(toast)
     if isinstance(update, Update) and update.effective_chat:
         try:
-            await context.bot.send_message(update.effective_chat.id, SORRY)
+            await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError:
             log.warning("could not tell chat %s about the error", update.effective_chat.id)
 
@@ -143,4 +186,34 @@ async def on_migrate(update: Update, context: BotContext) -> None:
     """A group became a supergroup: move its stored settings to the new chat id."""
     message = update.effective_message
     if message and message.migrate_to_chat_id:
-        await context.services.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+        try:
+            await context.services.store.migrate_chat(message.chat.id, message.migrate_to_chat_id)
+        except StorageUnavailable as exc:
+            context.services.storage.failed(exc, "moving a group's settings to its new id")
+            _retry_migration(context, message.chat.id, message.migrate_to_chat_id, 1)
+
+
+MIGRATION_RETRY_EVERY = 60.0  # seconds
+MIGRATION_ATTEMPTS = 60
+
+
+def _retry_migration(context: BotContext, old: int, new: int, attempt: int) -> None:
+    """Telegram tells of a migration once: keep trying, so the settings follow the group."""
+    if attempt > MIGRATION_ATTEMPTS or context.job_queue is None:
+        log.warning("group %s became %s; its settings stay under the old id", old, new)
+        return
+    context.job_queue.run_once(
+        _migrate_job, MIGRATION_RETRY_EVERY, data=(old, new, attempt), name=f"migrate:{old}"
+    )
+
+
+async def _migrate_job(context: BotContext) -> None:
+    assert context.job is not None
+    old, new, attempt = context.job.data  # type: ignore[misc]
+    try:
+        await context.services.store.migrate_chat(old, new)
+    except StorageUnavailable as exc:
+        context.services.storage.failed(exc, "moving a group's settings to its new id")
+        _retry_migration(context, old, new, attempt + 1)
+    else:
+        log.info("group %s became %s: its settings moved after the outage", old, new)

@@ -3,7 +3,8 @@
 Two things must work for the bot to be useful: the database (every per-chat feature and
 every reminder goes through it) and the reminder scheduler (PTB's JobQueue). The report says
 how each one is, in JSON, and the HTTP status sums it up: 200 when both are fine and the
-process is serving, 503 otherwise (starting, stopping, database unreachable, scheduler down).
+process is serving, 503 otherwise (starting, stopping, a database that cannot be reached or
+written, e.g. a full disk, or the scheduler down).
 Load balancers and uptime checks need only the status; people read the JSON.
 
 Nothing personal is in the report: no chat ids, no message text, no database URL.
@@ -11,21 +12,16 @@ Nothing personal is in the report: no chat ids, no message text, no database URL
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 
 from bot.reminders.scheduler import JOB_PREFIX
+from bot.store.repository import Store
 
-__all__ = ["DB_TIMEOUT", "HealthReport", "check_database", "check_scheduler", "health_report"]
-
-DB_TIMEOUT = 3.0  # seconds; a database slower than this counts as down
+__all__ = ["HealthReport", "check_database", "check_scheduler", "health_report"]
 
 
 @dataclass(slots=True)
@@ -38,24 +34,12 @@ class HealthReport:
         return 200 if self.ok else 503
 
 
-async def check_database(engine: AsyncEngine | None, timeout: float = DB_TIMEOUT) -> dict[str, Any]:
-    """A trivial query through the Store's engine (None: not open yet), with a time limit."""
-    if engine is None:
+async def check_database(store: Store | None) -> dict[str, Any]:
+    """Whether a write commits now (`Store.health`: a full disk fails it, a `SELECT 1` would
+    not), and why not, without the URL; None: the store is not open yet."""
+    if store is None:
         return {"ok": False, "error": "not open"}
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(timeout):
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-    except TimeoutError:
-        return {"ok": False, "backend": engine.dialect.name, "error": f"no answer in {timeout:g} s"}
-    except Exception as exc:  # any failure is "down"; say which kind, never the URL
-        return {"ok": False, "backend": engine.dialect.name, "error": type(exc).__name__}
-    return {
-        "ok": True,
-        "backend": engine.dialect.name,
-        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-    }
+    return (await store.health()).as_dict()
 
 
 def check_scheduler(application: Application) -> dict[str, Any]:
@@ -74,14 +58,14 @@ def check_scheduler(application: Application) -> dict[str, Any]:
 
 async def health_report(
     application: Application,
-    engine: AsyncEngine | None,
+    store: Store | None,
     *,
     state: str,
     mode: str,
     started_at: datetime | None = None,
 ) -> HealthReport:
     """The whole report. `state` is the serving state: starting, running or stopping."""
-    database = await check_database(engine)
+    database = await check_database(store)
     scheduler = check_scheduler(application)
     ok = state == "running" and database["ok"] and scheduler["ok"]
     body: dict[str, Any] = {

@@ -6,6 +6,7 @@ entry point uses; `post_shutdown` closes what it opened.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -24,11 +25,16 @@ from telegram.ext import (
 from bot.app import build_services, open_store
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.i18n.catalog import TRANSLATED_LANGUAGES, translator
+from bot.i18n.detect import default_detector
 from bot.knowledge.model import KnowledgeBase
 from bot.sendbudget import shared_rate_limiter
+from bot.store.errors import StorageUnavailable
 from bot.telegram.context import CONTEXT_TYPES, BotContext, set_services, started_services
 from bot.telegram.handlers import on_callback, on_error, on_message, on_migrate
+from bot.telegram.inflight import InFlight
 from bot.telegram.inline import on_inline
+from bot.telegram.retry import RetryingRequest
 
 log = logging.getLogger("optout_bot.telegram")
 
@@ -42,6 +48,7 @@ class _Lifecycle:
         self.config = config
         self.kb = kb
         self.clock = clock
+        self.language_model: asyncio.Future[object] | None = None
 
     async def post_init(self, application: Application) -> None:
         """Open the database, build the services, schedule reminders, set the command menu."""
@@ -56,8 +63,15 @@ class _Lifecycle:
         )
         assert services.scheduler is not None
         await services.scheduler.reschedule()
-        await application.bot.set_my_commands(
-            [BotCommand(n, d) for n, d in services.responder.menu]
+        # The alerts a newer `changed:` in faq/ calls for, then nudges and alerts now and
+        # every few minutes.
+        await services.scheduler.record_changes()
+        services.scheduler.start_checkup()
+        await set_commands(application, services.responder.menu)
+        # The language model takes about a second to load: in a thread while polling starts
+        # (a message that needs it sooner waits for it).
+        self.language_model = asyncio.get_running_loop().run_in_executor(
+            None, default_detector().load
         )
         # What is loaded now (knowledge base, matcher indexes, libraries) stays for the life
         # of the process: keep it out of the garbage collector's full passes, which would
@@ -79,10 +93,25 @@ class _Lifecycle:
             await services.close()
 
 
+async def set_commands(application: Application, menu: tuple[tuple[str, str], ...]) -> None:
+    """Telegram's command menu: English for everyone, and each language's own for users
+    whose app is set to it (the `language_code` scope), from the gettext catalogues."""
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in menu])
+    for language in TRANSLATED_LANGUAGES:
+        _ = translator(language).gettext
+        await application.bot.set_my_commands(
+            [BotCommand(name, _(description)) for name, description in menu],
+            language_code=language,
+        )
+
+
 async def _flush_operator(context: BotContext) -> None:
     services = context.services
-    await services.operator.flush()
     services.flood.forget_idle()
+    try:
+        await services.operator.flush()
+    except StorageUnavailable as exc:  # the counts are kept for the next flush
+        services.storage.failed(exc, "writing the answer counts")
 
 
 def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = None) -> Application:
@@ -98,7 +127,12 @@ def build_application(config: Config, kb: KnowledgeBase, clock: Clock | None = N
             )
         )
         .rate_limiter(shared_rate_limiter(config.broadcast_rate))
-        .concurrent_updates(True)
+        # Transient failures of a send are tried again before the user gets "sorry".
+        .request(RetryingRequest())
+        # At most MAX_IN_FLIGHT updates taken and not answered; polling and the webhook take
+        # no more (bot.telegram.polling, bot.telegram.webhook), so PTB's Updater is not used.
+        .concurrent_updates(InFlight())
+        .updater(None)
         .post_init(lifecycle.post_init)
         .post_shutdown(lifecycle.post_shutdown)
     )

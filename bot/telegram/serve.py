@@ -15,17 +15,24 @@ Start-up::
 The webhook is PTB's "custom webhook bot" pattern: a small tornado application (tornado comes
 with PTB's `webhooks` extra) with two routes, `bot.telegram.webhook`.
 
+The bot takes at most `MAX_IN_FLIGHT` updates it has not answered yet (`bot.telegram.inflight`):
+the poller asks Telegram for no more than there is room for, and the webhook answers 503 when
+there is none, so a backlog waits at Telegram rather than in this process.
+
 Shutdown on SIGTERM or SIGINT, within `SHUTDOWN_BUDGET` seconds::
 
-    1. stop taking updates: polling stops (fetched updates are confirmed to Telegram);
-       the webhook server stops listening (Telegram keeps what it could not deliver and
-       retries it; the webhook stays registered for the next start)
+    1. stop taking updates: polling stops (what was not fetched stays at Telegram); the
+       webhook server stops listening (Telegram keeps what it could not deliver and retries
+       it; the webhook stays registered for the next start)
     2. reminder rounds in progress are cancelled and the scheduler shut down, so no new round
        starts: `deliver_round` writes the result of every send that completed and releases
        the claims it had not started (see `bot.reminders.delivery`); a send cut off mid-request
        is recovered after a restart by the claim lease rule
-    3. meanwhile updates already taken are processed to the end (`application.stop`)
-    4. the HTTP client and the database are closed (`application.shutdown`, post_shutdown)
+    3. meanwhile the updates taken (at most `MAX_IN_FLIGHT`) are processed to the end
+       (`application.stop`); if that runs out of time they are cancelled
+    4. polling confirms to Telegram what was answered (an update cancelled in step 3 is
+       delivered again after the restart)
+    5. the HTTP client and the database are closed (`application.shutdown`, post_shutdown)
 
 The exit code is 0. A watchdog ends the process with code 1 if that has not happened
 `HARD_EXIT_AFTER` seconds after the signal (a platform sends SIGKILL soon after SIGTERM:
@@ -55,12 +62,17 @@ from tornado.netutil import bind_sockets
 from bot import event_loop
 from bot.config import Config
 from bot.knowledge.model import KnowledgeBase
+from bot.logfilter import install_log_filters
+from bot.store.errors import StorageUnavailable
 from bot.telegram.context import started_services
+from bot.telegram.inflight import InFlight
 from bot.telegram.lifecycle import build_application
+from bot.telegram.polling import Poller
 from bot.telegram.webhook import (
     HEALTH_PATH,
-    MAX_BODY,
+    MAX_READ_BODY,
     WEBHOOK_MAX_CONNECTIONS,
+    Refusals,
     http_application,
 )
 
@@ -88,6 +100,8 @@ def setup_logging(config: Config) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=config.log_level
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The bot token and webhook secret out of every record; message text too, unless asked.
+    install_log_filters(config)
     # A reminder round cancelled at shutdown is reported by us, not as a job "exception".
     logging.getLogger("apscheduler.executors.default").addFilter(_drop_cancelled_jobs)
 
@@ -142,6 +156,11 @@ class _Serving:
         self.path = webhook_path(config.webhook_url or "") if webhook else None
         self.secret = (config.webhook_secret or "").encode()
         self.application: Application = build_application(config, kb)
+        processor = self.application.update_processor
+        assert isinstance(processor, InFlight)
+        self.inflight = processor
+        self.poller: Poller | None = None
+        self.refusals = Refusals()
         self.state = "starting"  # -> running -> stopping
         self.started_at = datetime.now(UTC)
         self.http: HTTPServer | None = None
@@ -201,10 +220,8 @@ class _Serving:
         if app.post_init:
             await app.post_init(app)
         if not self.webhook:
-            assert app.updater is not None
-            await app.updater.start_polling(
-                allowed_updates=Update.ALL_TYPES, error_callback=_polling_error
-            )
+            self.poller = Poller(app, allowed_updates=Update.ALL_TYPES, on_error=_polling_error)
+            await self.poller.start()
         await app.start()
         self.state = "running"
         if self.webhook:
@@ -226,7 +243,8 @@ class _Serving:
             sockets = bind_sockets(port, address=host)
         except OSError as exc:
             raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        self.http = HTTPServer(web, xheaders=True, max_body_size=MAX_BODY)
+        # X-Forwarded-For and X-Real-IP are anyone's to send: believed only behind a proxy.
+        self.http = HTTPServer(web, xheaders=self.config.trust_proxy, max_body_size=MAX_READ_BODY)
         self.http.add_sockets(sockets)
         bound = sockets[0].getsockname()[1]
         what = f"webhook at {self.path} and {HEALTH_PATH}" if self.path else HEALTH_PATH
@@ -236,8 +254,8 @@ class _Serving:
         self.state = "stopping"
         app = self.application
         with contextlib.suppress(Exception):
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+            if self.poller is not None:
+                await self.poller.stop()
             if app.running:
                 await app.stop()
         if self._initialized:
@@ -269,8 +287,8 @@ class _Serving:
         # 1. Stop taking updates.
         if self.webhook:
             await self._close_http(min(2.0, left()))
-        if app.updater is not None and app.updater.running:
-            await _bounded(app.updater.stop(), min(3.0, left()), "stopping the poller")
+        if self.poller is not None:
+            await _bounded(self.poller.stop(), min(3.0, left()), "stopping the poller")
         # 2. Reminder rounds checkpoint and end; 3. updates already taken finish.
         jobs, n_rounds = self._cancel_reminder_rounds()
         draining = asyncio.ensure_future(app.stop()) if app.running else None
@@ -279,27 +297,40 @@ class _Serving:
             waiting.add(draining)
         late: set[asyncio.Future[Any]] = set()
         if waiting:
-            _, late = await asyncio.wait(waiting, timeout=left(reserve=1.5))
+            _, late = await asyncio.wait(waiting, timeout=left(reserve=2.0))
             if late:
                 n_late = len(late - {draining})
                 log.warning(
                     "shutdown: %s still running after %.1f s; abandoning them",
                     " and ".join(
-                        (["updates in progress"] if draining in late else [])
+                        (
+                            [f"{len(self.inflight.unfinished())} update(s) in progress"]
+                            if draining in late
+                            else []
+                        )
                         + ([f"{n_late} job(s)"] if n_late else [])
                     ),
                     loop.time() - began,
                 )
-                for future in late:
+                # Cancel the updates themselves, not only the wait for them: left running,
+                # they would send through an HTTP client that is about to close.
+                self.inflight.cancel()
+                for future in late - {draining}:
                     future.cancel()
                 await asyncio.wait(late, timeout=0.5)
+                if draining is not None and not draining.done():
+                    draining.cancel()
+                    await asyncio.wait({draining}, timeout=0.2)
+        # 4. Confirm to Telegram what was answered.
+        if self.poller is not None:
+            await _bounded(self.poller.confirm(), min(1.0, left()), "confirming updates")
         if n_rounds:
             log.info(
                 "shutdown: %d reminder round(s) stopped at a checkpoint; they resume at the "
                 "next start",
                 n_rounds,
             )
-        # 4. Close the HTTP client and the database.
+        # 5. Close the HTTP client and the database.
         if self._initialized:
             await _bounded(app.shutdown(), left(), "closing the Bot API client")
         if app.post_shutdown:
@@ -334,6 +365,7 @@ class _Serving:
             return
         http, self.http = self.http, None
         http.stop()
+        self.refusals.flush()
         await _bounded(http.close_all_connections(), timeout, "closing HTTP connections")
 
 
@@ -369,6 +401,8 @@ def _polling_error(exc: TelegramError) -> None:
 def _serve_error(exc: BaseException, config: Config) -> ServeError:
     if isinstance(exc, ServeError):
         return exc
+    if isinstance(exc, StorageUnavailable):  # its message is the operator's line already
+        return ServeError(str(exc))
     if isinstance(exc, InvalidToken):
         return ServeError("the Bot API refused BOT_TOKEN: check the token from @BotFather")
     if isinstance(exc, TelegramError):

@@ -1,0 +1,168 @@
+"""What `check` says about translations: what is missing, what was left in English.
+
+All of it is a warning: the bot answers in English, with a note, wherever a translation is
+missing, so nothing here stops it; `check --strict` fails on it. Reported for every language
+once `faq/i18n/` exists (a language with no folder there is "not translated yet"), and for
+the languages named with `--lang` in any case. The interface catalogues (gettext .po files)
+are reported under the same rule.
+
+English left in a translation is found with the language detector (bot/i18n/detect.py) on
+each text without its tags, placeholders, code and quoted labels (Meta's English menu labels
+are quoted on purpose): a text, or a sentence of five words or more, that reads clearly as
+English is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from bot.i18n.catalog import catalog_problems
+from bot.i18n.detect import Detector
+from bot.i18n.languages import native_name
+from bot.knowledge.fields import PROJECT_ROOT
+from bot.knowledge.model import PLACEHOLDER_RE, KnowledgeBase
+from bot.knowledge.problems import WARNING, Problem
+from bot.knowledge.translations import (
+    I18N_FOLDER,
+    KINDS,
+    TRANSLATED_LANGUAGES,
+    Coverage,
+    TranslatedText,
+)
+
+__all__ = ["coverage_line", "english_left", "translation_problems"]
+
+MIN_SENTENCE_WORDS = 5
+_QUOTED = re.compile(r"“[^”]*”|„[^“”]*[“”]|«[^»]*»|\"[^\"]*\"|<code>.*?</code>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+_SENTENCE = re.compile(r"(?<=[.!?:;])\s+|\n+")
+_CATALOG_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<message>.*)$", re.S)
+
+
+def readable(text: str) -> str:
+    """The words of a text a reader reads as prose: no tags, placeholders, code or quotes."""
+    text = PLACEHOLDER_RE.sub(" ", text)
+    text = _QUOTED.sub(" ", text)
+    return _TAG.sub(" ", text).replace("&amp;", "&")
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def english_left(detector: Detector, text: str) -> str | None:
+    """The English in a translated text: all of it, or its first English sentence, else None."""
+    prose = readable(text)
+    for sentence in _SENTENCE.split(prose):
+        guess = detector.guess(sentence)
+        if (
+            guess is not None
+            and guess.clear
+            and guess.language == "en"
+            and guess.words >= MIN_SENTENCE_WORDS
+        ):
+            return " ".join(sentence.split())
+    guess = detector.guess(prose)
+    if guess is not None and guess.clear and guess.language == "en":
+        return " ".join(prose.split())
+    return None
+
+
+def counted(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text_problems(texts: Iterable[TranslatedText], detector: Detector) -> list[Problem]:
+    found = []
+    for item in texts:
+        if _same(item.text, item.english):
+            if len(item.text.split()) > 1:
+                found.append(
+                    Problem(item.file, item.line, f"{item.where} is the English text", WARNING)
+                )
+            continue
+        left = english_left(detector, item.text)
+        if left:
+            found.append(
+                Problem(
+                    item.file,
+                    item.line,
+                    f"{item.where} has English left in it: “{_short(left)}”",
+                    WARNING,
+                )
+            )
+    return found
+
+
+def _catalog_problem(entry: str) -> Problem:
+    """A line of `catalog_problems` ('/abs/messages.po:12: untranslated: ...') as a Problem."""
+    match = _CATALOG_LINE.match(entry)
+    if match is None:
+        return Problem("", None, entry, WARNING)
+    path = Path(match["file"])
+    file = str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+    return Problem(file, int(match["line"]), match["message"], WARNING)
+
+
+def coverage_line(kb: KnowledgeBase, coverage: Coverage) -> str:
+    """'de (Deutsch): 37/40 topics, 8/8 platforms, 10/10 deadlines translated'."""
+    name = f"{coverage.language} ({native_name(coverage.language)})"
+    if not coverage.exists:
+        return f"{name}: not translated yet"
+    totals = {"topics": len(kb.topics), "platforms": len(kb.platforms)}
+    totals["deadlines"] = len(kb.deadlines)
+    parts = [f"{coverage.translated[k]}/{totals[k]} {k}" for k in KINDS]
+    return f"{name}: {', '.join(parts)} translated"
+
+
+def translation_problems(
+    kb: KnowledgeBase,
+    coverage: dict[str, Coverage],
+    faq_dir: Path,
+    languages: Sequence[str] | None = None,
+    *,
+    locale_dir: Path | None = None,
+    detector: Detector | None = None,
+) -> tuple[list[Problem], list[str]]:
+    """Warnings for each reported language, and one line each saying how far it is.
+
+    `languages`: those named with `--lang`; None reports every language when `faq/i18n/`
+    exists and none otherwise.
+    """
+    if languages is None:
+        if not (faq_dir / I18N_FOLDER).is_dir():
+            return [], []
+        languages = TRANSLATED_LANGUAGES
+    problems: list[Problem] = []
+    lines: list[str] = []
+    for lang in languages:
+        cov = coverage.get(lang) or Coverage(lang, f"{faq_dir.name}/{I18N_FOLDER}/{lang}")
+        lines.append(coverage_line(kb, cov))
+        if not cov.exists:
+            problems.append(
+                Problem(
+                    cov.folder,
+                    None,
+                    f"{native_name(lang)} is not translated yet: "
+                    f"{counted(len(kb.topics), 'topic')}, "
+                    f"{counted(len(kb.platforms), 'platform')} and "
+                    f"{counted(len(kb.deadlines), 'deadline')} are shown in English",
+                    WARNING,
+                )
+            )
+        problems.extend(cov.gaps)
+        if cov.texts:
+            if detector is None:  # app names and one-word aliases are no evidence
+                names = {n for p in kb.platforms.values() for n in (p.name, *p.aliases)}
+                detector = Detector(extra_noise_words=[n for n in names if " " not in n.strip()])
+            problems.extend(_text_problems(cov.texts, detector))
+        found = catalog_problems(lang, locale_dir) if locale_dir else catalog_problems(lang)
+        problems.extend(_catalog_problem(entry) for entry in found)
+    return problems, lines
