@@ -138,3 +138,12 @@ def test_reply_language_uses_the_shared_detector():
     choice = reply_language("Ik wil bezwaar maken tegen het gebruik van mijn foto's", "en")
     assert (choice.language, choice.offer_switch) == ("nl", True)
     assert default_detector() is default_detector()
+
+
+def test_a_short_english_question_without_its_app_name_stays_english():
+    """ "how do i object on" (the app name is not evidence) was only "likely" Polish to the
+    model, and the console and `ask` answered in Polish."""
+    from bot.i18n.detect import reply_language
+
+    for question in ("how do i object on facebook", "how do i object on instagram"):
+        assert reply_language(question).language == "en", question

@@ -47,8 +47,9 @@ def test_no_labelled_question_is_copied_into_the_alternates(kb: KnowledgeBase):
     """The sets measure generalisation only if their questions are not pasted into faq/.
 
     Every set counts: the tuning set, the dev set and the held-out sets, in every
-    language's alternates. A topic's own headline question may be close to a question
-    by nature; the alternates, which authors add to fix misses, must not be.
+    language's alternates and in the out-of-scope phrasings. A topic's own headline
+    question may be close to a question by nature; the alternates and the off-topic
+    phrasings, which authors add to fix misses, must not be.
     """
     phrases = [
         normalize(p)
@@ -56,6 +57,7 @@ def test_no_labelled_question_is_copied_into_the_alternates(kb: KnowledgeBase):
         for text in t.texts.values()
         for p in text.alternates
     ]
+    phrases += [normalize(p) for p in kb.out_of_scope]
     copied = []
     for path in ALL_SETS:
         for item in load_eval(path):

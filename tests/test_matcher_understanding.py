@@ -67,6 +67,8 @@ def test_an_app_the_question_excludes_is_not_answered(matcher, question, not_ans
         ("en", "apart from Instagram, what else should I do?", set(), {"instagram"}),
         ("en", "Not WhatsApp, not Insta - Threads.", {"threads"}, {"whatsapp", "instagram"}),
         ("en", "I don't want Meta AI in WhatsApp", {"whatsapp"}, set()),
+        ("en", "I use Facebook daily, Instagram never.", {"facebook"}, {"instagram"}),
+        ("en", "Instagram never asked me anything", {"instagram"}, set()),
         ("de", "Ich habe kein Facebook, nur Instagram", {"instagram"}, {"facebook"}),
         ("fr", "je n'ai pas facebook, seulement whatsapp", {"whatsapp"}, {"facebook"}),
         ("pl", "nie mam facebooka ani instagrama, tylko whatsappa", {"whatsapp"}, {"facebook"}),

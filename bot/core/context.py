@@ -39,7 +39,22 @@ class Knowledge:
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Knowledge:
-        return cls(kb, Matcher(kb))
+        """The knowledge base with its matcher. Building a matcher embeds every phrasing in
+        every language (seconds), and a knowledge base never changes once loaded, so the
+        same one gets the same matcher: every application, console and test that is handed
+        it shares one build. `/reload` loads a new knowledge base and so builds anew."""
+        known = _BUILT.get(id(kb))
+        if known is not None and known.kb is kb:
+            return known
+        built = cls(kb, Matcher(kb))
+        _BUILT[id(kb)] = built  # the entry holds `kb`, so its id cannot be reused meanwhile
+        while len(_BUILT) > _KEEP_BUILT:
+            del _BUILT[next(iter(_BUILT))]
+        return built
+
+
+_KEEP_BUILT = 4  # the knowledge bases in use now, and a few just replaced by /reload
+_BUILT: dict[int, Knowledge] = {}
 
 
 class LiveKnowledge:

@@ -156,8 +156,20 @@ class Detector:
     def choose(
         self, text: str, stored: str | None = None, telegram_code: str | None = None
     ) -> LanguageChoice:
-        """The reply language for `text` in a chat; see `choose_language`."""
-        return choose_language(self.guess(text), stored, telegram_code)
+        """The reply language for `text` in a chat; see `choose_language`.
+
+        A short English question with its app name taken out ("how do i object on") is
+        only "likely" Polish to the model; two or more English function words outweigh a
+        guess that is not clear."""
+        guess = self.guess(text)
+        if (
+            guess is not None
+            and not guess.clear
+            and guess.language != DEFAULT_LANGUAGE
+            and len(_ENGLISH_CUES.intersection(text.lower().split())) >= 2
+        ):
+            guess = None
+        return choose_language(guess, stored, telegram_code)
 
 
 def choose_language(
@@ -183,6 +195,34 @@ def choose_language(
     if guess is not None and guess.kind == "likely":
         return LanguageChoice(guess.language, "message", False, guess)
     return LanguageChoice(DEFAULT_LANGUAGE, "default", False, guess)
+
+
+# Words that are English and no function word of the other seven ("do", "i", "on", "to",
+# "my", "is" are, in Polish, Italian, French or Dutch).
+_ENGLISH_CUES = frozenset(
+    {
+        "how",
+        "the",
+        "what",
+        "does",
+        "can",
+        "with",
+        "and",
+        "you",
+        "your",
+        "should",
+        "will",
+        "from",
+        "using",
+        "about",
+        "object",
+        "stop",
+        "where",
+        "when",
+        "why",
+        "which",
+    }
+)
 
 
 @cache

@@ -169,7 +169,9 @@ class Analyzer:
                 continue
             if word in self.platform_ids:
                 mentioned.add(word)
-                if mode == "exclude":
+                if i + 2 == len(words) and words[i + 1] in self._negations:
+                    excluded.add(word)  # "Insta never." / "Facebook no."
+                elif mode == "exclude":
                     excluded.add(word)
                     budget = CUE_WINDOW
                 elif mode == "only" or (i + 1 < len(words) and words[i + 1] in self._only):

@@ -21,12 +21,18 @@ OUT_OF_SCOPE = "__out_of_scope__"
 class Thresholds:
     """The only place the matcher's weights and decision thresholds live."""
 
-    answer: float = 50.0  # best score needed to answer outright
-    margin: float = 8.0  # lead over the runner-up needed to answer outright
+    answer: float = 48.0  # best score needed to answer outright
+    margin: float = 2.0  # lead over the runner-up needed to answer outright
     # ... or this smaller lead when the lexical and the semantic signal, each on its own,
     # rank the same topic first: two independent readings agreeing.
     agree_margin: float = 1.0
-    agree_answer: float = 36.0  # ... and this lower best score
+    agree_answer: float = 40.0  # ... and this lower best score
+    # The best topic must also lead the off-topic class (faq/out-of-scope.yaml) by this
+    # much: "my glasses won't pair over bluetooth" names a topic's app but asks app help.
+    off_topic_margin: float = 4.0
+    # Share of the coverage part that the off-topic class gets: its phrasings cover every
+    # kind of app help, so most words of any question are in its vocabulary.
+    off_topic_coverage: float = 0.75
     clarify: float = 38.0  # best score needed to offer "Did you mean ...?"
     clarify_window: float = 12.0  # candidates within this of the best are offered
     max_candidates: int = 3
@@ -39,7 +45,10 @@ class Thresholds:
     platform_mention_bonus: float = 3.0  # one app named, no wish to opt out
     excluded_penalty: float = 15.0  # the topic of an app the question says it is not about
     # The blend: share of the semantic similarity (cosine x 100) in the final score.
-    semantic_weight: float = 0.3
+    semantic_weight: float = 0.4
+    # Within the semantic signal: share of the cosine to the topic's centroid; the rest is
+    # the cosine to its nearest phrasing.
+    centroid_share: float = 0.5
     # A question whose known words carry less information than this (summed IDF) is too
     # vague to answer outright ("meta", "my data"): the bot asks what is meant instead.
     min_information: float = 0.5
@@ -91,6 +100,7 @@ def decide(scored: Scored, t: Thresholds) -> MatchResult:
     if ranked[0].topic == OUT_OF_SCOPE:
         rest = tuple(c for c in ranked[1 : 1 + t.max_candidates] if c.score >= t.clarify)
         return MatchResult("fallback", None, ranked[0].score, rest, query, lang)
+    off_topic = next((c.score for c in ranked if c.topic == OUT_OF_SCOPE), 0.0)
     ranked = [c for c in ranked if c.topic != OUT_OF_SCOPE]
     top = ranked[0]
     runner = ranked[1].score if len(ranked) > 1 else 0.0
@@ -99,7 +109,8 @@ def decide(scored: Scored, t: Thresholds) -> MatchResult:
         top.topic == scored.agreed and top.score >= t.agree_answer and lead >= t.agree_margin
     )
     specific = scored.information >= t.min_information or lead >= t.vague_margin
-    if confident and specific:
+    on_topic = top.score - off_topic >= t.off_topic_margin
+    if confident and specific and on_topic:
         return MatchResult(
             "answer", top.topic, top.score, tuple(ranked[: t.max_candidates]), query, lang
         )

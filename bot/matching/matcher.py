@@ -15,6 +15,7 @@ ones); a language without phrasings is matched against English through the lexic
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -62,7 +63,8 @@ _STOPWORDS_TEXT = (
     "how what when where why which who whom whose there here any some all "
     "please hi hello hey thanks thank ok okay yes really still even "
     "one thing things something anything like want need know tell say said "
-    "going go use using used up out"
+    "going go use using used up out "
+    "lol lmao haha hahaha ngl tbh idk omg btw imo fyi ugh hmm um uh"
 )
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # "out" is dropped from keywords on its own, but "opt out" survives as the token "opt".
@@ -73,8 +75,10 @@ _PLACEHOLDERS = re.compile(r"\{\{[^}]*\}\}")
 FUZZY_POOL = 60  # phrases with the most word overlap that get the (costlier) fuzzy score
 CANDIDATE_PHRASES = 400  # phrases (by word overlap) whose topics are scored at all
 POSTING_BUDGET = 6000  # postings read per question before the commonest words are skipped
-SEMANTIC_FULL_SCAN = 20_000  # up to this many phrasings every topic is compared by meaning
+SEMANTIC_FULL_SCAN = 20_000  # up to this many phrasings every one is compared by meaning
 SEMANTIC_EXTRA = 8  # topics found by meaning alone that join the lexical candidates
+NEAREST_POOL = 40  # large knowledge bases: topics whose single phrasings are compared
+RANKED_KEPT = 20  # candidates kept, best first: the decision reads only the first few
 USE_DEFAULT = object()  # `embedder=` default: the shared WordLlama model
 
 
@@ -126,6 +130,7 @@ class _Index:
     topic_words: list[frozenset[str]] = field(default_factory=list)
     answer_words: list[frozenset[str]] = field(default_factory=list)  # only in the answer
     semantic: SemanticIndex | None = None
+    heterogeneous: frozenset[int] = frozenset()  # classes of unrelated meanings (off-topic)
     max_idf: float = 1.0
 
 
@@ -273,6 +278,9 @@ class Matcher:
             if len(word) >= 4:
                 for variant in _deletions(word):
                     index.deletes.setdefault(variant, word)
+        index.heterogeneous = frozenset(
+            i for i, t in enumerate(index.topic_ids) if t == OUT_OF_SCOPE
+        )
         if self.embedder is not None:
             owners = [p.topic for p in index.phrases]
             index.semantic = SemanticIndex(
@@ -380,27 +388,50 @@ class Matcher:
         for ti in best:
             covered = sum(known[w] for w in q_words & index.topic_words[ti])
             in_answer = sum(known[w] for w in q_words & index.answer_words[ti])
+            if ti in index.heterogeneous:  # a vocabulary of everything tells less
+                covered *= t.off_topic_coverage
             if q_weight:
                 best[ti] += t.coverage_weight * 100 * covered / q_weight
                 best[ti] += t.answer_weight * 100 * in_answer / q_weight
         return best
 
     def _semantic(self, index: _Index, analysis: Analysis, lexical: dict[int, float]):
-        """Topic -> cosine similarity, for the lexical candidates and the best by meaning."""
+        """Topic -> similarity by meaning, for the lexical candidates and the best by meaning.
+
+        A blend of the cosine to the topic's centroid and to its nearest phrasing (share
+        `centroid_share`); the off-topic class by its nearest phrasing alone.
+        """
         sem = index.semantic
         if sem is None or not analysis.words:
             return {}
         vector = sem.query_vector(analysis.text)
-        if sem.full:
-            sims = sem.similarities(vector)
-            chosen = set(lexical) | set(np.argsort(-sims)[:SEMANTIC_EXTRA].tolist())
+        centroid = sem.centroid(vector)
+        chosen = set(lexical)
+        if len(centroid) > SEMANTIC_EXTRA:
+            chosen.update(np.argpartition(-centroid, SEMANTIC_EXTRA)[:SEMANTIC_EXTRA].tolist())
         else:
-            rows = np.fromiter(
-                (p for ti in lexical for p in index.topic_phrases[ti]), dtype=np.int64
+            chosen.update(range(len(centroid)))
+        chosen |= index.heterogeneous
+        pool: set[int] | None = None
+        if not sem.full:  # large knowledge bases: nearest phrasings of the likeliest only
+            w = self.thresholds.semantic_weight
+            ranked = sorted(
+                chosen - index.heterogeneous,
+                key=lambda ti: -((1 - w) * lexical.get(ti, 0.0) + w * 100 * centroid[ti]),
             )
-            sims = sem.similarities(vector, rows)
-            chosen = set(lexical)
-        return {ti: max(float(sims[ti]), 0.0) for ti in chosen}
+            pool = set(ranked[:NEAREST_POOL]) | index.heterogeneous
+        nearest = sem.nearest(vector, pool)
+        share = self.thresholds.centroid_share
+        out = {}
+        for ti in chosen:
+            near = float(nearest[ti]) if pool is None or ti in pool else float(centroid[ti])
+            sim = (
+                near
+                if ti in index.heterogeneous
+                else share * float(centroid[ti]) + (1 - share) * near
+            )
+            out[ti] = max(sim, 0.0)
+        return out
 
     def scores(self, question: str, language: str | None = None) -> Scored:
         """Every candidate topic with its blended score, best first."""
@@ -435,7 +466,7 @@ class Matcher:
             ti = index.platform_topic.get(platform)
             if ti is not None and ti in best:
                 best[ti] -= t.excluded_penalty
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = heapq.nsmallest(RANKED_KEPT, best.items(), key=lambda kv: (-kv[1], kv[0]))
         candidates = [Candidate(index.topic_ids[ti], min(max(s, 0.0), 100.0)) for ti, s in ranked]
         return Scored(rewritten, candidates, sum(known.values()), lang, agreed)
 

@@ -47,10 +47,12 @@ class InFlight(BaseUpdateProcessor):
     def free(self) -> int:
         return max(0, self.limit - len(self._taken))
 
+    def holds(self, update_id: int) -> bool:
+        """Whether `update_id` is taken and not done (Telegram may deliver it again)."""
+        return update_id in self._taken
+
     def take(self, update_id: int) -> bool:
         """Count `update_id` as taken, if there is room; False means "leave it at Telegram"."""
-        if update_id in self._taken:
-            return True
         if self.free == 0:
             return False
         self._taken.add(update_id)

@@ -142,6 +142,11 @@ class Poller:
                 backoff = min(MAX_BACKOFF, max(1.0, backoff * 1.5))
                 await asyncio.sleep(backoff)
                 continue
+            except Exception:  # an answer PTB could not read: nothing was taken, ask again
+                log.exception("getUpdates failed; asking again")
+                backoff = min(MAX_BACKOFF, max(1.0, backoff * 1.5))
+                await asyncio.sleep(backoff)
+                continue
             backoff = 0.0
             for update in updates:
                 if not self.inflight.take(update.update_id):

@@ -195,6 +195,9 @@ class _WebhookHandler(RequestHandler):
                 400, "not a Telegram update", f"not a Telegram update, {len(body)} bytes", client
             )
             return
+        if serving.inflight.holds(update.update_id):  # delivered again while in hand
+            self._answer(200, "ok")
+            return
         if not serving.inflight.take(update.update_id):
             # As many updates in hand as can be answered soon: Telegram keeps this one.
             self.set_header("Retry-After", "1")
