@@ -6,6 +6,7 @@ are kept as normalised text with the day only.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, defaultdict, deque
@@ -155,7 +156,8 @@ class Operator:
     async def reload(self, args: str, ctx: ChatContext) -> list[Reply] | None:
         if not self.is_admin(ctx):
             return None
-        kb, problems = read_knowledge_base(self.faq_dir)
+        # Reading and building take seconds: in a thread, so other chats get answers meanwhile.
+        kb, problems = await asyncio.to_thread(read_knowledge_base, self.faq_dir)
         if problems:
             shown = "\n".join(f"• {p}" for p in problems[:20])
             more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -165,7 +167,7 @@ class Operator:
                     f"<code>{escape(shown)}{more}</code>"
                 )
             ]
-        self.knowledge.replace(Knowledge.build(kb))
+        self.knowledge.replace(await asyncio.to_thread(Knowledge.build, kb))
         if self.on_reload is not None:
             await self.on_reload()
         log.info("knowledge base reloaded: %d topics", len(kb.topics))

@@ -86,6 +86,7 @@ class Analyzer:
         self._only = prof.only | english.only
         self._fillers = prof.fillers | english.fillers | prof.conjunctions | english.conjunctions
         self._exclusions = tuple(sorted({*prof.exclusions, *english.exclusions}, key=len))[::-1]
+        self._exclusion_starts = {phrase[0] for phrase in self._exclusions if phrase}
         self._elision = (
             re.compile(r"\b(" + "|".join(prof.elisions) + r")['\u2019\u02bc`\u00b4]", re.I)
             if prof.elisions
@@ -111,8 +112,10 @@ class Analyzer:
 
     def _app_name(self, word: str) -> str | None:
         """An app named with a case ending ('instagrama', 'facebooku', 'whatsappie')."""
-        for name, pid in self._inflected.items():
-            if word.startswith(name) and _INFLECTION.fullmatch(word[len(name) :]):
+        # Only the 1-4 letters after a known name can be an ending: look those prefixes up.
+        for cut in range(len(word) - 1, max(len(word) - 5, 0), -1):
+            pid = self._inflected.get(word[:cut])
+            if pid is not None and _INFLECTION.fullmatch(word[cut:]):
                 return pid
         return None
 
@@ -148,6 +151,8 @@ class Analyzer:
 
     # -- which apps -------------------------------------------------------------------
     def _exclusion_at(self, words: list[str], i: int) -> int:
+        if words[i] not in self._exclusion_starts:
+            return 0
         for phrase in self._exclusions:
             if tuple(words[i : i + len(phrase)]) == phrase:
                 return len(phrase)

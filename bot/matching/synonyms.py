@@ -24,6 +24,7 @@ class SynonymMap:
                 if key and key != target:
                     self._map.setdefault(key, target)
         self._longest = max((len(k) for k in self._map), default=1)
+        self._starts = {k[0] for k in self._map}  # most words start no variant: skip them fast
 
     def apply(self, text: str) -> str:
         return " ".join(w for w, _ in self.rewrite([(w, False) for w in text.split()]))
@@ -37,6 +38,10 @@ class SynonymMap:
         out: list[tuple[str, bool]] = []
         i = 0
         while i < len(words):
+            if words[i][0] not in self._starts:
+                out.append(words[i])
+                i += 1
+                continue
             for size in range(min(self._longest, len(words) - i), 0, -1):
                 key = tuple(w for w, _ in words[i : i + size])
                 target = self._map.get(key)
