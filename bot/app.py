@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.core.commands import Router
-from bot.core.context import ChatContext, LiveKnowledge
+from bot.core.context import GUESSED_FROM_TELEGRAM, ChatContext, LiveKnowledge
 from bot.core.responder import Responder
 from bot.features.calendar import Calendar
 from bot.features.checklist import Checklist
@@ -25,7 +25,7 @@ from bot.features.feedback import Feedback, feedback_summary
 from bot.features.language import Languages
 from bot.features.letters import Letters
 from bot.features.operator import FloodGuard, Operator
-from bot.features.outage import StorageWatch, guard_routes, question_language
+from bot.features.outage import StorageWatch, guard_remember, guard_routes, question_language
 from bot.features.preferences import Preferences
 from bot.features.privacy import Privacy
 from bot.features.reminders import Reminders
@@ -92,7 +92,7 @@ class Services:
         if ctx.region is None:
             guess = region_from_language_code(language_code)
             if guess is not None and guess in REGIONS:
-                ctx.region_guess, ctx.guessed_from = guess, "your Telegram language setting"
+                ctx.region_guess, ctx.guessed_from = guess, GUESSED_FROM_TELEGRAM
         self.languages.choose(ctx, text, language_code)
         return ctx
 
@@ -238,7 +238,7 @@ def build_services(
         clock,
         routes=routes,
         platform_extras=checklist.platform_extras,
-        remember_region=preferences.remember,
+        remember_region=guard_remember(preferences.remember, storage),
         language_offer=languages.offer_buttons,
         answer_extras=feedback.answer_extras,
     )

@@ -17,10 +17,11 @@ from bot.app import Services, build_services
 from bot.clock import FakeClock
 from bot.config import load_config
 from bot.console import Console, to_plain
-from bot.core.answers import REGION_PROMPT, topic_varies
-from bot.core.context import ChatContext, Knowledge, LiveKnowledge
+from bot.core.answers import REGION_PROMPT, Reader, topic_varies
+from bot.core.context import GUESSED_FROM_TELEGRAM, ChatContext, Knowledge, LiveKnowledge
 from bot.core.responder import Responder
 from bot.core.smalltalk import ABOUT_BOT_TOPIC
+from bot.i18n.catalog import translator
 from bot.knowledge.audit import FIRST_MESSAGE_BUDGET
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.regions import REGION_NAMES, REGIONS
@@ -148,16 +149,32 @@ async def test_a_region_from_telegrams_language_is_used_and_said_not_stored(
     ctx = await services.chat_context(CHAT, language_code="pt-br")
     assert (ctx.region, ctx.region_guess) == (None, "br")
     (reply,) = (await services.responder.text("how do i object on facebook", ctx)).replies
-    assert REGION_PROMPT not in reply.text
-    assert f"answer for <b>{REGION_NAMES['br']}</b> (your Telegram language setting)" in reply.text
+    assert ctx.language == "pt"  # Telegram's language: the note and prompt are Portuguese too
+    _ = translator("pt").gettext
+    assert _(REGION_PROMPT) != REGION_PROMPT and _(REGION_PROMPT) not in reply.text
+    note = _("📍 This is the answer for <b>{region}</b> (your Telegram language setting).")
+    assert note.format(region=_(REGION_NAMES["br"])) in reply.text
+    assert "<b>Brasil</b>" in reply.text  # the region's name, translated
     assert f"w:{FACEBOOK_TOPIC}" in datas(reply)  # the one-tap change
     variant = kb.topics[FACEBOOK_TOPIC].text(ctx.language).regions["br"]  # Portuguese
     assert plain(variant)[:60] in plain(reply.text)
     assert (await store.get_settings(CHAT)).region is None
     (prompt,) = await services.responder.callback(f"w:{FACEBOOK_TOPIC}", ctx)
-    assert prompt.text == REGION_PROMPT
+    assert prompt.text == _(REGION_PROMPT)
     for code in ("de", "en", "es-419", None):  # no country in the tag: nothing to guess
         assert (await services.chat_context(CHAT, language_code=code)).region_guess is None
+
+
+def test_the_note_on_a_guessed_region_is_in_the_readers_language():
+    assert Reader("eu", "PL").note("en") == (
+        "📍 This is the answer for <b>EU / EEA</b> (you mentioned Poland)."
+    )
+    assert Reader("eu", "PL").note("de") == (
+        "📍 Diese Antwort gilt für die Region <b>EU / EWR</b> (genannt: Polen)."
+    )
+    assert "(vous avez mentionné : Union européenne)" in Reader("eu", "EU").note("fr")
+    assert "(your Telegram language setting)" in Reader("br", GUESSED_FROM_TELEGRAM).note("en")
+    assert Reader("eu").note("de") == ""  # a region the reader chose needs no note
 
 
 async def test_a_country_named_in_the_question_is_used_and_said(services: Services, store):

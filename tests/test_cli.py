@@ -197,7 +197,7 @@ def test_ask_region_and_language(capsys, kb):
     assert "Where do you live?" not in eu and "📋 Steps for Facebook" in eu
     row = json.loads(ask(capsys, "--json", "--region", "other", "--lang", "de", "fb optout"))
     assert row["language"] == "de" and row["topic"] == "opt-out-facebook"
-    variant = kb.topics["opt-out-facebook"].text().regions["other"]
+    variant = kb.topics["opt-out-facebook"].text("de").regions["other"]
     assert re.sub(r"<[^>]+>", "", variant).split("\n")[0] in row["reply"]
     from bot.cli import main
 

@@ -219,7 +219,7 @@ async def test_privacy_lists_exactly_what_is_stored(services: Services):
         "Region: EU",
         "1 day",
         "Facebook: ⏰ later",
-        "Language: English",
+        "Language: not chosen",
         "never store the text",
     ):
         assert expected in text

@@ -22,6 +22,7 @@ from bot.core.responder import FAQ_BACK_KEY, FAQ_MORE_KEY, Responder
 from bot.core.smalltalk import small_talk
 from bot.features.preferences import read_region, region_buttons
 from bot.features.timezones import _zones, resolve_timezone
+from bot.i18n.languages import NATIVE_NAMES
 from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase
 from bot.replies import Button, Reply
 from bot.store.repository import Store
@@ -144,11 +145,14 @@ async def test_privacy_shows_what_a_person_reads(services: Services):
     text = await said(services, "/privacy")
     assert f"Region: {REGION_NAMES['other']} " in text
     assert "Facebook: ⏰ later" in text and "Threads: 🚫 not for me" in text
-    assert "Language: English" in text
+    assert "Language: not chosen" in text  # nothing stored: it follows the messages
     assert "3 days and 1 day before each deadline" in text
     assert "Time zone: not set, so Europe/Brussels" in text
-    for internal in ("Region: other", "facebook:", "threads: na", "Language: en "):
+    for internal in ("Region: other", "facebook:", "threads: na"):
         assert internal not in text
+    await say(services, "/language pt")
+    text = await said(services, "/privacy")
+    assert f"Language: {NATIVE_NAMES['pt']} " in text and "Language: pt " not in text
 
 
 async def test_later_says_what_will_happen_when_no_deadline_is_ahead(services: Services):

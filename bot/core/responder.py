@@ -19,7 +19,7 @@ from bot.core.answers import Answers, Reader, RememberRegion
 from bot.core.commands import ButtonHandler, CommandHandler, Router, parse_command
 from bot.core.context import ChatContext, Knowledge, LiveKnowledge
 from bot.core.smalltalk import ABOUT_BOT_TOPIC, SMALL_TALK_REPLIES, about_the_bot, small_talk
-from bot.i18n.catalog import N_
+from bot.i18n.catalog import N_, translator
 from bot.i18n.countries import place_in_text
 from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase, Platform, Topic
 from bot.matching.matcher import Candidate, MatchResult
@@ -237,7 +237,8 @@ class Responder:
             return Turn(await self.command("start", "", ctx), command="start")
         talk = small_talk(question)
         if talk is not None:
-            return Turn([Reply(SMALL_TALK_REPLIES[talk], MENU)], question, small_talk=talk)
+            reply = translator(ctx.language).gettext(SMALL_TALK_REPLIES[talk])
+            return Turn([Reply(reply, MENU)], question, small_talk=talk)
         about = self.kb.topic(ABOUT_BOT_TOPIC)
         if about is not None and about_the_bot(question):
             result = MatchResult("answer", about.id, 100.0, (Candidate(about.id, 100.0),))
@@ -245,7 +246,7 @@ class Responder:
         if ctx.region is None:  # "I'm from Poland, ...": answer for Poland's region, and say so
             place = place_in_text(question[:MAX_QUESTION])
             if place is not None and place.region in REGIONS:
-                ctx.region_guess, ctx.guessed_from = place.region, f"you mentioned {place.name}"
+                ctx.region_guess, ctx.guessed_from = place.region, place.code
         result = self.knowledge.matcher.match(question[:MAX_QUESTION], ctx.question_language)
         reply = self.reply_for(result, question, ctx)
         if self.language_offer is not None and (offer := self.language_offer(ctx)):
@@ -422,7 +423,7 @@ class Responder:
                 "live, for example</i> <code>/region Germany</code>."
             )
         elif reader.guessed_from:
-            text += f"\n\n{reader.note()} <i>Change it with</i> <code>/region</code>."
+            text += f"\n\n{reader.note(ctx.language)} <i>Change it with</i> <code>/region</code>."
         else:
             text += f"\n\n<i>Showing dates for {REGION_NAMES[reader.region]}.</i>"
         return Reply(text, MENU)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.i18n.catalog import N_
 from bot.matching.normalize import normalize
 
 # The topic that says what this bot is: who runs it, what it stores, where its facts come from.
@@ -41,10 +42,11 @@ ACKNOWLEDGEMENTS = frozenset(
 GOODBYES = frozenset({"bye", "goodbye", "bye bye", "see you", "see ya", "ciao", "good night"})
 # Emoji replies (without skin tone or variation selector) that mean "thanks" or "ok".
 EMOJI_ACKNOWLEDGEMENTS = frozenset("👍👌🙏🙂😊👏✅❤💯🤝🙌😀😃")
+# English source strings; the responder shows them in the reply's language (gettext).
 SMALL_TALK_REPLIES = {
-    "thanks": "You're welcome! 🙂 If anything else comes up, just ask.",
-    "ok": "👍 Anything else? Ask me in your own words, or try /optout or /faq.",
-    "bye": "Bye! 👋 Come back any time: /optout has the steps when you need them.",
+    "thanks": N_("You're welcome! 🙂 If anything else comes up, just ask."),
+    "ok": N_("👍 Anything else? Ask me in your own words, or try /optout or /faq."),
+    "bye": N_("Bye! 👋 Come back any time: /optout has the steps when you need them."),
 }
 
 

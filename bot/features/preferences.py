@@ -107,11 +107,13 @@ class Preferences:
             ]
         return [await self._set_region(region, ctx, place)]
 
-    async def remember(self, region: str, ctx: ChatContext) -> None:
-        """The region a reader tapped under an answer that asked "Where do you live?"."""
+    async def remember(self, region: str, ctx: ChatContext) -> bool:
+        """The region a reader tapped under an answer that asked "Where do you live?";
+        False when there is no chat to store it for."""
         if ctx.chat_id is not None:
             await self.store.set_region(ctx.chat_id, region)
         ctx.region = region
+        return ctx.chat_id is not None
 
     async def region_button(self, arg: str, ctx: ChatContext) -> list[Reply]:
         if arg not in REGIONS:

@@ -53,16 +53,16 @@ class Privacy:
             leads = format_list((format_lead(s) for s in sub.lead_times), ctx.language)
             subscription = f"{'on' if sub.active else 'off'}, {leads} before each deadline"
         language = (
-            NATIVE_NAMES.get(settings.language, settings.language)
+            f"{NATIVE_NAMES.get(settings.language, settings.language)} (to answer in it)"
             if settings.language
-            else "not chosen"
+            else "not chosen (I answer in the language you write in)"
         )
         region = REGION_NAMES.get(settings.region or "", "not set")
         timezone = settings.timezone or f"not set, so {self.default_timezone}"
         text = (
             "<b>What I store about this chat</b>\n"
             f"• Chat id: <code>{ctx.chat_id}</code> (to know where to send replies and reminders)\n"
-            f"• Language: {language} (to answer in it)\n"
+            f"• Language: {language}\n"
             f"• Region: {region} (to show the steps and dates that apply)\n"
             f"• Time zone: {timezone} (to time your reminders)\n"
             f"• Reminders: {subscription}\n"

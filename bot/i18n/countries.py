@@ -96,6 +96,17 @@ def _place(code: str) -> Place:
     return Place(code, _english_names().get(code, code), region)
 
 
+def place_name(code: str, language: str) -> str:
+    """A country (or "EU") as named in `language`: 'Poland', 'Polen', 'the EU', 'Unia Europejska'.
+
+    English keeps the names `Place` says back; the others are CLDR's, uninflected.
+    """
+    locale = BABEL_LOCALES.get(language)
+    if language == "en" or locale is None:
+        return _place(code).name if code == "EU" or region_of_country(code) else code
+    return Locale.parse(locale).territories.get(code, code)
+
+
 def find_place(text: str) -> Place | None:
     """A country or the EU, by name in one of the eight languages or by ISO code, any case."""
     key = fold(text)
