@@ -1,25 +1,36 @@
 # Two commands for everyone: `make run` and `make test`. Each sets itself up.
+# `make test-fast` leaves out the slow end-to-end tests (pytest marker `slow`).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check bench messages clean
+.PHONY: run test test-fast static lint format check bench messages clean
 
+# pip shows each package as it goes (the first time takes a minute or two). setuptools'
+# notice about editable installs is silenced: it is about a layout this project does not have.
 $(STAMP): pyproject.toml
+	@echo "==> Setting up $(VENV): Python packages for optout-bot and its tests"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(BIN)/python -m pip install --upgrade --progress-bar on pip
+	@PYTHONWARNINGS="ignore:Editable installation" \
+		$(BIN)/python -m pip install --progress-bar on -e '.[test]'
 	@touch $(STAMP)
+	@echo "==> $(VENV) is ready"
 
 run: $(STAMP)  ## serve Telegram when BOT_TOKEN is set, otherwise chat in this terminal
 	$(BIN)/python -m bot
 
-test: $(STAMP)  ## lint, validate the FAQ, run every test
+test: static  ## lint, validate the FAQ, run every test (what CI runs)
+	$(BIN)/python -m pytest
+
+test-fast: static  ## the same without the slow end-to-end tests
+	$(BIN)/python -m pytest -q -m "not slow"
+
+static: $(STAMP)  ## ruff and `python -m bot check`
 	$(BIN)/ruff check bot tests benchmarks
 	$(BIN)/ruff format --check bot tests benchmarks
 	$(BIN)/python -m bot check
-	$(BIN)/python -m pytest -q
 
 lint format: $(STAMP)
 	$(BIN)/ruff format bot tests benchmarks

@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.core.commands import Router
-from bot.core.context import ChatContext, LiveKnowledge
+from bot.core.context import GUESSED_FROM_TELEGRAM, ChatContext, LiveKnowledge
 from bot.core.responder import Responder
 from bot.features.calendar import Calendar
 from bot.features.checklist import Checklist
@@ -25,12 +25,13 @@ from bot.features.feedback import Feedback, feedback_summary
 from bot.features.language import Languages
 from bot.features.letters import Letters
 from bot.features.operator import FloodGuard, Operator
-from bot.features.outage import StorageWatch, guard_routes, question_language
+from bot.features.outage import StorageWatch, guard_remember, guard_routes, question_language
 from bot.features.preferences import Preferences
 from bot.features.privacy import Privacy
 from bot.features.reminders import Reminders
 from bot.i18n.catalog import default_catalogs
-from bot.knowledge.model import KnowledgeBase
+from bot.i18n.languages import region_from_language_code
+from bot.knowledge.model import REGIONS, KnowledgeBase
 from bot.reminders.policy import DeliveryPolicy
 from bot.reminders.scheduler import BotSender, ReminderScheduler
 from bot.sendbudget import round_limiter
@@ -79,13 +80,19 @@ class Services:
 
         The reply language is chosen here for every update, from `text` (the message; None
         for a button press), the chat's choice and Telegram's `language_code`
-        (bot/features/language.py).
+        (bot/features/language.py). Without a region, the country part of `language_code`
+        ("pt-br") is a guess the answer may use and say it used; a bare language ("de")
+        says nothing.
         """
         if chat_id is None:
             ctx = ChatContext(region=self.config.default_region)
         else:
             ctx = await self.preferences.context(chat_id)
         ctx.user_id = user_id
+        if ctx.region is None:
+            guess = region_from_language_code(language_code)
+            if guess is not None and guess in REGIONS:
+                ctx.region_guess, ctx.guessed_from = guess, GUESSED_FROM_TELEGRAM
         self.languages.choose(ctx, text, language_code)
         return ctx
 
@@ -172,7 +179,7 @@ def build_services(
         default_timezone=config.default_timezone,
         default_region=config.default_region,
     )
-    checklist = Checklist(store, knowledge)
+    checklist = Checklist(store, knowledge, clock)
     checkup = Checkup(
         store,
         clock,
@@ -191,7 +198,12 @@ def build_services(
         every_status=checkup.nudge_status,
     )
     feedback = Feedback(store, clock, knowledge)
-    privacy = Privacy(store, default_region=config.default_region)
+    privacy = Privacy(
+        store,
+        knowledge,
+        default_region=config.default_region,
+        default_timezone=config.default_timezone,
+    )
     languages = Languages(store)
     operator = Operator(
         store,
@@ -226,6 +238,7 @@ def build_services(
         clock,
         routes=routes,
         platform_extras=checklist.platform_extras,
+        remember_region=guard_remember(preferences.remember, storage),
         language_offer=languages.offer_buttons,
         answer_extras=feedback.answer_extras,
     )

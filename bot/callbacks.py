@@ -21,6 +21,9 @@ KINDS = {
     "r": "region",  # r:<region>         set region
     "c": "check",  # c:<platform>:<state> checklist tick
     "x": "forget",  # x:yes | x:no        confirm /forget
+    "m": "details",  # m:<topic-id>       the rest of an answer ("More details")
+    "w": "where",  # w:<topic-id>[:<region>]   ask the region for an answer / answer for it
+    "g": "where-steps",  # g:<platform-id>[:<region>]  the same for an app's steps
     "l": "language",  # l:<code> | l:        set the chat's language | show the choice
     "k": "checkup",  # k: | k:done | k:region:<region>  the /checkup flow
     "u": "use",  # u:<platform>          /checkup: toggle an app the chat uses

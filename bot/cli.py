@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import PROJECT_ROOT, Config, ConfigError, load_config, load_dotenv_file
+from bot.i18n.languages import LANGUAGES
 from bot.knowledge.loader import KnowledgeBaseError, load_knowledge_base
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.model import REGIONS, KnowledgeBase
 from bot.knowledge.problems import Problem
 
 if TYPE_CHECKING:
@@ -44,7 +45,20 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="talk to the bot in this terminal")
     ask = sub.add_parser("ask", help="answer one question (or one per line from stdin)")
     ask.add_argument("question", nargs="?", help="the question; omit to read stdin")
-    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per question: the match, the language (--lang, else the one the "
+        "question was read in) and the first reply's text",
+    )
+    ask.add_argument(
+        "--region",
+        choices=REGIONS,
+        help="answer as for a chat in this region (default: none chosen, or DEFAULT_REGION)",
+    )
+    ask.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="answer in this language (default: en)"
+    )
     check = sub.add_parser("check", help="validate the knowledge base in faq/")
     check.add_argument(
         "--max-age",
@@ -198,10 +212,16 @@ def cmd_links(config: Config, timeout: float, concurrency: int) -> int:
     return report.exit_code
 
 
-def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
+def cmd_ask(
+    config: Config,
+    question: str | None,
+    as_json: bool,
+    region: str | None = None,
+    language: str | None = None,
+) -> int:
     """Answer as the bot would in a chat with nothing stored (an in-memory database)."""
     from bot.app import MEMORY_DATABASE, build_services
-    from bot.console import to_plain
+    from bot.console import plain_replies, to_plain
     from bot.core.responder import MAX_QUESTION
     from bot.store.repository import Store
 
@@ -213,14 +233,19 @@ def cmd_ask(config: Config, question: str | None, as_json: bool) -> int:
         try:
             for q in questions:
                 ctx = await services.chat_context(None, text=q)  # the reply language per q
-                if as_json:  # the matcher's view of the question, and the reply's language
+                ctx.region = region or ctx.region
+                ctx.language = language or ctx.language
+                # exactly what Telegram and the console would say
+                turn = await services.responder.message(q, ctx)
+                if as_json:  # the matcher's view of the question, its language, the first reply
                     matcher = services.knowledge.current.matcher
-                    result = matcher.match(q[:MAX_QUESTION], ctx.question_language)
-                    row = result.as_dict(q) | {"language": ctx.language}
+                    match = turn.match or matcher.match(q[:MAX_QUESTION], ctx.question_language)
+                    row = match.as_dict(q)
+                    first = to_plain(turn.replies[0].text) if turn.replies else ""
+                    row.update(language=ctx.language, reply=first)
                     print(json.dumps(row, ensure_ascii=False), flush=True)
-                else:  # exactly what Telegram and the console would say
-                    turn = await services.responder.message(q, ctx)
-                    text = "\n\n".join(to_plain(r.text) for r in turn.replies)
+                else:
+                    text = plain_replies(turn.replies).text
                     print(text if question is not None else " ".join(text.split()), flush=True)
         finally:
             await services.close()
@@ -286,7 +311,9 @@ def cmd_chat(config: Config) -> int:
     async def session() -> None:
         services = build_services(config, kb, await open_store(config), clock=SystemClock())
         try:
-            await Console(services).run(prompt=sys.stdin.isatty())
+            # Piped input is echoed after the prompt, so the output reads as a conversation.
+            tty = sys.stdin.isatty()
+            await Console(services).run(prompt=tty, echo=not tty)
         finally:
             await services.close()
 
@@ -333,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "chat":
             return cmd_chat(config)
         if command == "ask":
-            return cmd_ask(config, args.question, args.json)
+            return cmd_ask(config, args.question, args.json, args.region, args.lang)
         if command == "check":
             return cmd_check(config, args.max_age, args.strict, args.lang)
         if command == "links":

@@ -14,6 +14,9 @@ class Button:
     label: str
     data: str | None = None  # callback data, at most 64 bytes
     url: str | None = None  # a link button instead of a callback
+    # What a text front end (the console) lets one type for this button instead of a number
+    # that shifts from page to page: the /faq list's "More" and "Back" keep theirs.
+    shortcut: str | None = None
 
 
 Keyboard = tuple[tuple[Button, ...], ...]

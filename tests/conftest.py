@@ -18,6 +18,14 @@ FAQ_DIR = ROOT / "faq"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end modules start the bot as a subprocess: marked `slow`, so that
+    `make test-fast` (pytest -m "not slow") leaves them out and `make test` runs them."""
+    for item in items:
+        if item.path.name.startswith("test_e2e_"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return load_knowledge_base(FAQ_DIR)

@@ -31,13 +31,16 @@ async def test_answer_for_a_plain_question(responder: Responder, kb: KnowledgeBa
 
 
 async def test_platform_plus_opt_out_goes_to_that_platforms_steps(responder: Responder):
+    """The answer is short; its steps button gives the app's steps for the region."""
     for question, platform in [
         ("stop insta using my pics for ai", "Instagram"),
         ("fb opt out ai", "Facebook"),
         ("object to meta ai training on threads", "Threads"),
     ]:
         (reply,) = (await responder.text(question, ctx("eu"))).replies
-        assert f"{platform}: how to object" in reply.text, question
+        steps = next(b for b in reply.all_buttons() if b.label == f"📋 Steps for {platform}")
+        (shown,) = await responder.callback(steps.data, ctx("eu"))
+        assert f"{platform}: how to object" in shown.text, question
 
 
 async def test_optout_without_argument_lists_platform_buttons(responder: Responder, kb):

@@ -37,11 +37,13 @@ from bot.features.outage import (
     SETTINGS_UNAVAILABLE,
     SKIP_READS_FOR,
     StorageWatch,
+    guard_remember,
     guard_routes,
 )
 from bot.knowledge.model import REGION_NAMES, Deadline, KnowledgeBase
 from bot.reminders.plan import Round
 from bot.render.html import split_message
+from bot.render.platforms import render_steps
 from bot.replies import Reply
 from bot.sendbudget import shared_rate_limiter
 from bot.store import StorageUnavailable, Store
@@ -117,6 +119,23 @@ async def test_guarded_routes_say_settings_are_unavailable():
     assert reply.text == SETTINGS_UNAVAILABLE
     assert [r.text for r in await routes.commands["x"].handler("", ChatContext())] == ["fine"]
     assert watch.down and watch.reason == "timed out"
+
+
+async def test_a_region_tapped_during_an_outage_answers_without_being_remembered(
+    knowledge: Knowledge, kb: KnowledgeBase
+):
+    async def remember(region: str, ctx: ChatContext) -> bool:
+        raise StorageUnavailable("connection refused")
+
+    watch = StorageWatch()
+    responder = Responder(
+        LiveKnowledge(knowledge), SystemClock(), remember_region=guard_remember(remember, watch)
+    )
+    [reply] = await responder.callback("g:instagram:uk", ChatContext(chat_id=1))
+    assert "I can't save your region right now" in reply.text and "Region set" not in reply.text
+    assert render_steps(kb.platforms["instagram"], "uk") in reply.text
+    assert reply.toast == f"Region: {REGION_NAMES['uk']}"
+    assert watch.down and watch.reason == "connection refused"
 
 
 # -- background work meets an outage ----------------------------------------------------------
@@ -285,8 +304,11 @@ async def test_a_stopped_postgresql_degrades_to_answers_without_settings_and_rec
             parts = await chat.say("/deadline", len(split_message(expected.text)))
             assert "Dates for every region are shown" in parts[-1].plain  # no stored region
             menu = await chat.say_one("/optout")
-            _, steps = await chat.press(menu, "Instagram")
-            assert "c:instagram:done" in steps.callback_data
+            _, ask = await chat.press(menu, "Instagram")  # no stored region: "Where do you live?"
+            assert "g:instagram:uk" in ask.callback_data
+            _, steps = await chat.press(ask, REGION_NAMES["uk"])  # answered, not remembered
+            assert "I can't save your region right now" in steps.plain
+            assert "United Kingdom" in steps.plain and "c:instagram:done" in steps.callback_data
             _, ticked = await chat.press(steps, data="c:instagram:done")
             assert ticked.text == SETTINGS_UNAVAILABLE
             mark = standin.mark()

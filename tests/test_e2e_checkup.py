@@ -213,6 +213,7 @@ async def test_a_vote_is_answered_with_a_toast_and_sends_no_message(
     running_bot: Application,
 ):
     chat = Chat(standin, "Vic")
+    await chat.say_one("/region eu")  # without one, /optout asks "Where do you live?"
     answer = await chat.say_one("/optout instagram")
     [up] = [d for d in answer.callback_data if d.startswith("v:") and d.endswith(":up")]
     mark = standin.mark()

@@ -85,9 +85,11 @@ async def test_a_chat_whose_first_message_is_german_gets_german(
     answer = await chat.say_one(GERMAN_QUESTION)
     assert answer.text is not None
     assert answer.text.startswith(f"<b>{german_question_of(multilingual_kb)}</b>")
-    assert "1. Öffne Instagram" in answer.text and "Dezember 2026" in answer.text
+    assert "Dezember 2026" in answer.text
+    assert "Wo wohnst du?" in answer.text  # no region yet: asked, in German
     labels = [b["text"] for b in answer.buttons]
-    assert "📚 Quellen" in labels and not any("from now on" in label for label in labels)
+    assert "📚 Quellen" in labels and "EU / EWR" in labels
+    assert not any("from now on" in label for label in labels)
     # A short message does not change the conversation's language: the next command and the
     # buttons under the German answer are German too.
     await chat.say_one("ok")
@@ -95,6 +97,8 @@ async def test_a_chat_whose_first_message_is_german_gets_german(
     assert deadlines.text is not None and "Letzter Tag für den Widerspruch" in deadlines.text
     _answer, sources = await chat.press(answer, "Quellen")
     assert sources.text is not None and sources.text.startswith("<b>Quellen zu")
+    _answer, steps = await chat.press(answer, "EU / EWR")
+    assert steps.text is not None and "1. Öffne Instagram" in steps.text
 
 
 async def test_language_command_is_remembered_across_a_restart(
@@ -106,7 +110,9 @@ async def test_language_command_is_remembered_across_a_restart(
         "A partir de agora respondo em <b>português</b>. Mude quando quiser com /language."
     )
     app = await bot()  # a new Application on the same database
-    steps = await chat.say_one("/optout instagram")
+    ask = await chat.say_one("/optout instagram")  # no region yet: asked, in Portuguese
+    assert ask.text is not None and "Onde você mora?" in ask.text
+    _answer, steps = await chat.press(ask, "UE / EEE")
     assert steps.text is not None and "1. Abra o Instagram" in steps.text
     await chat.say_one("ok")
     deadlines = await chat.say_one("/deadline")

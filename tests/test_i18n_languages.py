@@ -61,7 +61,9 @@ def test_telegram_language_codes_map_to_the_eight(code, language):
         ("pt-br", "BR", "br"),
         ("en-gb", "GB", "uk"),
         ("fr-ch", "CH", "ch"),
-        ("en-us", "US", "other"),
+        ("en-us", "US", "us"),
+        ("en-CA", "CA", "ca"),
+        ("zh-HK", "HK", "hk"),
         ("es-419", None, None),  # Latin America is no country
         ("zh-Hant-TW", "TW", "other"),
         ("de", None, None),  # German is spoken in three regions

@@ -100,8 +100,12 @@ async def test_language_command_stores_the_choice(services: Services, clock: Fak
         "A partir de agora respondo em <b>português</b>. Mude quando quiser com /language."
     )
     assert (await services.store.get_settings(CHAT)).language == "pt"
-    (steps,), language = await say(services, "/optout instagram", telegram="de")
-    assert language == "pt" and "1. Abra o Instagram" in steps.text
+    # Telegram's "de" names no country: the steps ask where the reader lives, in Portuguese.
+    (ask,), language = await say(services, "/optout instagram", telegram="de")
+    assert language == "pt" and "Onde você mora?" in ask.text
+    assert "Brasil" in labels(ask) and "UE / EEE" in labels(ask)
+    (steps,) = await press(services, "g:instagram:eu")
+    assert "1. Abra o Instagram" in steps.text and steps.toast == "Região: UE / EEE"
     for spelled in ("deutsch", "DE", "German", "de-AT"):
         await say(services, f"/language {spelled}")
         assert (await services.store.get_settings(CHAT)).language == "de", spelled

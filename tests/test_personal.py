@@ -14,7 +14,7 @@ from bot.clock import FakeClock
 from bot.config import load_config
 from bot.console import Console
 from bot.core.context import Knowledge
-from bot.features.preferences import resolve_timezone
+from bot.features.timezones import resolve_timezone
 from bot.knowledge.model import Deadline, KnowledgeBase
 from bot.reminders.compose import compose_reminder
 from bot.reminders.plan import Round
@@ -64,9 +64,9 @@ async def test_hi_gets_the_same_welcome_as_start_in_the_console(services: Servic
         out = io.StringIO()
         console = Console(services, out)
         await console.handle(line)
-        shown.append((out.getvalue(), console.choices))
+        shown.append((out.getvalue(), dict(console.choices)))
     assert "Where do you live?" in shown[0][0]
-    assert {f"r:{r}" for r in ("eu", "uk", "ch", "br", "other")} <= set(shown[0][1])
+    assert {f"r:{r}" for r in ("eu", "uk", "ch", "br", "other")} <= set(shown[0][1].values())
     assert all(s == shown[0] for s in shown), shown
 
 
@@ -84,11 +84,11 @@ async def test_answers_follow_the_stored_region(services: Services):
     assert "767264225370182" in await say(services, "optout", "instagram")
 
 
-def test_time_zone_near_misses_get_suggestions():
-    assert resolve_timezone("europe/berlin") == ("Europe/Berlin", [])
-    name, suggestions = resolve_timezone("europe/berln")
-    assert name is None and "Europe/Berlin" in suggestions
-    assert resolve_timezone("nowhere/at_all")[0] is None
+def test_time_zone_near_misses_get_suggestions(clock: FakeClock):
+    assert resolve_timezone("europe/berlin", clock.now()).name == "Europe/Berlin"
+    found = resolve_timezone("europe/berln", clock.now())
+    assert found.name is None and "Europe/Berlin" in found.suggestions
+    assert resolve_timezone("nowhere/at_all", clock.now()).name is None
 
 
 async def test_timezone_command(services: Services, store):
@@ -148,6 +148,7 @@ async def test_optout_steps_carry_checklist_buttons_and_ticks_are_stored(
     services: Services,
     store,
 ):
+    await say(services, "region", "eu")
     ctx = await services.chat_context(CHAT)
     (steps,) = await services.responder.command("optout", "instagram", ctx)
     datas = [b.data for b in steps.all_buttons()]
@@ -213,7 +214,14 @@ async def test_privacy_lists_exactly_what_is_stored(services: Services):
     await say(services, "remind", "1d")
     await press(services, "c:facebook:later")
     text = await say(services, "privacy")
-    for expected in (str(CHAT), "Region: eu", "1 day", "facebook: later", "never store the text"):
+    for expected in (
+        str(CHAT),
+        "Region: EU",
+        "1 day",
+        "Facebook: ⏰ later",
+        "Language: not chosen",
+        "never store the text",
+    ):
         assert expected in text
 
 

@@ -143,4 +143,4 @@ def test_catalogue_source_strings_are_the_english_the_renderers_use(tmp_path: Pa
     kb = load_knowledge_base(write_multilingual(tmp_path))
     text = render_topic(kb, kb.topics["what-is-training"], "eu", NOW).text
     assert "⚖️ <b>Sources disagree.</b> Whether a later objection" in text
-    assert "<i>Checked against 1 source(s) on 26 November 2026.</i>" in text
+    assert "<i>Checked against 1 source on 26 November 2026 (" in text  # English counts

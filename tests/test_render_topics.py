@@ -51,7 +51,7 @@ def test_first_message_is_the_answer_alone():
     text = render_first_message(KB, TOPIC, "eu", NOW).text
     assert text.startswith("<b>How do I object?</b>\n\nOpen the form and send it.")
     assert "e-mail address" not in text
-    assert "Checked against 2 source(s) on 26 November 2026." in text
+    assert "Checked against 2 sources on 26 November 2026 (3 days ago)." in text
 
 
 def test_details_alone_and_with_the_answer():
@@ -81,7 +81,7 @@ def test_disputes_are_details():
 
 
 def test_a_recent_change_is_news_and_an_old_one_is_not():
-    assert "🆕 <i>Changed on 20 Nov 2026:</i> The form moved" in (
+    assert "🆕 <i>Changed on 20 Nov 2026 (9 days ago):</i> The form moved" in (
         render_first_message(KB, TOPIC, "eu", NOW).text
     )
     later = FakeClock(datetime(2027, 6, 1, tzinfo=UTC)).now()

@@ -248,18 +248,26 @@ async def test_optout_offers_platform_buttons_and_instagram_gives_the_steps(
     assert sorted(labels) == sorted(p.name for p in kb.platforms.values())
     assert set(call.callback_data) == {f"p:{p}" for p in kb.platforms}
 
-    answer, steps = await press(standin, call, "Instagram")
+    answer, prompt = await press(standin, call, "Instagram")
     assert answer.ok
     [expected] = await responder.callback("p:instagram", ctx)
-    assert steps.text == expected.text
-    topic = kb.topic_for_platform("instagram")
-    assert topic is not None and topic.text().question in steps.plain
+    assert prompt.text == expected.text
+    # No region known: the bot asks for it instead of printing every region's steps.
+    assert "Where do you live?" in prompt.plain
+    assert {f"g:instagram:{r}" for r in REGIONS} <= set(prompt.callback_data)
+    eu = kb.platforms["instagram"].routes["eu"]
+    assert all(parse_html(step)[0] not in prompt.plain for step in eu.steps)
+
+    answer, steps = await press(standin, prompt, "EU / EEA")
+    assert answer.ok
+    assert (await services_of(running_bot).store.get_settings(USER)).region == "eu"
     links = {e.get("url") for e in steps.result.get("entities", [])}
-    for route in kb.platforms["instagram"].routes.values():  # no region known: every route
-        for step in route.steps:
-            assert parse_html(step)[0] in steps.plain
-        if route.form_url:
-            assert route.form_url in links
+    for step in eu.steps:
+        assert parse_html(step)[0] in steps.plain
+    assert eu.form_url in links
+    other = kb.platforms["instagram"].routes["other"]
+    assert all(parse_html(step)[0] not in steps.plain for step in other.steps)
+    assert "c:instagram:done" in steps.callback_data
 
 
 @pytest.mark.parametrize("argument", ["instagram", "INSTA", "ig"])

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from bot.knowledge.model import DEFAULT_LANGUAGE, KnowledgeBase
 from bot.matching.matcher import Matcher
 
+# `ChatContext.guessed_from` for a region taken from Telegram's language setting.
+GUESSED_FROM_TELEGRAM = "telegram"
+
 
 @dataclass(slots=True)
 class ChatContext:
@@ -17,6 +20,13 @@ class ChatContext:
     region: str | None = None
     language: str = DEFAULT_LANGUAGE  # the reply's language
     timezone: str | None = None
+    # Where the reader probably lives when no region is set: from the country part of
+    # Telegram's language_code ("pt-br"), or a country the question names. Used for one
+    # answer and said so, with a one-tap change; never stored.
+    region_guess: str | None = None
+    # Why: GUESSED_FROM_TELEGRAM, or the code of the country the question named ("PL", or
+    # "EU" for the EU as a whole); the answer says it in the reader's language.
+    guessed_from: str = ""
     # From the language feature, per message: the chat's own choice (None until /language),
     # the language to read the question in (None: the matcher guesses), and a language to
     # offer "Answer in X from now on" for (the question's, when it is not the chat's).

@@ -11,25 +11,34 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
+from rapidfuzz import fuzz, process
+
 from bot import callbacks
 from bot.clock import Clock
+from bot.core.answers import Answers, Reader, RememberRegion
 from bot.core.commands import ButtonHandler, CommandHandler, Router, parse_command
 from bot.core.context import ChatContext, Knowledge, LiveKnowledge
-from bot.i18n.catalog import N_
-from bot.knowledge.model import REGION_NAMES, KnowledgeBase, Platform, Topic
-from bot.matching.matcher import MatchResult
+from bot.core.smalltalk import ABOUT_BOT_TOPIC, SMALL_TALK_REPLIES, about_the_bot, small_talk
+from bot.i18n.catalog import N_, translator
+from bot.i18n.countries import place_in_text
+from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase, Platform, Topic
+from bot.matching.matcher import Candidate, MatchResult
 from bot.matching.normalize import normalize
 from bot.render.deadlines import render_deadlines
 from bot.render.html import escape
-from bot.render.platforms import render_steps
-from bot.render.topics import render_sources, render_topic
+from bot.render.topics import render_sources
 from bot.replies import Button, Keyboard, Reply
 
 FAQ_PAGE_SIZE = 8
+# The console's keys for the /faq pages' "Back" and "More": the same on every page.
+FAQ_BACK_KEY, FAQ_MORE_KEY = "0", str(FAQ_PAGE_SIZE + 1)
 MAX_QUESTION = 1000  # longer texts are matched on their first part only
 HELP_WORDS = frozenset({"help", "menu", "commands", "what can you do", "how does this work"})
 GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good morning"})
 MAX_ECHO = 60
+# rapidfuzz ratio from which an unknown app name is offered as a typo of a known one: one or
+# two letters wrong in a word of eight ("fakebook" 87.5, "instagarm" 88.9, "fcbook" 85.7).
+PLATFORM_CUTOFF = 75
 
 
 def echo(text: str) -> str:
@@ -38,6 +47,29 @@ def echo(text: str) -> str:
     if len(text) > MAX_ECHO:
         text = text[: MAX_ECHO - 1] + "…"
     return escape(text)
+
+
+def similar_platforms(kb: KnowledgeBase, name: str, limit: int = 2) -> list[Platform]:
+    """Apps whose name or alias is a near miss of `name` ("fakebook", "instagarm"), best first.
+
+    One- and two-letter aliases (x, ig, fb) are left out: nearly anything is close to them.
+    """
+    key = " ".join(name.lower().split())
+    if len(key) < 3:
+        return []
+    spellings = {
+        spelling.lower(): platform
+        for platform in kb.platforms.values()
+        for spelling in (platform.name, platform.id, *platform.aliases)
+        if len(spelling) >= 3
+    }
+    found = process.extract(
+        key, list(spellings), scorer=fuzz.ratio, limit=None, score_cutoff=PLATFORM_CUTOFF
+    )
+    best: dict[str, Platform] = {}
+    for spelling, _score, _index in found:  # best score first
+        best.setdefault(spellings[spelling].id, spellings[spelling])
+    return list(best.values())[:limit]
 
 
 def _rows(buttons: list[Button], per_row: int = 2) -> Keyboard:
@@ -92,11 +124,14 @@ class Turn:
     question: str = ""  # the text the matcher saw
     match: MatchResult | None = None  # set when the text went to the matcher
     command: str | None = None  # set when it ran a command (typed, or "hi", "help")
+    small_talk: str | None = None  # "thanks", "ok" or "bye" when that is all the text was
 
     @property
     def outcome(self) -> str:
         if self.command is not None:
             return f"command:{self.command}"
+        if self.small_talk is not None:
+            return f"small-talk:{self.small_talk}"
         return self.match.outcome if self.match is not None else "empty"
 
     @property
@@ -104,7 +139,7 @@ class Turn:
         return self.match.topic if self.match is not None else None
 
 
-CORE_BUTTONS = frozenset("tspfodh")  # callback kinds the responder answers itself
+CORE_BUTTONS = frozenset("tspfodhmwg")  # callback kinds the responder answers itself
 
 
 class Responder:
@@ -117,18 +152,25 @@ class Responder:
         *,
         routes: Router | None = None,
         platform_extras: Callable[[Platform], Keyboard] | None = None,
+        remember_region: RememberRegion | None = None,
         language_offer: Callable[[ChatContext], Keyboard] | None = None,
         answer_extras: Callable[[Topic], Keyboard] | None = None,
     ) -> None:
         """`routes`: the features' commands and buttons. `platform_extras`: button rows
-        shown above an app's steps (the checklist, when storage is on). `language_offer`:
-        rows below an answer given in another language than the chat's. `answer_extras`:
-        rows under every answer (👍 / 👎)."""
+        shown above an app's steps (the checklist, when storage is on). `remember_region`:
+        stores the region a reader taps when an answer asks "Where do you live?".
+        `language_offer`: rows below an answer given in another language than the chat's.
+        `answer_extras`: rows under every answer (👍 / 👎)."""
         self.live = knowledge
         self.clock = clock
-        self.platform_extras = platform_extras
         self.language_offer = language_offer
-        self.answer_extras = answer_extras
+        self.answers = Answers(
+            knowledge,
+            clock,
+            platform_extras=platform_extras,
+            remember_region=remember_region,
+            answer_extras=answer_extras,
+        )
         routes = routes or Router()
         if taken := CORE_BUTTONS & set(routes.buttons):
             raise ValueError(f"button kinds {sorted(taken)} are the core's own")
@@ -193,6 +235,18 @@ class Responder:
             return Turn(await self.command("help", "", ctx), command="help")
         if word in GREETINGS:  # the same welcome as /start
             return Turn(await self.command("start", "", ctx), command="start")
+        talk = small_talk(question)
+        if talk is not None:
+            reply = translator(ctx.language).gettext(SMALL_TALK_REPLIES[talk])
+            return Turn([Reply(reply, MENU)], question, small_talk=talk)
+        about = self.kb.topic(ABOUT_BOT_TOPIC)
+        if about is not None and about_the_bot(question):
+            result = MatchResult("answer", about.id, 100.0, (Candidate(about.id, 100.0),))
+            return Turn([self.topic_reply(about, ctx)], question, result)
+        if ctx.region is None:  # "I'm from Poland, ...": answer for Poland's region, and say so
+            place = place_in_text(question[:MAX_QUESTION])
+            if place is not None and place.region in REGIONS:
+                ctx.region_guess, ctx.guessed_from = place.region, place.code
         result = self.knowledge.matcher.match(question[:MAX_QUESTION], ctx.question_language)
         reply = self.reply_for(result, question, ctx)
         if self.language_offer is not None and (offer := self.language_offer(ctx)):
@@ -218,7 +272,13 @@ class Responder:
             topic = self.kb.topic(cb.arg)
             if topic is None:
                 return [stale()]
-            return [render_sources(self.kb, topic, ctx.language)]
+            return [render_sources(self.kb, topic, ctx.language, self.clock.now())]
+        if cb.kind == "m":
+            topic = self.kb.topic(cb.arg)
+            return [self.answers.details(topic, ctx) if topic is not None else stale()]
+        if cb.kind in ("w", "g"):
+            reply = await self.answers.where(cb.kind, cb.arg, ctx)
+            return [reply if reply is not None else stale()]
         if cb.kind == "p":
             platform = self.kb.platforms.get(cb.arg)
             if platform is None:
@@ -239,13 +299,7 @@ class Responder:
 
     # -- replies -------------------------------------------------------------------
     def topic_reply(self, topic: Topic, ctx: ChatContext) -> Reply:
-        reply = render_topic(self.kb, topic, ctx.region, self.clock.now(), ctx.language)
-        if self.answer_extras is not None:
-            reply = replace(reply, buttons=(*reply.buttons, *self.answer_extras(topic)))
-        platform = self.kb.platforms.get(topic.platform or "")
-        if platform is None or self.platform_extras is None:
-            return reply
-        return replace(reply, buttons=(*self.platform_extras(platform), *reply.buttons))
+        return self.answers.topic(topic, ctx)
 
     def reply_for(self, result: MatchResult, question: str, ctx: ChatContext) -> Reply:
         if result.outcome == "answer" and result.topic:
@@ -312,9 +366,13 @@ class Responder:
         ]
         nav = []
         if page > 0:
-            nav.append(Button("◀️ Back", callbacks.encode("f", str(page - 1))))
+            nav.append(
+                Button("◀️ Back", callbacks.encode("f", str(page - 1)), shortcut=FAQ_BACK_KEY)
+            )
         if page < pages - 1:
-            nav.append(Button("More ▶️", callbacks.encode("f", str(page + 1))))
+            nav.append(
+                Button("More ▶️", callbacks.encode("f", str(page + 1)), shortcut=FAQ_MORE_KEY)
+            )
         if nav:
             rows.append(tuple(nav))
         return Reply(
@@ -336,6 +394,15 @@ class Responder:
             )
         platform = self.kb.platform_by_name(wanted[:100])
         if platform is None:
+            close = similar_platforms(self.kb, wanted[:100])
+            if close:
+                names = " or ".join(p.name for p in close)
+                rows = [(Button(p.name, callbacks.encode("p", p.id)),) for p in close]
+                rows.append((Button("Other apps", callbacks.encode("o")),))
+                return Reply(
+                    f"I don't know an app called “{echo(wanted)}”. Did you mean {names}?",
+                    tuple(rows),
+                )
             names = ", ".join(p.name for p in self.kb.platforms.values())
             return Reply(
                 f"I don't know an app called “{echo(wanted)}”. I can show the steps for: "
@@ -345,15 +412,18 @@ class Responder:
         return self.platform_reply(platform, ctx)
 
     def platform_reply(self, platform: Platform, ctx: ChatContext) -> Reply:
-        topic = self.kb.topic_for_platform(platform.id)
-        if topic is not None:
-            return self.topic_reply(topic, ctx)
-        return Reply(render_steps(platform, ctx.region, ctx.language), MENU)
+        return self.answers.steps(platform, ctx)
 
     async def deadline(self, args: str, ctx: ChatContext) -> Reply:
-        text = render_deadlines(self.kb, ctx.region, self.clock.now(), ctx.language)
-        if ctx.region is None:
-            text += "\n\n<i>Dates for every region are shown.</i>"
+        reader = Reader.of(ctx)
+        text = render_deadlines(self.kb, reader.region, self.clock.now(), ctx.language)
+        if reader.region is None:
+            text += (
+                "\n\n<i>Dates for every region are shown. For yours only, tell me where you "
+                "live, for example</i> <code>/region Germany</code>."
+            )
+        elif reader.guessed_from:
+            text += f"\n\n{reader.note(ctx.language)} <i>Change it with</i> <code>/region</code>."
         else:
-            text += f"\n\n<i>Showing dates for {REGION_NAMES[ctx.region]}.</i>"
+            text += f"\n\n<i>Showing dates for {REGION_NAMES[reader.region]}.</i>"
         return Reply(text, MENU)

@@ -8,19 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import callbacks
+from bot.clock import Clock
 from bot.core.checklist import FINISHED, STATES, UNSET, checklist_row
 from bot.core.commands import Router
 from bot.core.context import ChatContext, LiveKnowledge
 from bot.core.responder import stale
 from bot.knowledge.model import Platform
+from bot.render.deadlines import upcoming
+from bot.render.timefmt import relative
 from bot.replies import Button, Keyboard, Reply
 from bot.store.repository import Store
+
+SHOWN_OPEN = 3  # apps named after a tick; /status lists them all
 
 
 @dataclass
 class Checklist:
     store: Store
     knowledge: LiveKnowledge
+    clock: Clock
 
     def routes(self) -> Router:
         """/status is the checkup's (bot/features/checkup.py): it shows `status` below for a
@@ -31,14 +37,15 @@ class Checklist:
         """Shown above an app's steps: tick it off from there."""
         return (checklist_row(platform.id),)
 
-    def checklist_platforms(self, checklist: dict[str, str]) -> list[Platform]:
-        """Apps named by a last day to act, then any other app the user has ticked.
+    def checklist_platforms(self, checklist: dict[str, str], region: str | None) -> list[Platform]:
+        """Apps named by a last day to act in the chat's region, then any other app it ticked.
 
         Only `kind: deadline` entries count, as for reminders: the apps of an effective date,
         a standing setting or a watched announcement are not tasks to tick off.
         """
         kb = self.knowledge.kb
-        wanted = [p for d in kb.deadlines.values() if d.is_task for p in d.platforms]
+        tasks = [d for d in kb.deadlines.values() if d.is_task and d.applies_to(region)]
+        wanted = [p for d in tasks for p in d.platforms]
         wanted += [p for p in checklist if p not in wanted]
         return [kb.platforms[p] for p in dict.fromkeys(wanted) if p in kb.platforms]
 
@@ -46,7 +53,7 @@ class Checklist:
         if ctx.chat_id is None:
             return [Reply("There is no checklist here.")]
         checklist = await self.store.get_checklist(ctx.chat_id)
-        platforms = self.checklist_platforms(checklist)
+        platforms = self.checklist_platforms(checklist, ctx.region)
         lines = ["<b>Your opt-out checklist</b>"]
         buttons = []
         for platform in platforms:
@@ -71,23 +78,49 @@ class Checklist:
         checklist = await self.store.get_checklist(ctx.chat_id)
         left = [
             p.name
-            for p in self.checklist_platforms(checklist)
+            for p in self.checklist_platforms(checklist, ctx.region)
             if checklist.get(p.id) not in FINISHED
         ]
         text = f"{platform.name}: {STATES[state]}."
         if state == "later":
-            text += (
-                " I'll mention it in your reminders."
-                if await self._subscribed(ctx.chat_id)
-                else (" Send /remind and I'll remind you before the next deadline.")
-            )
-        if left:
+            text += " " + await self._later(platform, ctx)
+        if len(left) > SHOWN_OPEN:
+            more = len(left) - SHOWN_OPEN
+            text += f"\nStill open: {', '.join(left[:SHOWN_OPEN])} and {more} more (/status)."
+        elif left:
             text += f"\nStill open: {', '.join(left)}."
         else:
             text += "\nEverything is done or not for you. 🎉"
             if await self._subscribed(ctx.chat_id):
                 text += " Reminders stop here: there is nothing left to remind you of."
         return [Reply(text, toast=f"{platform.name}: {STATES[state]}")]
+
+    async def _later(self, platform: Platform, ctx: ChatContext) -> str:
+        """What "later" will bring: a reminder only if a deadline for this app is ahead."""
+        assert ctx.chat_id is not None
+        now = self.clock.now()
+        ahead = [
+            d
+            for d in upcoming(self.knowledge.kb, ctx.region, now)
+            if not d.platforms or platform.id in d.platforms
+        ]
+        subscribed = await self._subscribed(ctx.chat_id)
+        if ahead:
+            nxt = ahead[0]
+            assert nxt.at is not None
+            due = f"“{nxt.title}” ({relative(nxt.at, now)})"
+            if subscribed:
+                return f"I'll mention it in your reminders before {due}."
+            return f"Send /remind and I'll remind you before {due}."
+        if subscribed:
+            return (
+                "No deadline is coming up, so no reminder is due; I'll mention it if a new "
+                "deadline is announced. /status shows what is left."
+            )
+        return (
+            "No deadline is coming up, so there is nothing to remind you of: an objection "
+            "counts from the day you send it. /status shows what is left."
+        )
 
     async def _subscribed(self, chat_id: int) -> bool:
         sub = await self.store.get_subscription(chat_id)

@@ -7,7 +7,8 @@ to the operator's defaults (region, time zone) and the question's language. Comm
 buttons that need storage (/remind, /status, /forget, /region, /timezone, checklist
 ticks...) go through `guard_routes`, which turns `StorageUnavailable` into a message saying
 that settings are unavailable right now and that nothing was lost: the store changes
-nothing when it fails.
+nothing when it fails. A region tapped under an answer ("Where do you live?") goes through
+`guard_remember`: the answer for it is given, without remembering it.
 
 `StorageWatch` keeps the log readable: one warning when an outage starts (with its
 reason), one line when the store answers again, the failures in between at DEBUG. During
@@ -25,6 +26,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.core.answers import RememberRegion
 from bot.core.commands import ButtonHandler, CommandHandler, Router
 from bot.core.context import ChatContext
 from bot.i18n.detect import default_detector
@@ -35,6 +37,7 @@ __all__ = [
     "SETTINGS_UNAVAILABLE",
     "SKIP_READS_FOR",
     "StorageWatch",
+    "guard_remember",
     "guard_routes",
     "question_language",
     "unavailable_reply",
@@ -146,6 +149,20 @@ def _guarded(handler: _Handler, watch: StorageWatch, what: str) -> _Handler:
             return [unavailable_reply()]
 
     return run  # type: ignore[return-value]
+
+
+def guard_remember(remember: RememberRegion, watch: StorageWatch) -> RememberRegion:
+    """The region a reader tapped is stored, or, during an outage, used for this answer only
+    (False): a tap on "Where do you live?" must still answer, like the question did."""
+
+    async def run(region: str, ctx: ChatContext) -> bool:
+        try:
+            return await remember(region, ctx)
+        except StorageUnavailable as exc:
+            watch.failed(exc, "storing a region tapped under an answer")
+            return False
+
+    return run
 
 
 def guard_routes(router: Router, watch: StorageWatch) -> Router:

@@ -6,9 +6,7 @@ The region changes which objection steps and dates apply, so the welcome asks fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, available_timezones
-
-from rapidfuzz import fuzz, process
+from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.clock import Clock
@@ -16,7 +14,10 @@ from bot.core.commands import Router
 from bot.core.context import ChatContext
 from bot.core.responder import stale, welcome
 from bot.features.language import start_button
+from bot.features.timezones import resolve_timezone
+from bot.i18n.countries import find_place, fold, suggest_places
 from bot.knowledge.model import DEFAULT_LANGUAGE, REGION_NAMES, REGIONS
+from bot.knowledge.regions import region_chain
 from bot.render.html import escape
 from bot.replies import Button, Keyboard, Reply
 from bot.store.repository import Store
@@ -24,21 +25,21 @@ from bot.store.repository import Store
 
 def region_buttons() -> Keyboard:
     buttons = [Button(REGION_NAMES[r], callbacks.encode("r", r)) for r in REGIONS]
-    return (tuple(buttons[:3]), tuple(buttons[3:]))
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
-def _zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
-
-
-def resolve_timezone(text: str) -> tuple[str | None, list[str]]:
-    """An IANA name (case-insensitive), or None plus up to three close suggestions."""
-    names = _zone_names()
-    key = text.strip().replace(" ", "_").lower()
-    if key in names:
-        return names[key], []
-    found = process.extract(key, list(names), scorer=fuzz.ratio, limit=3, score_cutoff=70)
-    return None, [names[k] for k, _, _ in found]
+def read_region(text: str) -> tuple[str | None, str]:
+    """A region from what follows /region: its key, its name, a country name or code in any
+    language the bot speaks. Returns the region and the place named ('' for a region)."""
+    key = fold(text)
+    for region in REGIONS:
+        if key in (region, fold(REGION_NAMES[region])):
+            return region, ""
+    place = find_place(text)
+    if place is None:
+        return None, ""
+    region = place.region if place.region in REGIONS else "other"
+    return region, "" if place.code == "EU" else place.name
 
 
 @dataclass
@@ -55,12 +56,12 @@ class Preferences:
             Router()
             .command("start", self.start)
             .command(
-                "region", self.region, "Where you live (eu, uk, ch, br, other): tailors the answers"
+                "region", self.region, "Where you live, e.g. /region Germany: tailors the answers"
             )
             .command(
                 "timezone",
                 self.timezone,
-                "Your time zone for reminders, e.g. /timezone Europe/Berlin",
+                "Your time zone for reminders, e.g. /timezone Berlin",
             )
             .button("r", self.region_button)
         )
@@ -88,37 +89,50 @@ class Preferences:
         return [Reply(f"{greeting.text}\n\n{where}", buttons)]
 
     async def region(self, args: str, ctx: ChatContext) -> list[Reply]:
-        wanted = args.strip().lower()
+        wanted = args.strip()[:60]
         if not wanted:
             current = REGION_NAMES.get(ctx.region or "", "not set")
             return [Reply(f"Your region: <b>{current}</b>. Choose one:", region_buttons())]
-        if wanted not in REGIONS:
+        region, place = read_region(wanted)
+        if region is None:
+            close = suggest_places(wanted)
+            hint = "Did you mean " + " or ".join(p.name for p in close) + "? " if close else ""
             return [
                 Reply(
-                    f"I don't know the region “{escape(wanted[:40])}”. "
-                    "Choose one of: eu, uk, ch, br, other.",
+                    f"I don't know the region or country “{escape(wanted)}”. {hint}"
+                    "Type your country, for example <code>/region Germany</code>, "
+                    "or tap your region:",
                     region_buttons(),
                 )
             ]
-        return [await self._set_region(wanted, ctx)]
+        return [await self._set_region(region, ctx, place)]
+
+    async def remember(self, region: str, ctx: ChatContext) -> bool:
+        """The region a reader tapped under an answer that asked "Where do you live?";
+        False when there is no chat to store it for."""
+        if ctx.chat_id is not None:
+            await self.store.set_region(ctx.chat_id, region)
+        ctx.region = region
+        return ctx.chat_id is not None
 
     async def region_button(self, arg: str, ctx: ChatContext) -> list[Reply]:
         if arg not in REGIONS:
             return [stale()]
         return [await self._set_region(arg, ctx)]
 
-    async def _set_region(self, region: str, ctx: ChatContext) -> Reply:
+    async def _set_region(self, region: str, ctx: ChatContext, place: str = "") -> Reply:
         if ctx.chat_id is None:
             return Reply("I can't store a region here.")
         await self.store.set_region(ctx.chat_id, region)
         ctx.region = region
+        where = f" ({escape(place)})" if place and place != REGION_NAMES[region] else ""
         note = (
             "Meta offers no general objection there; I'll show you what you can do instead."
-            if region == "other"
+            if "other" in region_chain(region)
             else "I'll show the steps and dates that apply there."
         )
         return Reply(
-            f"Region set: <b>{REGION_NAMES[region]}</b>. {note}",
+            f"Region set: <b>{REGION_NAMES[region]}</b>{where}. {note}",
             ((Button("🛑 Opt out, step by step", callbacks.encode("o")),),),
         )
 
@@ -128,21 +142,53 @@ class Preferences:
         if not wanted:
             return [
                 Reply(
-                    f"Your time zone: <b>{escape(current)}</b>. Set it with for example "
-                    "<code>/timezone Europe/Berlin</code>."
+                    f"Your time zone: <b>{escape(current)}</b>. Set it with your city or a name, "
+                    "for example <code>/timezone Berlin</code> or <code>/timezone UTC+2</code>."
                 )
             ]
-        name, suggestions = resolve_timezone(wanted[:64])
-        if name is None:
-            hint = (
-                "Did you mean " + ", ".join(f"<code>{s}</code>" for s in suggestions) + "?"
-                if suggestions
-                else "Use a name like <code>Europe/Berlin</code> or <code>America/Sao_Paulo</code>."
-            )
-            return [Reply(f"I don't know the time zone “{escape(wanted[:64])}”. {hint}")]
+        now = self.clock.now()
+        found = resolve_timezone(wanted[:64], now)
+        if found.name is None:
+            return [
+                Reply(self._unknown_zone(wanted[:64], found.how, found.detail, found.suggestions))
+            ]
         if ctx.chat_id is None:
             return [Reply("I can't store a time zone here.")]
+        name = found.name
         await self.store.set_timezone(ctx.chat_id, name)
         ctx.timezone = name
-        local = self.clock.now().astimezone(ZoneInfo(name))
-        return [Reply(f"Time zone set: <b>{name}</b> (it is {local:%H:%M} there now).")]
+        local = now.astimezone(ZoneInfo(name))
+        clock = f"it is {local:%H:%M} there now"
+        if found.how == "offset":
+            return [
+                Reply(
+                    f"Time zone set: <b>{name}</b>, a fixed {found.detail} all year ({clock}). "
+                    "It has no summer time; for that, choose your city, for example "
+                    "<code>/timezone Berlin</code>."
+                )
+            ]
+        if found.how == "link":
+            return [
+                Reply(
+                    f"Time zone set: <b>{name}</b> ({escape(found.detail)} is an old name for it; "
+                    f"{clock})."
+                )
+            ]
+        return [Reply(f"Time zone set: <b>{name}</b> ({clock}).")]
+
+    @staticmethod
+    def _unknown_zone(wanted: str, how: str, detail: str, suggestions: tuple[str, ...]) -> str:
+        listed = ", ".join(f"<code>{s}</code>" for s in suggestions)
+        if how == "offset":
+            places = f" Places at {detail} now: {listed}." if suggestions else ""
+            return (
+                f"There is no fixed time zone for {detail}.{places} "
+                "Choose your city, for example <code>/timezone Kolkata</code>."
+            )
+        hint = (
+            f"Did you mean {listed}?"
+            if suggestions
+            else "Use a city or a name like <code>Berlin</code>, <code>Europe/Berlin</code>, "
+            "<code>CET</code> or <code>UTC+2</code>."
+        )
+        return f"I don't know the time zone “{escape(wanted)}”. {hint}"

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import callbacks
+from bot.core.checklist import STATES
 from bot.core.commands import Router
-from bot.core.context import ChatContext
+from bot.core.context import ChatContext, LiveKnowledge
 from bot.core.responder import stale
+from bot.i18n.formatting import format_list
+from bot.i18n.languages import NATIVE_NAMES
+from bot.knowledge.model import REGION_NAMES
 from bot.reminders.plan import format_lead
 from bot.replies import Button, Reply
 from bot.store.repository import Store
@@ -16,7 +20,9 @@ from bot.store.repository import Store
 @dataclass
 class Privacy:
     store: Store
+    knowledge: LiveKnowledge  # app names for the checklist, as people read them
     default_region: str | None = None  # what a chat's region falls back to once forgotten
+    default_timezone: str = "Europe/Brussels"
 
     def routes(self) -> Router:
         return (
@@ -31,21 +37,34 @@ class Privacy:
             return [Reply("I store nothing for this conversation.")]
         data = await self.store.delivery_context(ctx.chat_id)
         settings, sub, checklist = data.settings, data.subscription, data.checklist
-        ticks = ", ".join(f"{k}: {v}" for k, v in sorted(checklist.items())) or "none"
+        platforms = self.knowledge.kb.platforms
+        ticks = (
+            ", ".join(
+                f"{platforms[k].name if k in platforms else k}: {STATES.get(v, v)}"
+                for k, v in sorted(checklist.items())
+            )
+            or "nothing ticked yet"
+        )
         nudge = await self.store.get_nudge(ctx.chat_id)
         nudges = f"every {nudge.period_days} days" if nudge and nudge.active else "off"
-        subscription = (
-            f"{'on' if sub.active else 'off'}, lead times "
-            + ", ".join(format_lead(s) for s in sub.lead_times)
-            if sub
-            else "none"
+        if sub is None:
+            subscription = "none"
+        else:
+            leads = format_list((format_lead(s) for s in sub.lead_times), ctx.language)
+            subscription = f"{'on' if sub.active else 'off'}, {leads} before each deadline"
+        language = (
+            f"{NATIVE_NAMES.get(settings.language, settings.language)} (to answer in it)"
+            if settings.language
+            else "not chosen (I answer in the language you write in)"
         )
+        region = REGION_NAMES.get(settings.region or "", "not set")
+        timezone = settings.timezone or f"not set, so {self.default_timezone}"
         text = (
             "<b>What I store about this chat</b>\n"
             f"• Chat id: <code>{ctx.chat_id}</code> (to know where to send replies and reminders)\n"
-            f"• Language: {settings.language or 'not chosen'} (to answer in it)\n"
-            f"• Region: {settings.region or 'not set'} (to show the steps and dates that apply)\n"
-            f"• Time zone: {settings.timezone or 'not set'} (to time your reminders)\n"
+            f"• Language: {language}\n"
+            f"• Region: {region} (to show the steps and dates that apply)\n"
+            f"• Time zone: {timezone} (to time your reminders)\n"
             f"• Reminders: {subscription}\n"
             f"• Checklist: {ticks} (so reminders only mention what is left)\n"
             f"• Apps you use: {', '.join(data.platforms) or 'none chosen'} (for /checkup)\n"

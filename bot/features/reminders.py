@@ -9,6 +9,7 @@ the scheduler when the lead times in use may have changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -25,6 +26,52 @@ from bot.replies import Reply
 from bot.store.repository import Store
 
 SHOWN_ROUNDS = 10  # coming reminders listed by /remind list
+_UNIT_WORDS = {
+    "week": "w",
+    "weeks": "w",
+    "day": "d",
+    "days": "d",
+    "hour": "h",
+    "hours": "h",
+    "hr": "h",
+    "hrs": "h",
+    "minute": "m",
+    "minutes": "m",
+    "min": "m",
+    "mins": "m",
+}
+_UNIT_SIZE = {"w": 4, "d": 3, "h": 2, "m": 1}
+_SPELLED = re.compile(
+    r"(?<![\w\-−])([\-−]?[0-9]+)\s*("
+    + "|".join(sorted(_UNIT_WORDS, key=len, reverse=True))
+    + r")\b",
+    re.IGNORECASE | re.ASCII,
+)
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+
+def compact_lead_times(text: str) -> str:
+    """'3 days, 1 day' -> '3d, 1d'; '2 hours 30 min' -> '2h30m': the form /remind reads.
+
+    Spelled-out units in a row from larger to smaller are one lead time, as /remind list
+    writes them ("1 day 12 hours"); a comma, or a unit that is not smaller, starts the next.
+    Anything else is left as typed, so the error for it quotes what the user wrote.
+    """
+    out: list[str] = []
+    last_size = 0  # size of the last unit of the lead time being built; 0: none
+    pos = 0
+    for match in _SPELLED.finditer(text):
+        between = text[pos : match.start()]
+        unit = _UNIT_WORDS[match.group(2).lower()]
+        token = f"{match.group(1)}{unit}"
+        if last_size and not _AND.sub("", between).strip() and _UNIT_SIZE[unit] < last_size:
+            out[-1] += token
+        else:
+            out.extend((_AND.sub(" ", between), token))
+        last_size = _UNIT_SIZE[unit]
+        pos = match.end()
+    out.append(text[pos:])
+    return " ".join(part for part in out if part.strip())
 
 
 @dataclass
@@ -64,12 +111,13 @@ class Reminders:
         current = await self.store.get_subscription(ctx.chat_id)
         if word:
             try:
-                leads = parse_lead_times(args)
+                leads = parse_lead_times(compact_lead_times(args))
             except ValueError as exc:
                 return [
                     Reply(
                         f"That didn't work: {escape(str(exc))}.\n\nExamples: "
                         "<code>/remind</code>, <code>/remind 3d 1d 2h</code>, "
+                        "<code>/remind 2 hours 30 min</code>, "
                         "<code>/remind list</code>, <code>/remind off</code>."
                     )
                 ]

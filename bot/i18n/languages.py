@@ -45,7 +45,15 @@ EEA_COUNTRIES: Final[frozenset[str]] = frozenset(
         "IS", "LI", "NO",
     }
 )  # fmt: skip
-_COUNTRY_REGIONS: Final[dict[str, str]] = {"GB": "uk", "UK": "uk", "CH": "ch", "BR": "br"}
+_COUNTRY_REGIONS: Final[dict[str, str]] = {
+    "GB": "uk",
+    "UK": "uk",
+    "CH": "ch",
+    "BR": "br",
+    "CA": "ca",
+    "HK": "hk",
+    "US": "us",
+}
 
 
 def _subtags(code: str | None) -> list[str]:
@@ -80,7 +88,7 @@ def country_of(code: str | None) -> str | None:
 
 
 def region_of_country(country: str | None) -> str | None:
-    """The bot's region ("eu", "uk", "ch", "br", "other") whose rules apply in a country."""
+    """The bot's region ("eu", "uk", "ch", "br", "ca", "hk", "us", "other") for a country."""
     if not country:
         return None
     country = country.upper()

@@ -1,20 +1,23 @@
 """Regions: the keys `faq/` may use, what people read for them, and where each falls back.
 
-This is the one place that names regions; everything else looks them up here.
+This is the one place that names regions; everything else looks them up here. The names are
+English gettext messages: a reply shows them translated (`translator(language).gettext`).
 """
 
 from __future__ import annotations
 
+from bot.i18n.catalog import N_
+
 REGIONS: tuple[str, ...] = ("eu", "uk", "ch", "br", "ca", "hk", "us", "other")
 REGION_NAMES: dict[str, str] = {
-    "eu": "EU / EEA",
-    "uk": "United Kingdom",
-    "ch": "Switzerland",
-    "br": "Brazil",
-    "ca": "Canada",
-    "hk": "Hong Kong",
-    "us": "United States",
-    "other": "Elsewhere",
+    "eu": N_("EU / EEA"),
+    "uk": N_("United Kingdom"),
+    "ch": N_("Switzerland"),
+    "br": N_("Brazil"),
+    "ca": N_("Canada"),
+    "hk": N_("Hong Kong"),
+    "us": N_("United States"),
+    "other": N_("Elsewhere"),
 }
 # A region with no variant of its own in an entry reads the variant of the region it falls
 # back to: Canada, Hong Kong and the US get their own text only where a source is specific.

@@ -49,6 +49,8 @@ def render_steps(
 
     In `language` where the platform is translated; otherwise in English, after the
     fallback note unless `note` is False (the answer around the steps has it already).
+    "What to expect" describes what follows an objection, so a route without one (no form
+    where the reader lives) goes without it.
     """
     _ = words(language)
     english = not platform.has_text(language)
@@ -63,7 +65,8 @@ def render_steps(
             key, route = found
             label = REGION_NAMES.get(region, "")
             title = f"{header} ({label})" if label and key != "default" else header
-            return f"{title}\n{_route_text(platform, route, language)}\n\n{expect}"
+            steps = f"{title}\n{_route_text(platform, route, language)}"
+            return f"{steps}\n\n{expect}" if route.available else steps
     groups: list[tuple[list[str], Route]] = []
     for key, route in platform.routes.items():
         for keys, existing in groups:
@@ -77,5 +80,28 @@ def render_steps(
         label = _region_label(keys, platform)
         body = _route_text(platform, route, language)
         blocks.append(f"<u>{label}</u>\n{body}" if label else body)
-    blocks.append(expect)
+    if any(route.available for route in platform.routes.values()):
+        blocks.append(expect)
     return "\n\n".join(blocks)
+
+
+def form_link(platform: Platform, region: str | None) -> str | None:
+    """The objection form a reader in `region` can open, or None.
+
+    For an unknown region: the form, if every route that has one shares it (Meta's Facebook
+    form serves the EU/EEA, the UK and Switzerland alike).
+    """
+    if region is not None:
+        found = platform.route_for(region)
+        if found is None:
+            return None
+        route = found[1]
+        return route.form_url if route.available else None
+    urls = {r.form_url for r in platform.routes.values() if r.available and r.form_url}
+    return urls.pop() if len(urls) == 1 else None
+
+
+def varies_by_region(platform: Platform) -> bool:
+    """Whether readers in different regions get different steps."""
+    routes = {platform.route_for(r) for r in REGIONS}
+    return len({found[1] if found else None for found in routes}) > 1

@@ -115,3 +115,23 @@ def approx_relative(moment: datetime, now: datetime) -> str:
 def as_moment(day: date) -> datetime:
     """Midday UTC of a calendar date: a date compared with now is never off by a day."""
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def day_relative(day: date, now: datetime) -> str:
+    """A calendar date against now: 'today', 'yesterday', '3 days ago', 'a year and a half ago'.
+
+    Counted in whole days, so a date checked this morning is 'today', never 'in 2 hours'.
+    """
+    days = (now.astimezone(UTC).date() - day).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days == -1:
+        return "tomorrow"
+    return approx_relative(as_moment(day), as_moment(now.astimezone(UTC).date()))
+
+
+def dated(day: date, now: datetime, *, short: bool = False) -> str:
+    """'26 November 2026 (3 days ago)': a date always says how long ago it was."""
+    return f"{format_day(day, short=short)} ({day_relative(day, now)})"

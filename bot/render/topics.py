@@ -6,14 +6,16 @@ separately; `render_topic` is the whole answer in one message.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import callbacks
 from bot.knowledge.model import DEFAULT_LANGUAGE, Change, KnowledgeBase, Source, Topic
+from bot.knowledge.regions import region_chain
 from bot.render.dates import day_words
 from bot.render.deadlines import fill_placeholders
 from bot.render.language import fallback_note, words
 from bot.render.platforms import render_steps
+from bot.render.timefmt import dated
 from bot.replies import Button, Keyboard, Reply
 
 MAX_RELATED = 4
@@ -27,20 +29,34 @@ def _link(title: str, url: str) -> str:
     return title
 
 
-def source_text(source: Source, language: str = DEFAULT_LANGUAGE) -> str:
-    """'<a>Title</a>', with its date when known; a secondary source is 'reported by ... on ...'."""
+def _dated(day: date, now: datetime | None, language: str, *, short: bool = False) -> str:
+    """A date in `language`; in English, with how long ago it was when `now` is known."""
+    if language == DEFAULT_LANGUAGE and now is not None:
+        return dated(day, now, short=short)
+    return day_words(day, language, short=short)
+
+
+def source_text(
+    source: Source, language: str = DEFAULT_LANGUAGE, now: datetime | None = None
+) -> str:
+    """'<a>Title</a>', with its date when known; a secondary source is 'reported by ... on ...'.
+
+    With `now`, an English date also says how long ago it was ("13 Jun 2026, 5 months ago").
+    """
     _ = words(language)
     link = _link(source.title, source.url)
-    day = day_words(source.date, language, short=True) if source.date else None
+    day = _dated(source.date, now, language, short=True) if source.date else None
     if source.secondary:
         if day:
             return _("reported by {source} on {date}").format(source=link, date=day)
         if source.undated:
             return _("reported by {source} (no date given)").format(source=link)
         return _("reported by {source}").format(source=link)
-    if day:
-        return f"{link} ({day})"
-    return link
+    if not day:
+        return link
+    return (
+        f"{link}, {day}" if now is not None and language == DEFAULT_LANGUAGE else f"{link} ({day})"
+    )
 
 
 def topic_buttons(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGUAGE) -> Keyboard:
@@ -61,23 +77,36 @@ def change_line(
     if change is None or now.date() - change.on > RECENT_CHANGE:
         return None
     _ = words(language)
-    day = day_words(change.on, language, short=True)
+    day = _dated(change.on, now, language, short=True)
     return _("🆕 <i>Changed on {date}:</i> {change}").format(date=day, change=change.text)
 
 
-def footer(topic: Topic, language: str = DEFAULT_LANGUAGE) -> str:
+def footer(topic: Topic, now: datetime, language: str = DEFAULT_LANGUAGE) -> str:
+    count = len(topic.sources)
+    if language == DEFAULT_LANGUAGE:
+        sources = "1 source" if count == 1 else f"{count} sources"
+        return f"<i>Checked against {sources} on {dated(topic.verified, now)}.</i>"
     _ = words(language)
     return _("<i>Checked against {count} source(s) on {date}.</i>").format(
-        count=len(topic.sources), date=format_date_only(topic, language)
+        count=count, date=format_date_only(topic, language)
     )
 
 
-def _disputed(topic: Topic, language: str) -> str | None:
+def disputes_concern(region: str | None) -> bool:
+    """Whether "sources disagree" notes concern a reader in `region`.
+
+    Every dispute in faq/ is about the objection rounds (the EU/EEA, the UK, Switzerland,
+    Brazil): a reader elsewhere (us, ca, hk fall back there) has no objection to doubt.
+    """
+    return region is None or "other" not in region_chain(region)
+
+
+def _disputed(topic: Topic, region: str | None, now: datetime, language: str) -> str | None:
     disputed = topic.disputed_in(language)
-    if not disputed:
+    if not disputed or not disputes_concern(region):
         return None
     claims = "\n".join(
-        f"• {p.claim} ({', '.join(source_text(s, language) for s in p.sources)})"
+        f"• {p.claim} ({', '.join(source_text(s, language, now) for s in p.sources)})"
         if p.sources
         else f"• {p.claim}"
         for p in disputed.positions
@@ -128,10 +157,10 @@ def render_topic(
         platform = kb.platforms[topic.platform]
         # One note per answer: a topic shown in English has it at the top already.
         parts.append(render_steps(platform, region, language, note=topic.has_text(language)))
-    disputed = _disputed(topic, language)
+    disputed = _disputed(topic, region, now, language)
     if disputed:
         parts.append(disputed)
-    parts.append(footer(topic, language))
+    parts.append(footer(topic, now, language))
     return Reply("\n\n".join(parts), topic_buttons(kb, topic, language))
 
 
@@ -144,12 +173,13 @@ def render_first_message(
 ) -> Reply:
     """What a phone shows first: the question, the direct answer, a recent change, the date."""
     parts = _first_parts(kb, topic, region, now, language)
-    parts.append(footer(topic, language))
+    parts.append(footer(topic, now, language))
     return Reply("\n\n".join(parts), topic_buttons(kb, topic, language))
 
 
 def has_details(topic: Topic, region: str | None, language: str = DEFAULT_LANGUAGE) -> bool:
-    return bool(topic.text(language).details_for(region) or topic.disputed)
+    disputed = topic.disputed is not None and disputes_concern(region)
+    return bool(topic.text(language).details_for(region) or disputed)
 
 
 def render_details(
@@ -161,7 +191,7 @@ def render_details(
 ) -> Reply | None:
     """The rest, for a "More details" button: details and where sources disagree (or None)."""
     parts = _detail_parts(kb, topic, region, now, language)
-    disputed = _disputed(topic, language)
+    disputed = _disputed(topic, region, now, language)
     if disputed:
         parts.append(disputed)
     if not parts:
@@ -178,19 +208,30 @@ def format_date_only(topic: Topic, language: str = DEFAULT_LANGUAGE) -> str:
     return day_words(topic.verified, language)
 
 
-def render_sources(kb: KnowledgeBase, topic: Topic, language: str = DEFAULT_LANGUAGE) -> Reply:
+def render_sources(
+    kb: KnowledgeBase,
+    topic: Topic,
+    language: str = DEFAULT_LANGUAGE,
+    now: datetime | None = None,
+) -> Reply:
+    """Every source of a topic (and of its app's steps); with `now`, dates say how long ago."""
     _ = words(language)
     sources = topic.sources_in(language)
     title = topic.text(language).title
     lines = [_("<b>Sources for “{title}”</b>").format(title=title)]
-    lines.extend(f"• {source_text(s, language)}" for s in sources)
+    lines.extend(f"• {source_text(s, language, now)}" for s in sources)
     if topic.platform and topic.platform in kb.platforms:
         platform = kb.platforms[topic.platform]
         extra = [s for s in platform.sources if s not in sources]
         if extra:
             steps = _("<b>For the {platform} steps</b>").format(platform=platform.name)
             lines.append(f"\n{steps}")
-            lines.extend(f"• {source_text(s, language)}" for s in extra)
-    checked = _("<i>Last checked: {date}.</i>").format(date=format_date_only(topic, language))
+            lines.extend(f"• {source_text(s, language, now)}" for s in extra)
+    checked_on = (
+        dated(topic.verified, now)
+        if now is not None and language == DEFAULT_LANGUAGE
+        else format_date_only(topic, language)
+    )
+    checked = _("<i>Last checked: {date}.</i>").format(date=checked_on)
     lines.append(f"\n{checked}")
     return Reply("\n".join(lines), back_button(topic, language))
