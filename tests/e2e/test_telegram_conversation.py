@@ -30,7 +30,7 @@ from bot.telegram.context import services_of
 from bot.telegram.handlers import NOT_TEXT, SORRY
 from tests.conftest import ROOT
 from tests.support.botapi import BotApiStandIn, Call, parse_html, text_entities
-from tests.support.botapi.server import _read_request
+from tests.support.botapi.wire import _read_request
 from tests.support.standin_fixtures import TOKEN, check_wire, running_bot, standin  # noqa: F401
 
 USER = 1001  # the stand-in's default user, whose private chat id is the same

@@ -44,313 +44,41 @@ share of the calls instead (benchmarks: "5% of sends fail transiently"); faults 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import gc
 import inspect
 import itertools
 import json
 import random
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-MESSAGE_LIMIT = 4096
-CAPTION_LIMIT = 1024
-CALLBACK_DATA_LIMIT = 64
-CALLBACK_ANSWER_LIMIT = 200
+from tests.support.botapi.calls import Call
+from tests.support.botapi.faults import NGINX_502, Fault, FaultInjection, RandomFault, _fault_error
+from tests.support.botapi.formatting import (
+    CALLBACK_ANSWER_LIMIT,
+    CALLBACK_DATA_LIMIT,
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    parse_html,
+)
+from tests.support.botapi.updates import UpdateBuilders
+from tests.support.botapi.wire import (
+    REASONS,
+    ApiError,
+    Blocked,
+    _json,
+    _params,
+    _read_request,
+    _Request,
+)
+
 DEFAULT_TOKEN = "123:TEST"
 DEFAULT_USERNAME = "optout_test_bot"
-
-# Form values PTB sends as plain strings; everything else it JSON-encodes.
-STRING_PARAMS = frozenset(
-    {
-        "text",
-        "caption",
-        "callback_query_id",
-        "url",
-        "secret_token",
-        "parse_mode",
-        "description",
-        "short_description",
-        "name",
-        "language_code",
-        "inline_message_id",
-        "query",
-        "ip_address",
-        "title",
-        "emoji",
-    }
-)
-
-SUPPORTED_TAGS = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "code": "code",
-    "pre": "pre",
-    "a": "text_link",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
-_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*?)?)\s*(/?)>")
-_ATTR = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-_MENTION = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{3,31})\b")
-_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z][A-Za-z0-9_]{3,31})?")
-
-NGINX_502 = (
-    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
-    b"</body>\r\n</html>\r\n"
-)
-REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}
-
-
-class ApiError(Exception):
-    """An error the Bot API answers with: HTTP status = error_code."""
-
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-
-    def payload(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.code,
-            "description": self.description,
-        }
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return body
-
-
-class Blocked(ApiError):
-    """403 for a chat whose user blocked the bot (see `BotApiStandIn.block`)."""
-
-    def __init__(self) -> None:
-        super().__init__(403, "Forbidden: bot was blocked by the user")
-
-
-_SPECIAL = re.compile(r"[<&]")
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Telegram's HTML parse mode: plain text and entities (UTF-16 offsets), or ApiError."""
-    out: list[str] = []
-    length = 0  # UTF-16 length of what is in `out`
-    stack: list[tuple[str, int, dict[str, Any]]] = []
-    entities: list[dict[str, Any]] = []
-    i = 0
-
-    def bad(reason: str) -> ApiError:
-        return ApiError(400, f"Bad Request: can't parse entities: {reason}")
-
-    def byte_offset(pos: int) -> int:
-        return len(text[:pos].encode("utf-8"))
-
-    while i < len(text):
-        special = _SPECIAL.search(text, i)
-        stop = special.start() if special is not None else len(text)
-        if stop > i:  # a run of plain text, measured in one go
-            run = text[i:stop]
-            out.append(run)
-            length += utf16_len(run)
-            i = stop
-            continue
-        ch = text[i]
-        if ch == "<":
-            m = _TAG.match(text, i)
-            if m is None:
-                raise bad(f"Unsupported start tag at byte offset {byte_offset(i)}")
-            closing, name, attrs, _ = m.group(1), m.group(2).lower(), m.group(3), m.group(4)
-            if name not in SUPPORTED_TAGS:
-                kind = "end" if closing else "start"
-                raise bad(f'Unsupported {kind} tag "{name}" at byte offset {byte_offset(i)}')
-            if closing:
-                if not stack or stack[-1][0] != name:
-                    raise bad(
-                        f'Unmatched end tag at byte offset {byte_offset(i)}, expected "</'
-                        f'{stack[-1][0] if stack else ""}>", found "</{name}>"'
-                    )
-                tag, start, extra = stack.pop()
-                if length > start:
-                    entity = {"type": SUPPORTED_TAGS[tag], "offset": start}
-                    entity["length"] = length - start
-                    entity.update(extra)
-                    entities.append(entity)
-            else:
-                extra: dict[str, Any] = {}
-                found = {k.lower(): a or b or c for k, a, b, c in _ATTR.findall(attrs)}
-                if name == "a":
-                    href = _unescape(found.get("href", ""))
-                    if not href:
-                        raise bad(f"Can't find href in <a> at byte offset {byte_offset(i)}")
-                    extra["url"] = href
-                elif name == "pre" or name == "code":
-                    if found.get("class", "").startswith("language-"):
-                        extra["language"] = found["class"].removeprefix("language-")
-                elif name == "span" and found.get("class") != "tg-spoiler":
-                    raise bad(f'Unsupported start tag "span" at byte offset {byte_offset(i)}')
-                stack.append((name, length, extra))
-            i = m.end()
-            continue
-        if ch == "&":
-            m = _ENTITY.match(text, i)
-            if m is not None:
-                decoded = _unescape(m.group(0))
-                out.append(decoded)
-                length += utf16_len(decoded)
-                i = m.end()
-                continue
-        out.append(ch)
-        length += utf16_len(ch)
-        i += 1
-    if stack:
-        raise bad(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
-
-
-def _unescape(text: str) -> str:
-    def one(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name.startswith("#x"):
-            return chr(int(name[2:], 16))
-        if name.startswith("#"):
-            return chr(int(name[1:]))
-        return {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}[name]
-
-    return _ENTITY.sub(one, text)
-
-
-def text_entities(text: str, bot_username: str | None = None) -> list[dict[str, Any]]:
-    """The entities Telegram attaches to a user's text: a bot_command at 0, @mentions."""
-    entities: list[dict[str, Any]] = []
-    m = _COMMAND.match(text)
-    if m:
-        entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(m.group(0))})
-    command_end = entities[0]["length"] if entities else 0
-    for m in _MENTION.finditer(text):
-        offset = utf16_len(text[: m.start()])
-        if offset < command_end:
-            continue
-        entities.append({"type": "mention", "offset": offset, "length": utf16_len(m.group(0))})
-    return entities
-
-
-@dataclass
-class Call:
-    """One request the bot made. `fault` is set when the stand-in made it fail on purpose."""
-
-    method: str
-    params: dict[str, Any]
-    time: float
-    index: int
-    ok: bool = True
-    result: Any = None
-    error: dict[str, Any] | None = None
-    fault: str | None = None
-
-    @property
-    def text(self) -> str | None:
-        """The raw text parameter as the bot sent it (HTML for parse_mode HTML)."""
-        return self.params.get("text")
-
-    @property
-    def plain(self) -> str | None:
-        """The text as the user sees it (entities parsed), for successful sends/edits; a
-        document's caption."""
-        if isinstance(self.result, dict):
-            return self.result.get("text", self.result.get("caption"))
-        return None
-
-    @property
-    def file(self) -> dict[str, Any] | None:
-        """A sendDocument's uploaded file: {"filename", "size", "content" (bytes)}."""
-        document = self.params.get("document")
-        return document if isinstance(document, dict) else None
-
-    @property
-    def chat_id(self) -> Any:
-        return self.params.get("chat_id")
-
-    @property
-    def buttons(self) -> list[dict[str, Any]]:
-        """Every inline button of the reply markup, flattened."""
-        markup = self.params.get("reply_markup") or {}
-        if not isinstance(markup, dict):
-            return []
-        return [b for row in markup.get("inline_keyboard", []) for b in row]
-
-    @property
-    def callback_data(self) -> list[str]:
-        return [b["callback_data"] for b in self.buttons if "callback_data" in b]
-
-    def __repr__(self) -> str:
-        status = "ok" if self.ok else f"failed({self.fault or self.error})"
-        shown = {k: v for k, v in self.params.items() if k != "reply_markup"}
-        text = repr(shown)
-        if len(text) > 160:
-            text = text[:157] + "..."
-        return f"<Call #{self.index} {self.method} {status} {text}>"
-
-
-@dataclass
-class Fault:
-    kind: int | str
-    times: int
-    retry_after: int = 1
-    description: str | None = None
-    seconds: float = 10.0
-
-
-@dataclass
-class RandomFault:
-    kinds: tuple[int | str, ...]
-    probability: float
-    retry_after: int = 1
-    description: str | None = None
-    seconds: float = 10.0
-
-
-@dataclass
-class _Request:
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
 
 
 @dataclass
@@ -366,7 +94,7 @@ class StandInState:
     admins: dict[int, set[int]] = field(default_factory=dict)  # chat id -> admin user ids
 
 
-class BotApiStandIn:
+class BotApiStandIn(UpdateBuilders, FaultInjection):
     """The Bot API stand-in. See the module docstring for the whole picture."""
 
     def __init__(
@@ -460,61 +188,7 @@ class BotApiStandIn:
     def api_url(self) -> str:
         return f"{self.base_url}{self.token}"
 
-    # -- faults and blocking ------------------------------------------------------------
-    def fail_next(
-        self,
-        method: str,
-        kind: int | str,
-        times: int = 1,
-        *,
-        retry_after: int = 1,
-        description: str | None = None,
-        seconds: float = 10.0,
-    ) -> None:
-        """Make the next `times` calls of `method` fail with `kind` (see module docstring)."""
-        kind = int(kind) if isinstance(kind, str) and kind.isdigit() else kind
-        if kind not in (400, 403, 409, 429, 500, 502, "stall"):
-            raise ValueError(f"unknown fault kind {kind!r}")
-        self._faults.setdefault(method, []).append(
-            Fault(kind, times, retry_after, description, seconds)
-        )
-
-    def fail_randomly(
-        self,
-        method: str,
-        kinds: int | str | Iterable[int | str],
-        probability: float,
-        *,
-        retry_after: int = 1,
-        description: str | None = None,
-        seconds: float = 10.0,
-        seed: int | None = None,
-    ) -> None:
-        """Fail each call of `method` with chance `probability`, with one of `kinds` at random.
-
-        Keeps going until called again with probability 0. Faults queued with `fail_next`
-        are used up first. `seed` makes the sequence repeatable.
-        """
-        if not 0.0 <= probability <= 1.0:
-            raise ValueError(f"probability must be between 0 and 1, got {probability!r}")
-        if isinstance(kinds, (int, str)):
-            kinds = [kinds]
-        checked = tuple(int(k) if isinstance(k, str) and k.isdigit() else k for k in kinds)
-        if not checked or any(k not in (400, 403, 409, 429, 500, 502, "stall") for k in checked):
-            raise ValueError(f"unknown fault kind(s) {kinds!r}")
-        if seed is not None:
-            self._rng.seed(seed)
-        if probability == 0.0:
-            self._random_faults.pop(method, None)
-            return
-        self._random_faults[method] = RandomFault(
-            checked, probability, retry_after, description, seconds
-        )
-
-    def pending_faults(self, method: str | None = None) -> int:
-        faults = [f for m, fs in self._faults.items() if method in (None, m) for f in fs]
-        return sum(f.times for f in faults)
-
+    # -- blocking and admins -----------------------------------------------------------
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every send to this chat fails with 403 from now on."""
         self.state.blocked.add(int(chat_id))
@@ -587,187 +261,6 @@ class BotApiStandIn:
         if self._calls_changed is not None:
             self._calls_changed.set()
             self._calls_changed = asyncio.Event()
-
-    # -- updates ---------------------------------------------------------------------
-    def enqueue(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue a raw update (an update_id is added if missing)."""
-        if "update_id" not in update:
-            update = {"update_id": self._next_update_id, **update}
-        _check_update(update)
-        self._next_update_id = max(self._next_update_id, update["update_id"]) + 1
-        for key in ("message", "edited_message", "callback_query"):
-            payload = update.get(key)
-            if isinstance(payload, dict):
-                chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
-                if chat:
-                    self.state.chats.setdefault(chat["id"], chat)
-        self._pending.append(update)
-        self._wake_pollers()
-        return update
-
-    def _wake_pollers(self) -> None:
-        for event in self._update_waiters:
-            event.set()
-
-    @property
-    def waiting_pollers(self) -> int:
-        """getUpdates requests (and webhook loops) waiting for an update right now."""
-        return len(self._update_waiters)
-
-    @property
-    def pending_updates(self) -> list[dict[str, Any]]:
-        return list(self._pending)
-
-    def new_user(self, first_name: str = "User", **extra: Any) -> dict[str, Any]:
-        uid = next(self._users)
-        return {"id": uid, "is_bot": False, "first_name": first_name, **extra}
-
-    def private_chat(self, user: dict[str, Any] | None = None) -> dict[str, Any]:
-        user = user or self.user
-        chat = {"id": user["id"], "type": "private", "first_name": user.get("first_name", "")}
-        if user.get("username"):
-            chat["username"] = user["username"]
-        return chat
-
-    def group_chat(
-        self, chat_id: int = -1001234567890, chat_type: str = "supergroup", title: str = "Group"
-    ) -> dict[str, Any]:
-        if chat_type not in ("group", "supergroup"):
-            raise ValueError("chat_type must be group or supergroup")
-        return {"id": chat_id, "type": chat_type, "title": title}
-
-    def _message(
-        self,
-        chat: dict[str, Any],
-        user: dict[str, Any],
-        text: str | None,
-        extra: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "from": user,
-            "chat": chat,
-            "date": int(time.time()),
-        }
-        if text is not None:
-            message["text"] = text
-            entities = text_entities(text)
-            if entities:
-                message["entities"] = entities
-        message.update(extra or {})
-        return message
-
-    def private_message(
-        self,
-        text: str | None,
-        *,
-        user: dict[str, Any] | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """A user writes to the bot in private. `text=None` with `extra` for stickers etc."""
-        user = user or self.user
-        return self.enqueue({"message": self._message(self.private_chat(user), user, text, extra)})
-
-    def group_message(
-        self,
-        text: str | None,
-        *,
-        chat_id: int = -1001234567890,
-        chat_type: str = "supergroup",
-        user: dict[str, Any] | None = None,
-        reply_to: dict[str, Any] | Call | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """A message in a group; `reply_to` is a message (or the Call that sent it)."""
-        user = user or self.user
-        extra = dict(extra or {})
-        if reply_to is not None:
-            replied = self._resolve_message(reply_to)
-            extra["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to"}
-        chat = self.group_chat(chat_id, chat_type)
-        self._members[(chat_id, int(user["id"]))] = user
-        return self.enqueue({"message": self._message(chat, user, text, extra)})
-
-    @staticmethod
-    def sticker() -> dict[str, Any]:
-        return {
-            "file_id": "CAACAgIAAxkBAAIBZ2Z",
-            "file_unique_id": "AgADsticker",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-            "emoji": "👍",
-        }
-
-    def sticker_message(self, *, user: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.private_message(None, user=user, extra={"sticker": self.sticker()})
-
-    def photo_message(
-        self, caption: str | None = None, *, user: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        photo = [
-            {"file_id": f"AgACAgIAAxk{i}", "file_unique_id": f"AQAD{i}", "width": w, "height": w}
-            for i, w in enumerate((90, 320, 800))
-        ]
-        extra: dict[str, Any] = {"photo": photo}
-        if caption:
-            extra["caption"] = caption
-        return self.private_message(None, user=user, extra=extra)
-
-    def chat_instance(self, chat_id: int) -> str:
-        return str((chat_id * 2654435761) % (1 << 63))
-
-    def callback_query(
-        self,
-        message: dict[str, Any] | Call,
-        data: str | None,
-        *,
-        user: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """A user presses an inline button of `message` (a bot message or its Call)."""
-        message = self._resolve_message(message)
-        chat = message["chat"]
-        if user is None:
-            if chat["type"] == "private" and chat["id"] != self.user["id"]:
-                user = {"id": chat["id"], "is_bot": False, "first_name": chat.get("first_name")}
-            else:
-                user = self.user
-        if chat["type"] != "private":
-            self._members[(chat["id"], int(user["id"]))] = user
-        query: dict[str, Any] = {
-            "id": str(next(self._callback_ids)),
-            "from": user,
-            "chat_instance": self.chat_instance(chat["id"]),
-            "message": message,
-        }
-        if data is not None:
-            query["data"] = data
-        self.state.callback_queries[query["id"]] = False
-        return self.enqueue({"callback_query": query})
-
-    def press(
-        self, message: dict[str, Any] | Call, label: str, *, user: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Press the button whose label contains `label` (case-insensitive) on `message`."""
-        current = self._resolve_message(message)
-        buttons = [
-            b for row in (current.get("reply_markup") or {}).get("inline_keyboard", []) for b in row
-        ]
-        wanted = [b for b in buttons if label.lower() in b["text"].lower()]
-        if not wanted or "callback_data" not in wanted[0]:
-            labels = [b["text"] for b in buttons]
-            raise LookupError(f"no callback button matching {label!r}; buttons: {labels}")
-        return self.callback_query(current, wanted[0]["callback_data"], user=user)
-
-    def _resolve_message(self, message: dict[str, Any] | Call) -> dict[str, Any]:
-        if isinstance(message, Call):
-            if not isinstance(message.result, dict):
-                raise ValueError(f"{message!r} did not produce a message")
-            message = message.result
-        key = (message["chat"]["id"], message["message_id"])
-        return self.state.messages.get(key, message)
 
     # -- HTTP ------------------------------------------------------------------------
     async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
@@ -852,20 +345,6 @@ class BotApiStandIn:
         call.result = result
         self._record(call)
         return _json(200, {"ok": True, "result": result})
-
-    def _take_fault(self, method: str) -> Fault | None:
-        queue = self._faults.get(method)
-        if not queue:
-            chance = self._random_faults.get(method)
-            if chance is not None and self._rng.random() < chance.probability:
-                kind = self._rng.choice(chance.kinds)
-                return Fault(kind, 1, chance.retry_after, chance.description, chance.seconds)
-            return None
-        fault = queue[0]
-        fault.times -= 1
-        if fault.times <= 0:
-            queue.pop(0)
-        return fault
 
     async def _control(self, request: _Request) -> tuple[int, bytes, str, list[str]]:
         action = request.path.removeprefix("/_standin/").strip("/")
@@ -1259,22 +738,6 @@ class BotApiStandIn:
         self.state.inline_queries[query_id] = True
         return True
 
-    def inline_query(self, query: str, *, user: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A user types `@bot query` in any chat."""
-        query_id = str(next(self._callback_ids))
-        self.state.inline_queries[query_id] = False
-        return self.enqueue(
-            {
-                "inline_query": {
-                    "id": query_id,
-                    "from": user or self.user,
-                    "query": query,
-                    "offset": "",
-                    "chat_type": "sender",
-                }
-            }
-        )
-
     def _api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
         """A file upload (multipart) or a file_id/URL string, with an optional caption."""
         chat = self._chat(params.get("chat_id"))
@@ -1361,43 +824,9 @@ class BotApiStandIn:
         return True
 
 
-def _check_update(update: dict[str, Any]) -> None:
-    """Refuse an update PTB could not parse: it would block polling for good, as a bad
-    update from Telegram would, and the test would only see a timeout."""
-    try:
-        from telegram import Update
-    except ImportError:  # the stand-in does not need PTB to run
-        return
-    try:
-        Update.de_json(json.loads(json.dumps(update)), None)
-    except Exception as exc:
-        raise ValueError(f"not a valid Telegram update: {exc}") from exc
-
-
 def _commands_key(params: dict[str, Any]) -> str:
     scope = params.get("scope") or {"type": "default"}
     return json.dumps([scope, params.get("language_code") or ""], sort_keys=True)
-
-
-def _fault_error(fault: Fault) -> ApiError:
-    if fault.kind == 429:
-        return ApiError(
-            429,
-            fault.description or f"Too Many Requests: retry after {fault.retry_after}",
-            retry_after=fault.retry_after,
-        )
-    if fault.kind == 403:
-        return ApiError(403, fault.description or "Forbidden: bot was blocked by the user")
-    if fault.kind == 400:
-        return ApiError(400, fault.description or "Bad Request: message is too long")
-    if fault.kind == 409:
-        return ApiError(
-            409,
-            fault.description
-            or "Conflict: terminated by other getUpdates request; make sure that only one bot "
-            "instance is running",
-        )
-    return ApiError(500, fault.description or "Internal Server Error")
 
 
 def _int(value: Any, default: int) -> int:
@@ -1405,129 +834,3 @@ def _int(value: Any, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-def _json(status: int, payload: Any) -> tuple[int, bytes, str, list[str]]:
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    return status, body, "application/json", []
-
-
-def _decode_value(key: str, value: str) -> Any:
-    if key in STRING_PARAMS:
-        return value
-    if key == "chat_id":
-        return int(value) if value.lstrip("-").isdigit() else value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def _params(request: _Request) -> dict[str, Any]:
-    """Query string + body (JSON, form-encoded or multipart), values decoded as PTB sends."""
-    params: dict[str, Any] = {
-        k: _decode_value(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True)
-    }
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = request.body
-    if not body:
-        return params
-    if ctype == "application/json":
-        data = json.loads(body)
-        if isinstance(data, dict):
-            params.update(data)
-    elif ctype == "multipart/form-data":
-        header = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
-        message = BytesParser(policy=HTTP).parsebytes(header + body)
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if not name:
-                continue
-            if part.get_filename():
-                content = part.get_payload(decode=True) or b""
-                params[name] = {
-                    "filename": part.get_filename(),
-                    "size": len(content),
-                    "content": content,
-                    "mime_type": part.get_content_type(),
-                }
-            else:
-                params[name] = _decode_value(name, part.get_content())
-    else:
-        for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
-            params[k] = _decode_value(k, v)
-    return params
-
-
-async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
-    """One HTTP/1.1 request (Content-Length or chunked body); None when the peer closed."""
-    line = await reader.readline()
-    while line in (b"\r\n", b"\n"):
-        line = await reader.readline()
-    if not line:
-        return None
-    parts = line.decode("latin-1").strip().split(" ")
-    if len(parts) != 3:
-        raise ValueError(f"bad request line {line!r}")
-    method, target, _version = parts
-    headers: dict[str, str] = {}
-    while True:
-        raw = await reader.readline()
-        if raw in (b"\r\n", b"\n", b""):
-            break
-        name, _, value = raw.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    body = b""
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        chunks = []
-        while True:
-            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    pass
-                break
-            chunks.append(await reader.readexactly(size))
-            await reader.readline()
-        body = b"".join(chunks)
-    elif "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-    split = urlsplit(target)
-    return _Request(method.upper(), split.path, split.query, headers, body)
-
-
-def iter_sent_texts(calls: Iterable[Call]) -> list[str]:
-    """The raw texts of successful sendMessage/editMessageText calls."""
-    return [
-        c.text or ""
-        for c in calls
-        if c.ok and c.method in ("sendMessage", "editMessageText") and c.text is not None
-    ]
-
-
-async def _serve(port: int, token: str, username: str) -> None:
-    standin = BotApiStandIn(token, username)
-    await standin.start(port=port)
-    print(standin.port, flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await standin.stop()
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve a Telegram Bot API stand-in")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--token", default=DEFAULT_TOKEN)
-    parser.add_argument("--username", default=DEFAULT_USERNAME)
-    args = parser.parse_args(argv)
-    # As its own process it is a measuring instrument (benchmarks time requests by when it
-    # reads them): its record of 100,000 calls must not make it pause for full garbage
-    # collections, which bunched up the arrival times it records. Its objects hold no cycles.
-    gc.freeze()
-    gc.disable()
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.port, args.token, args.username))
-
-
-if __name__ == "__main__":
-    main()
