@@ -16,7 +16,7 @@ them of) and measures:
   median of 3 separate runs, because tracemalloc slows the code it watches.
 * delivery: `deliver_round` for one round through `BotSender` (the bot's reminder sender:
   sendMessage as JSON over the request backend `transport.reminder_request` picks, with
-  PTB's error handling) to the Bot API stand-in (`tests/botapi_standin.py`, run as its own
+  PTB's error handling) to the Bot API stand-in (`tests/support/botapi/`, run as its own
   process on 127.0.0.1) over real HTTP, with the bot's own `DeliveryPolicy.for_rate` and the
   rounds' share of the application's send budget (`bot/sendbudget.py`): at 1,000 msg/s (paid
   broadcast) to every subscriber and at 30 msg/s to a subset (2,000: about 67 s), that
@@ -110,7 +110,7 @@ from bot.store.repository import (  # noqa: E402
     nudges,
 )
 from bot.telegram.lifecycle import build_application  # noqa: E402
-from tests.store_fixtures import _find_pg_url, bulk_subscribe  # noqa: E402
+from tests.support.store_fixtures import _find_pg_url, bulk_subscribe  # noqa: E402
 
 TOKEN = "123:BENCH"
 FIRST_CHAT = 100_000_000  # private chat ids look like user ids
@@ -291,7 +291,7 @@ async def postgresql_database() -> AsyncIterator[Database]:
 
 
 class StandIn:
-    """`python -m tests.botapi_standin` in a child process, driven over its control API."""
+    """`python -m tests.support.botapi` in a child process, driven over its control API."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
@@ -301,7 +301,7 @@ class StandIn:
 
     async def __aenter__(self) -> StandIn:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.botapi_standin", "--port", "0", "--token", TOKEN],
+            [sys.executable, "-m", "tests.support.botapi", "--port", "0", "--token", TOKEN],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=self._log,

@@ -6,7 +6,7 @@
 
 Not a test: it prints figures (docs/robustness.md keeps them). Each run:
 
-1. the Bot API stand-in (tests/botapi_standin.py, in this process, on 127.0.0.1) holds a
+1. the Bot API stand-in (tests/support/botapi/, in this process, on 127.0.0.1) holds a
    backlog of 1,000 messages from 100 chats (10 each, `/help`: one reply each) before the
    bot starts, as after a night of downtime;
 2. the real bot (`python -m bot run`, long polling, SQLite in a temporary directory) starts
@@ -39,8 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.botapi_standin import BotApiStandIn  # noqa: E402
-from tests.e2e_helpers import TOKEN, BotProcess, Chat, bot_env  # noqa: E402
+from tests.support.botapi import BotApiStandIn  # noqa: E402
+from tests.support.e2e_helpers import TOKEN, BotProcess, Chat, bot_env  # noqa: E402
 
 CHATS = 100
 PER_CHAT = 10
