@@ -25,11 +25,14 @@ from bot.store.repository import Store
 VOTES = {"up": True, "down": False}
 
 
-async def feedback_summary(store: Store, *, limit: int = 10) -> str:
+async def feedback_summary(
+    store: Store, *, limit: int = 10, language: str = DEFAULT_LANGUAGE
+) -> str:
     """Topics by share of 👎, then unanswered questions by how often they were asked."""
     ranked = rank_topics(await store.vote_counts())
     groups = group_unmatched(await analytics.list_unmatched(store.engine))
-    return feedback_report(ranked, [(g.example, g.count) for g in groups], limit=limit)
+    unanswered = [(g.example, g.count) for g in groups]
+    return feedback_report(ranked, unanswered, limit=limit, language=language)
 
 
 @dataclass

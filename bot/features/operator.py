@@ -92,8 +92,9 @@ class Operator:
     log_unmatched: bool = False
     unmatched_days: int = 30
     on_reload: Callable[[], Awaitable[object]] | None = None  # reschedules the reminders
-    # More for /stats: the answers' 👍/👎 and the unanswered questions (plain text).
-    extra_stats: Callable[[], Awaitable[str]] | None = None
+    # More for /stats: the answers' 👍/👎 and the unanswered questions (plain text), in the
+    # language it is given.
+    extra_stats: Callable[[str], Awaitable[str]] | None = None
     popular: list[str] = field(default_factory=list)  # most answered topics, for inline mode
     _counts: Counter[CountKey] = field(default_factory=Counter)
     _unmatched: list[str] = field(default_factory=list)
@@ -160,7 +161,7 @@ class Operator:
             _("Reminders: {deliveries}").format(deliveries=deliveries or _("none yet")),
         ]
         if self.extra_stats is not None:
-            lines += ["", escape(await self.extra_stats())]
+            lines += ["", escape(await self.extra_stats(ctx.language))]
         return [Reply("\n".join(lines))]
 
     async def reload(self, args: str, ctx: ChatContext) -> list[Reply] | None:
