@@ -214,7 +214,7 @@ def build_services(
         log_unmatched=config.log_unmatched,
         unmatched_days=config.unmatched_days,
         on_reload=scheduler.after_reload if scheduler is not None else None,
-        extra_stats=lambda: feedback_summary(store),
+        extra_stats=lambda language: feedback_summary(store, language=language),
     )
     storage = StorageWatch()
     # The order here is the order of /help and of Telegram's command menu.

@@ -149,9 +149,9 @@ def letter_problems(kb: KnowledgeBase | None, path: Path | None = None) -> list[
 
 def cmd_calendar(config: Config, region: str | None, language: str) -> int:
     """The .ics of `/calendar` for a website: the region's dated events, no re-check."""
-    from bot.checkup.calendar import build_calendar
+    from bot.checkup.calendar import build_calendar, dated_deadlines
     from bot.clock import SystemClock
-    from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, REGIONS
+    from bot.knowledge.model import LANGUAGES, REGIONS
 
     wanted = (region or "").strip().lower() or None
     if wanted is not None and wanted not in REGIONS:
@@ -159,12 +159,13 @@ def cmd_calendar(config: Config, region: str | None, language: str) -> int:
     if language not in LANGUAGES:
         raise StartupError(f"--lang must be one of {', '.join(LANGUAGES)}, got {language!r}")
     kb = _knowledge(config)
-    if language != DEFAULT_LANGUAGE:  # the dates' texts have no translations loaded yet
+    english = [d.id for d in dated_deadlines(kb, wanted) if not d.has_text(language)]
+    if english:  # the entry's own words; the calendar's words come from the catalogues
         print(
-            f"optout-bot: no {language} texts for the dates are loaded; writing them in English",
+            f"optout-bot: no {language} text for {', '.join(english)}; written in English",
             file=sys.stderr,
         )
-    content = build_calendar(kb, region=wanted, now=SystemClock().now())
+    content = build_calendar(kb, region=wanted, now=SystemClock().now(), language=language)
     sys.stdout.buffer.write(content)
     sys.stdout.flush()
     return 0

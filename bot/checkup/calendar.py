@@ -8,7 +8,10 @@ recurring re-check keeps the chat's local time across daylight-saving changes.
 Dated events are deadlines of kind `deadline` and `effective` (entries of other kinds, or
 without `at`, have no date to put in a calendar); a model without `kind` counts as
 `deadline`. UIDs are stable (`<deadline id>@optout-bot`), so importing a newer file updates
-the events instead of adding copies. `DTSTAMP` is the injected `now`.
+the events instead of adding copies. `DTSTAMP` is the injected `now`. Titles, descriptions,
+categories and the calendar's name are in `language` (the entries' own translations and the
+gettext catalogues); the UIDs do not depend on it, so a file in another language updates the
+same events.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from bot.checkup.regions import region_applies
-from bot.knowledge.model import REGION_NAMES, Deadline, KnowledgeBase
+from bot.checkup.texts import region_label
+from bot.i18n.catalog import N_, translator
+from bot.knowledge.model import DEFAULT_LANGUAGE, Deadline, KnowledgeBase
 
 __all__ = ["DATED_KINDS", "PRODID", "Recheck", "build_calendar", "dated_deadlines"]
 
@@ -67,7 +72,12 @@ def dated_deadlines(
     return sorted(found, key=lambda d: (d.at, d.id))
 
 
-def _deadline_event(deadline: Deadline, now: datetime) -> icalendar.Event:
+_CATEGORIES = {"deadline": N_("Deadline"), "effective": N_("Effective date")}
+
+
+def _deadline_event(deadline: Deadline, now: datetime, language: str) -> icalendar.Event:
+    _ = translator(language).gettext
+    deadline = deadline.for_language(language)
     event = icalendar.Event()
     event.add("uid", f"{deadline.id}@{UID_DOMAIN}")
     event.add("dtstamp", now)
@@ -78,15 +88,16 @@ def _deadline_event(deadline: Deadline, now: datetime) -> icalendar.Event:
     if deadline.sources:
         source = deadline.sources[0]
         event.add("url", source.url)
-        description.append(f"Source: {source.title} {source.url}")
+        description.append(_("Source: {title} {url}").format(title=source.title, url=source.url))
     event.add("description", "\n\n".join(description))
     kind = getattr(deadline, "kind", "deadline")
-    event.add("categories", ["Deadline" if kind == "deadline" else "Effective date"])
+    event.add("categories", [_(_CATEGORIES["deadline" if kind == "deadline" else "effective"])])
     event.add("transp", "TRANSPARENT")  # information, not a busy slot
     return event
 
 
-def _recheck_event(recheck: Recheck, now: datetime) -> icalendar.Event:
+def _recheck_event(recheck: Recheck, now: datetime, language: str) -> icalendar.Event:
+    _ = translator(language).gettext
     if recheck.start.tzinfo is None:
         raise ValueError("the re-check start must be timezone-aware")
     event = icalendar.Event()
@@ -94,11 +105,11 @@ def _recheck_event(recheck: Recheck, now: datetime) -> icalendar.Event:
     event.add("dtstamp", now)
     event.add("dtstart", recheck.start.astimezone(ZoneInfo(recheck.timezone)))
     event.add("rrule", {"freq": "daily", "interval": recheck.period_days})
-    event.add("summary", "Re-check your AI-training settings")
-    lines = ["Platforms change their settings without warning: check that yours are still off."]
+    event.add("summary", _("Re-check your AI-training settings"))
+    lines = [_("Platforms change their settings without warning: check that yours are still off.")]
     if recheck.apps:
-        lines.append("Your apps: " + ", ".join(recheck.apps) + ".")
-    lines.append("The bot's /checkup shows what to do for each.")
+        lines.append(_("Your apps: {apps}.").format(apps=", ".join(recheck.apps)))
+    lines.append(_("The bot's /checkup shows what to do for each."))
     event.add("description", "\n".join(lines))
     event.add("transp", "TRANSPARENT")
     return event
@@ -111,6 +122,7 @@ def build_calendar(
     now: datetime,
     platforms: Iterable[str] | None = None,
     recheck: Recheck | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> bytes:
     """The .ics file: dated deadlines for the region (and apps), plus the re-check if on."""
     if now.tzinfo is None:
@@ -120,11 +132,14 @@ def build_calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    where = REGION_NAMES.get(region or "", "")
-    cal.add("x-wr-calname", f"AI-training opt-out{f' ({where})' if where else ''}")
+    _ = translator(language).gettext
+    name = _("AI-training opt-out")
+    if region is not None:
+        name = _("AI-training opt-out ({region})").format(region=region_label(region, language))
+    cal.add("x-wr-calname", name)
     for deadline in dated_deadlines(kb, region, platforms):
-        cal.add_component(_deadline_event(deadline, now))
+        cal.add_component(_deadline_event(deadline, now, language))
     if recheck is not None:
-        cal.add_component(_recheck_event(recheck, now))
+        cal.add_component(_recheck_event(recheck, now, language))
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from babel.numbers import format_percent
+
+from bot.i18n.catalog import translator
+from bot.i18n.formatting import babel_locale
+from bot.knowledge.model import DEFAULT_LANGUAGE
 from bot.store.feedback import VoteCount
 
 __all__ = ["TopicFeedback", "feedback_report", "rank_topics"]
@@ -57,21 +62,30 @@ def feedback_report(
     unanswered: Sequence[tuple[str, int]] = (),
     *,
     limit: int = 10,
+    language: str = DEFAULT_LANGUAGE,
 ) -> str:
-    """Plain text for `/stats` and `python -m bot feedback`: the two lists to work from."""
-    lines = ["Topics by share of 👎 (votes: 👍 up / 👎 down):"]
+    """Plain text for `/stats` (in the operator's chat language) and `python -m bot feedback`
+    (English): the two lists to work from. Topic ids and questions stay as they are."""
+    _ = translator(language).gettext
+    locale = babel_locale(language)
+    lines = [_("Topics by share of 👎 (votes: 👍 up / 👎 down):")]
     if not ranked:
-        lines.append("  no votes yet")
+        lines.append("  " + _("no votes yet"))
     for item in ranked[:limit]:
         languages = ", ".join(f"{lang} {n}" for lang, n in sorted(item.down_by_language.items()))
+        share = format_percent(item.down_share, locale=locale)
+        line = _("{topic}: {share} 👎 ({up} up / {down} down)")
+        if languages:
+            line = _("{topic}: {share} 👎 ({up} up / {down} down; 👎 by language: {languages})")
         lines.append(
-            f"  {item.topic}: {item.down_share:.0%} 👎 ({item.up} up / {item.down} down"
-            + (f"; 👎 by language: {languages}" if languages else "")
-            + ")"
+            "  "
+            + line.format(
+                topic=item.topic, share=share, up=item.up, down=item.down, languages=languages
+            )
         )
-    lines.append("Unanswered questions (most asked first):")
+    lines.append(_("Unanswered questions (most asked first):"))
     if not unanswered:
-        lines.append("  none logged (LOG_UNMATCHED is off, or every question was answered)")
+        lines.append("  " + _("none logged (LOG_UNMATCHED is off, or every question was answered)"))
     for example, count in list(unanswered)[:limit]:
         lines.append(f"  {count} × {example}")
     return "\n".join(lines)

@@ -1,10 +1,11 @@
 """Objection letters: a short text to paste into a form or send by e-mail. Pure.
 
 The words are in `letters.yaml` beside this module (one block per language), the law per
-region and what the facts say per platform too, so a translation or a new fact is an edit of
-that file, not of code. A letter is built from the knowledge base and that file only: the
-parts the user must fill in stay marked (`[your account e-mail]`); the bot never asks for
-them, sends nothing and stores nothing.
+region (its English name under `law`, and how each language names it, written to fit that
+language's sentence) and what the facts say per platform too, so a translation or a new fact
+is an edit of that file, not of code. A letter is built from the knowledge base and that
+file only: the parts the user must fill in stay marked (`[your account e-mail]`); the bot
+never asks for them, sends nothing and stores nothing.
 
 Which letter:
 - a region with a right to object (`laws`): an objection citing that law;
@@ -31,7 +32,7 @@ import yaml
 
 from bot.checkup.checklist import Action, action_for
 from bot.checkup.regions import REGION_FALLBACK
-from bot.knowledge.model import DEFAULT_LANGUAGE, REGIONS, KnowledgeBase
+from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, REGIONS, KnowledgeBase
 
 __all__ = [
     "LETTERS_FILE",
@@ -99,7 +100,7 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class LetterBook:
-    laws: dict[str, str]
+    laws: dict[str, dict[str, str]]  # region -> language -> the law as the body cites it
     targets: dict[str, Target]
     texts: dict[str, dict[str, Any]]  # language -> {text key: str, "notes": {note key: str}}
 
@@ -248,6 +249,38 @@ def _parse_texts(raw: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
     return texts
 
 
+def _parse_laws(
+    raw: Mapping[str, Any], languages: set[str], problems: list[str]
+) -> dict[str, dict[str, str]]:
+    """`law` (English) and one key per other language; every language with a text block
+    must name every law, or its letters would cite the law in English."""
+    laws: dict[str, dict[str, str]] = {}
+    for region, spec in raw.items():
+        if region not in KNOWN_REGIONS:
+            problems.append(f"laws.{region}: unknown region")
+            continue
+        spec = spec if isinstance(spec, Mapping) else {}
+        law = spec.get("law")
+        if not isinstance(law, str) or not law.strip():
+            problems.append(f"laws.{region}: needs a 'law' text")
+            continue
+        names = {DEFAULT_LANGUAGE: law.strip()}
+        for key, value in spec.items():
+            if key == "law":
+                continue
+            if key not in LANGUAGES:
+                problems.append(f"laws.{region}.{key}: not 'law' or a language code")
+            elif not isinstance(value, str) or not value.strip():
+                problems.append(f"laws.{region}.{key}: must be a non-empty text")
+            else:
+                names[str(key)] = value.strip()
+        missing = sorted(languages - set(names))
+        if missing:
+            problems.append(f"laws.{region}: no text for {', '.join(missing)} (texts has them)")
+        laws[region] = names
+    return laws
+
+
 def load_letters(path: Path = LETTERS_FILE) -> LetterBook:
     """Read and check letters.yaml; a LetterError lists every problem found."""
     try:
@@ -257,26 +290,21 @@ def load_letters(path: Path = LETTERS_FILE) -> LetterBook:
     if not isinstance(raw, Mapping):
         raise LetterError(f"{path.name}: expected a mapping with laws, targets and texts")
     problems: list[str] = []
-    laws: dict[str, str] = {}
-    for region, spec in (raw.get("laws") or {}).items():
-        law = spec.get("law") if isinstance(spec, Mapping) else None
-        if region not in KNOWN_REGIONS:
-            problems.append(f"laws.{region}: unknown region")
-        elif not isinstance(law, str) or not law.strip():
-            problems.append(f"laws.{region}: needs a 'law' text")
-        else:
-            laws[region] = law.strip()
     targets = _parse_targets(raw.get("targets"), problems)
     texts = _parse_texts(raw.get("texts"), problems)
+    laws = _parse_laws(raw.get("laws") or {}, set(texts), problems)
     if problems:
         raise LetterError(f"{path.name}:\n" + "\n".join(f"- {p}" for p in problems))
     return LetterBook(laws, targets, texts)
 
 
-def _law_for(book: LetterBook, region: str | None) -> str | None:
+def _law_for(book: LetterBook, region: str | None, language: str) -> str | None:
     if region is None:
         return None
-    return book.laws.get(region) or book.laws.get(REGION_FALLBACK.get(region, ""))
+    names = book.laws.get(region) or book.laws.get(REGION_FALLBACK.get(region, ""))
+    if names is None:
+        return None
+    return names.get(language) or names[DEFAULT_LANGUAGE]
 
 
 def render_letter(
@@ -292,7 +320,7 @@ def render_letter(
     """
     words = book.words(language)
     notes_words: Mapping[str, str] = words["notes"]
-    law = _law_for(book, region)
+    law = _law_for(book, region, language if language in book.texts else DEFAULT_LANGUAGE)
     notes: list[str] = []
 
     if target is None:

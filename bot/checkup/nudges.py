@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_PERIOD_DAYS",
     "DEFAULT_QUIET",
     "NudgePlan",
+    "PeriodError",
     "QuietWindow",
     "next_nudge_at",
     "parse_period",
@@ -35,19 +36,33 @@ _PERIOD = re.compile(r"^\s*(?:every\s+)?([0-9]{1,4})\s*(d|days?|w|weeks?)?\s*$",
 _CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
+class PeriodError(ValueError):
+    """A period `/remind every` cannot use. The message is English (logs, the CLI);
+    `bot.checkup.texts.period_error` words it for the reader from the fields."""
+
+    def __init__(self, text: str, days: int | None) -> None:
+        self.text = text  # what was typed, shortened
+        self.days = days  # the period read, when it is only out of range
+        self.low, self.high = MIN_NUDGE_DAYS, MAX_NUDGE_DAYS
+        how = (
+            f"give a number of days or weeks between {self.low} and {self.high} days, "
+            "for example 90d or 12w"
+        )
+        if days is None:
+            super().__init__(f"'{text}' is not a period: {how}")
+        else:
+            super().__init__(f"{days} days is out of range: {how}")
+
+
 def parse_period(text: str) -> int:
-    """`"90d"`, `"every 12w"`, `"45"` -> days. Errors are ValueErrors to show to the user."""
+    """`"90d"`, `"every 12w"`, `"45"` -> days. Errors are PeriodErrors to show to the user."""
     match = _PERIOD.match(text or "")
-    how = (
-        f"give a number of days or weeks between {MIN_NUDGE_DAYS} and {MAX_NUDGE_DAYS} days, "
-        "for example 90d or 12w"
-    )
     if match is None:
-        raise ValueError(f"'{(text or '').strip()[:20]}' is not a period: {how}")
+        raise PeriodError((text or "").strip()[:20], None)
     number, unit = int(match.group(1)), (match.group(2) or "d").lower()
     days = number * 7 if unit.startswith("w") else number
     if not MIN_NUDGE_DAYS <= days <= MAX_NUDGE_DAYS:
-        raise ValueError(f"{days} days is out of range: {how}")
+        raise PeriodError((text or "").strip()[:20], days)
     return days
 
 

@@ -2,7 +2,8 @@
 
 The file is built by `bot.checkup.calendar` (the icalendar library): the deadlines and
 effective dates for the chat's region (and its apps, once it chose some), and the recurring
-re-check when nudges are on. `python -m bot calendar` writes the same for a region.
+re-check when nudges are on, with the events' texts and the caption in the chat's language.
+`python -m bot calendar` writes the same for a region.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.checkup.checklist import ordered_platforms
 from bot.clock import Clock
 from bot.core.commands import Router
 from bot.core.context import ChatContext, LiveKnowledge
+from bot.i18n.catalog import N_
 from bot.replies import Document, Reply
 from bot.store.repository import Store
 
@@ -30,7 +32,7 @@ class Calendar:
 
     def routes(self) -> Router:
         return Router().command(
-            "calendar", self.calendar, "Key dates and your re-checks as a calendar file"
+            "calendar", self.calendar, N_("Key dates and your re-checks as a calendar file")
         )
 
     async def calendar(self, args: str, ctx: ChatContext) -> list[Reply]:
@@ -49,10 +51,15 @@ class Calendar:
                     tuple(kb.platforms[p].name for p in platforms or ()),
                 )
         content = build_calendar(
-            kb, region=ctx.region, now=self.clock.now(), platforms=platforms, recheck=recheck
+            kb,
+            region=ctx.region,
+            now=self.clock.now(),
+            platforms=platforms,
+            recheck=recheck,
+            language=ctx.language,
         )
         events = len(dated_deadlines(kb, ctx.region, platforms))
         caption = texts.calendar_caption(
-            ctx.region, events, recheck.period_days if recheck else None
+            ctx.region, events, recheck.period_days if recheck else None, ctx.language
         )
         return [Reply(caption, document=Document(texts.CALENDAR_FILE, content, ICS_MIME))]

@@ -17,7 +17,7 @@ from bot.core.commands import Router
 from bot.core.context import ChatContext, LiveKnowledge
 from bot.core.responder import stale
 from bot.features.operator import group_unmatched
-from bot.knowledge.model import Topic
+from bot.knowledge.model import DEFAULT_LANGUAGE, Topic
 from bot.replies import Keyboard, Reply
 from bot.store import analytics
 from bot.store.repository import Store
@@ -25,11 +25,14 @@ from bot.store.repository import Store
 VOTES = {"up": True, "down": False}
 
 
-async def feedback_summary(store: Store, *, limit: int = 10) -> str:
+async def feedback_summary(
+    store: Store, *, limit: int = 10, language: str = DEFAULT_LANGUAGE
+) -> str:
     """Topics by share of 👎, then unanswered questions by how often they were asked."""
     ranked = rank_topics(await store.vote_counts())
     groups = group_unmatched(await analytics.list_unmatched(store.engine))
-    return feedback_report(ranked, [(g.example, g.count) for g in groups], limit=limit)
+    unanswered = [(g.example, g.count) for g in groups]
+    return feedback_report(ranked, unanswered, limit=limit, language=language)
 
 
 @dataclass
@@ -41,9 +44,9 @@ class Feedback:
     def routes(self) -> Router:
         return Router().button("v", self.vote)
 
-    def answer_extras(self, topic: Topic) -> Keyboard:
-        """The 👍 / 👎 row under an answer."""
-        return vote_buttons(topic.id)
+    def answer_extras(self, topic: Topic, language: str = DEFAULT_LANGUAGE) -> Keyboard:
+        """The 👍 / 👎 row under an answer, in the answer's language."""
+        return vote_buttons(topic.id, language)
 
     async def vote(self, arg: str, ctx: ChatContext) -> list[Reply]:
         topic_id, _, how = arg.partition(":")
@@ -51,4 +54,5 @@ class Feedback:
             return [stale()]
         helpful = VOTES[how]
         await self.store.record_vote(topic_id, ctx.language, self.clock.now().date(), helpful)
-        return [Reply("", toast=texts.THANKS_UP if helpful else texts.THANKS_DOWN)]
+        thanks = texts.THANKS_UP if helpful else texts.THANKS_DOWN
+        return [Reply("", toast=texts.tr(thanks, ctx.language))]

@@ -23,13 +23,14 @@ from bot.checkup.letters import (
 )
 from bot.core.commands import Router
 from bot.core.context import ChatContext, LiveKnowledge
+from bot.i18n.catalog import N_
 from bot.render.html import escape
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
 FUZZY_CUTOFF = 80  # rapidfuzz ratio: "instagarm" finds Instagram, "myspace" finds nothing
-UNAVAILABLE = "Objection texts are not available right now. Please try again later."
+UNAVAILABLE = texts.LETTERS_UNAVAILABLE
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Letters:
 
     def routes(self) -> Router:
         return Router().command(
-            "letter", self.letter, "An objection text to send, e.g. /letter instagram"
+            "letter", self.letter, N_("An objection text to send, e.g. /letter instagram")
         )
 
     def _book(self) -> LetterBook | None:
@@ -78,15 +79,19 @@ class Letters:
     async def letter(self, args: str, ctx: ChatContext) -> list[Reply]:
         book = self._book()
         if book is None:
-            return [Reply(UNAVAILABLE)]
+            return [Reply(texts.tr(UNAVAILABLE, ctx.language))]
         wanted = " ".join(args.split())[:100]
         target = self.resolve(wanted) if wanted else None
         if wanted and target is None:
-            return [Reply(texts.unknown_letter_target(escape(wanted), self._listed()))]
+            return [
+                Reply(texts.unknown_letter_target(escape(wanted), self._listed(), ctx.language))
+            ]
         try:
             letter = render_letter(book, self.knowledge.kb, target, ctx.region, ctx.language)
         except UnknownTarget:
-            return [Reply(texts.unknown_letter_target(escape(wanted), self._listed()))]
+            return [
+                Reply(texts.unknown_letter_target(escape(wanted), self._listed(), ctx.language))
+            ]
         return [Reply(letter_text(letter))]
 
     def _listed(self) -> list[str]:

@@ -1,7 +1,8 @@
 """Tools for whoever runs the bot: aggregate stats, FAQ reload, flood control, unmatched log.
 
 Nothing here identifies a person: counts are aggregates, and unmatched questions (opt-in)
-are kept as normalised text with the day only.
+are kept as normalised text with the day only. Replies are in the chat's language; topic ids,
+outcome names and the FAQ's problems stay as the code and the files spell them.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
+from babel.numbers import format_percent
 from rapidfuzz import fuzz
 
 from bot.clock import Clock
 from bot.core.commands import Router
 from bot.core.context import ChatContext, Knowledge, LiveKnowledge
+from bot.i18n.catalog import N_, translator
+from bot.i18n.formatting import babel_locale
 from bot.knowledge.loader import read_knowledge_base
 from bot.matching.matcher import MatchResult
 from bot.matching.normalize import normalize
@@ -70,7 +74,7 @@ class FloodGuard:
             self._warned.discard(chat_id)
 
 
-SLOW_DOWN = (
+SLOW_DOWN = N_(
     "You're sending messages very fast. I'll pause for a minute; "
     "then ask again, one question at a time."
 )
@@ -88,8 +92,9 @@ class Operator:
     log_unmatched: bool = False
     unmatched_days: int = 30
     on_reload: Callable[[], Awaitable[object]] | None = None  # reschedules the reminders
-    # More for /stats: the answers' 👍/👎 and the unanswered questions (plain text).
-    extra_stats: Callable[[], Awaitable[str]] | None = None
+    # More for /stats: the answers' 👍/👎 and the unanswered questions (plain text), in the
+    # language it is given.
+    extra_stats: Callable[[str], Awaitable[str]] | None = None
     popular: list[str] = field(default_factory=list)  # most answered topics, for inline mode
     _counts: Counter[CountKey] = field(default_factory=Counter)
     _unmatched: list[str] = field(default_factory=list)
@@ -136,21 +141,27 @@ class Operator:
         total = answers.total
         fallback = answers.by_outcome.get("fallback", 0)
         top = sorted(answers.by_topic.items(), key=lambda kv: kv[1], reverse=True)[:5]
+        _ = translator(ctx.language).gettext
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(answers.by_outcome.items()))
+        share = (
+            format_percent(fallback / total, "#,##0.0%", locale=babel_locale(ctx.language))
+            if total
+            else "-"
+        )
+        deliveries = ", ".join(f"{k} {v}" for k, v in sorted(store.deliveries.items()))
         lines = [
-            "<b>optout-bot statistics</b> (aggregates only)",
-            f"Chats with stored settings: {store.chats}",
-            f"Subscriptions: {store.active_subscriptions} active, "
-            f"{store.inactive_subscriptions} inactive",
-            f"Questions: {total} ("
-            + ", ".join(f"{k} {v}" for k, v in sorted(answers.by_outcome.items()))
-            + ")",
-            f"Fallback share: {fallback / total:.1%}" if total else "Fallback share: -",
-            "Top topics: " + (", ".join(f"{t} ({n})" for t, n in top) or "-"),
-            "Reminders: "
-            + (", ".join(f"{k} {v}" for k, v in sorted(store.deliveries.items())) or "none yet"),
+            _("<b>optout-bot statistics</b> (aggregates only)"),
+            _("Chats with stored settings: {count}").format(count=store.chats),
+            _("Subscriptions: {active} active, {inactive} inactive").format(
+                active=store.active_subscriptions, inactive=store.inactive_subscriptions
+            ),
+            _("Questions: {count} ({outcomes})").format(count=total, outcomes=outcomes),
+            _("Fallback share: {share}").format(share=share),
+            _("Top topics: {topics}").format(topics=", ".join(f"{t} ({n})" for t, n in top) or "-"),
+            _("Reminders: {deliveries}").format(deliveries=deliveries or _("none yet")),
         ]
         if self.extra_stats is not None:
-            lines += ["", escape(await self.extra_stats())]
+            lines += ["", escape(await self.extra_stats(ctx.language))]
         return [Reply("\n".join(lines))]
 
     async def reload(self, args: str, ctx: ChatContext) -> list[Reply] | None:
@@ -158,23 +169,33 @@ class Operator:
             return None
         # Reading and building take seconds: in a thread, so other chats get answers meanwhile.
         kb, problems = await asyncio.to_thread(read_knowledge_base, self.faq_dir)
+        words = translator(ctx.language)
+        _, ngettext = words.gettext, words.ngettext
         if problems:
             shown = "\n".join(f"• {p}" for p in problems[:20])
-            more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-            return [
-                Reply(
-                    f"❌ The FAQ has {len(problems)} problem(s); I kept the running version.\n"
-                    f"<code>{escape(shown)}{more}</code>"
-                )
-            ]
+            more = ""
+            if len(problems) > 20:
+                more = "\n" + _("… and {count} more").format(count=len(problems) - 20)
+            head = ngettext(
+                "❌ The FAQ has {count} problem; I kept the running version.",
+                "❌ The FAQ has {count} problems; I kept the running version.",
+                len(problems),
+            ).format(count=len(problems))
+            return [Reply(f"{head}\n<code>{escape(shown)}{more}</code>")]
         self.knowledge.replace(await asyncio.to_thread(Knowledge.build, kb))
         if self.on_reload is not None:
             await self.on_reload()
         log.info("knowledge base reloaded: %d topics", len(kb.topics))
         return [
             Reply(
-                f"✅ Reloaded: {len(kb.topics)} topics, {len(kb.platforms)} platforms, "
-                f"{len(kb.deadlines)} deadlines. Reminders were rescheduled."
+                _(
+                    "✅ Reloaded: {topics} topics, {platforms} platforms, {deadlines} deadlines. "
+                    "Reminders were rescheduled."
+                ).format(
+                    topics=len(kb.topics),
+                    platforms=len(kb.platforms),
+                    deadlines=len(kb.deadlines),
+                )
             )
         ]
 

@@ -6,9 +6,10 @@ not cost them: the chat's settings are read through `settings_or_defaults`, whic
 to the operator's defaults (region, time zone) and the question's language. Commands and
 buttons that need storage (/remind, /status, /forget, /region, /timezone, checklist
 ticks...) go through `guard_routes`, which turns `StorageUnavailable` into a message saying
-that settings are unavailable right now and that nothing was lost: the store changes
-nothing when it fails. A region tapped under an answer ("Where do you live?") goes through
-`guard_remember`: the answer for it is given, without remembering it.
+that settings are unavailable right now and that nothing was lost (in the chat's language,
+which the context already holds): the store changes nothing when it fails. A region tapped
+under an answer ("Where do you live?") goes through `guard_remember`: the answer for it is
+given, without remembering it.
 
 `StorageWatch` keeps the log readable: one warning when an outage starts (with its
 reason), one line when the store answers again, the failures in between at DEBUG. During
@@ -29,7 +30,9 @@ from typing import TypeVar
 from bot.core.answers import RememberRegion
 from bot.core.commands import ButtonHandler, CommandHandler, Router
 from bot.core.context import ChatContext
+from bot.i18n.catalog import N_, translator
 from bot.i18n.detect import default_detector
+from bot.knowledge.model import DEFAULT_LANGUAGE
 from bot.replies import Reply
 from bot.store.errors import StorageUnavailable
 
@@ -46,16 +49,17 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SKIP_READS_FOR = 2.0  # seconds between attempts to read settings during an outage
-SETTINGS_UNAVAILABLE = (
+SETTINGS_UNAVAILABLE = N_(
     "⚠️ Your settings are unavailable right now (my storage is not answering), so I can't "
     "do that at the moment. Nothing you saved was lost: please try again in a few minutes.\n\n"
     "Questions, /optout, /deadline and /faq work as usual."
 )
-UNAVAILABLE_TOAST = "Settings are unavailable right now; nothing was lost. Try again soon."
+UNAVAILABLE_TOAST = N_("Settings are unavailable right now; nothing was lost. Try again soon.")
 
 
-def unavailable_reply() -> Reply:
-    return Reply(SETTINGS_UNAVAILABLE, toast=UNAVAILABLE_TOAST)
+def unavailable_reply(language: str = DEFAULT_LANGUAGE) -> Reply:
+    _ = translator(language).gettext
+    return Reply(_(SETTINGS_UNAVAILABLE), toast=_(UNAVAILABLE_TOAST))
 
 
 class StorageWatch:
@@ -146,7 +150,7 @@ def _guarded(handler: _Handler, watch: StorageWatch, what: str) -> _Handler:
             return await handler(arg, ctx)
         except StorageUnavailable as exc:
             watch.failed(exc, what)
-            return [unavailable_reply()]
+            return [unavailable_reply(ctx.language)]
 
     return run  # type: ignore[return-value]
 

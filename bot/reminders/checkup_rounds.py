@@ -11,8 +11,9 @@ message, and the quiet hours (no nudge or alert at night in the chat's time zone
    at start-up and on `/reload`); a round that left no chat behind in its quiet hours is
    finished, one that did runs again at the next pass.
 
-A chat in its quiet hours is not claimed: it stays due and a later pass picks it up. See
-docs/checkup.md for the whole design.
+A chat in its quiet hours is not claimed: it stays due and a later pass picks it up. Each
+message is composed in the recipient chat's stored language (its `/language` choice, else
+`default_language`). See docs/checkup.md for the whole design.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from bot.checkup.nudges import DEFAULT_QUIET, QuietWindow, plan_nudge
 from bot.checkup.service import advance_finished_nudges, record_kb
 from bot.checkup.texts import alert_text, nudge_text
 from bot.clock import Clock
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.model import DEFAULT_LANGUAGE, KnowledgeBase
+from bot.reminders.compose import recipient_language
 from bot.reminders.delivery import deliver
 from bot.reminders.outgoing import Limiter, OutgoingMessage, RoundReport, Sender
 from bot.reminders.policy import DeliveryPolicy
@@ -64,6 +66,7 @@ class CheckupRounds:
     limiter: Limiter
     default_timezone: str = "Europe/Brussels"
     quiet_window: QuietWindow = DEFAULT_QUIET
+    default_language: str = DEFAULT_LANGUAGE  # for chats that never chose one
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     reports: list[RoundReport] = field(default_factory=list)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -122,7 +125,8 @@ class CheckupRounds:
             )
             if plan is None:  # every app done or not for me: nothing to re-check
                 return None
-            return OutgoingMessage(nudge_text(plan), nudge_buttons(plan.items))
+            language = recipient_language(context.settings, self.default_language)
+            return OutgoingMessage(nudge_text(plan, language), nudge_buttons(plan.items, language))
 
         return RoundSpec(
             key,
@@ -172,10 +176,11 @@ class CheckupRounds:
         def compose(context: DeliveryContext, now: datetime) -> OutgoingMessage | Skip:
             kb = self.knowledge()
             settings = context.settings
-            text = alert_text(change, kb, settings.region, settings.language)
+            language = recipient_language(settings, self.default_language)
+            text = alert_text(change, kb, settings.region, language)
             if text is None:
                 return Skip("entry_gone")
-            return OutgoingMessage(text, alert_buttons(change, kb))
+            return OutgoingMessage(text, alert_buttons(change, kb, language))
 
         return RoundSpec(
             change.round_key,

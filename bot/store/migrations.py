@@ -277,11 +277,29 @@ def _v4_checkup(conn: Connection) -> None:
     )
 
 
+def _v5_unchosen_language(conn: Connection) -> None:
+    """`chats.language` 'en' that was a default, not a choice, becomes '' (not chosen).
+
+    Since /language exists, '' means "the chat has not chosen" (bot/store/chats.py reads it
+    as None): each reply then follows the message's language, else Telegram's language_code,
+    else English, and reminders, nudges and alerts go out in English. Before that, the bot had
+    no way to choose a language and wrote 'en' into every row, which now reads as a chosen
+    English: such a chat would be answered in English whatever it writes in. No release has
+    shipped /language, so an 'en' in the table is that default; a chat that does want English
+    says so again with /language, and meanwhile English messages are still answered in English.
+    Other languages could only have been written by /language, so they stay.
+    """
+    conn.execute(text("UPDATE chats SET language = '' WHERE language = 'en'"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _v1_initial),
     Migration(2, "delivery attempt counters and leases", _v2_attempts_and_leases),
     Migration(3, "answer counts and unmatched questions", _v3_operator_tables),
     Migration(4, "checkup: apps used, nudges, alerts, feedback", _v4_checkup),
+    Migration(
+        5, "chats.language: the old 'en' default becomes '' (not chosen)", _v5_unchosen_language
+    ),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -1,7 +1,10 @@
 """PTB handlers that pass text, commands and buttons to the core, and send what it says.
 
 Thin by design. They decide only what is Telegram's business: who is addressed in a group,
-how replies are split and sent, and what the user sees when a call fails.
+how replies are split and sent, and what the user sees when a call fails. Those few words of
+their own (a failure, a flood, a photo) come before any stored setting is read, so they are
+in the language of the person's Telegram app in a private chat (or the one who pressed a
+button, for a toast only they see), and in English in a group, whose members differ.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.core.context import ChatContext
 from bot.features.operator import SLOW_DOWN
 from bot.features.outage import SETTINGS_UNAVAILABLE, UNAVAILABLE_TOAST
+from bot.i18n.catalog import N_, translator
+from bot.i18n.languages import normalize_language
+from bot.knowledge.model import DEFAULT_LANGUAGE
 from bot.render.html import split_message
 from bot.replies import Reply
 from bot.store.errors import StorageUnavailable
@@ -28,8 +34,8 @@ from bot.textclean import clean_text
 
 log = logging.getLogger("optout_bot.telegram")
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-NOT_TEXT = "I can only read text messages. Ask me a question, or try /optout or /faq."
+SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
+NOT_TEXT = N_("I can only read text messages. Ask me a question, or try /optout or /faq.")
 
 
 CAPTION_LIMIT = 1024  # a document's caption, in characters
@@ -75,6 +81,19 @@ async def _ctx(update: Update, context: BotContext, text: str = "") -> ChatConte
     )
 
 
+def _language(update: Update, *, presser: bool = False) -> str:
+    """The language of the handlers' own words: the Telegram app's language of the person in
+    a private chat, or (`presser`) of the one who pressed a button; English in a group."""
+    chat, user = update.effective_chat, update.effective_user
+    if user is None or not (presser or (chat is not None and chat.type == ChatType.PRIVATE)):
+        return DEFAULT_LANGUAGE
+    return normalize_language(user.language_code) or DEFAULT_LANGUAGE
+
+
+def _say(message: str, update: Update, *, presser: bool = False) -> str:
+    return translator(_language(update, presser=presser)).gettext(message)
+
+
 def _flood(update: Update, context: BotContext) -> str:
     chat = update.effective_chat
     return context.services.flood.check(chat.id) if chat is not None else "ok"
@@ -87,7 +106,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     started = time.perf_counter()
     if message_text(message) is None:
         if message.chat.type == ChatType.PRIVATE:
-            await message.chat.send_message(NOT_TEXT)
+            await message.chat.send_message(_say(NOT_TEXT, update))
         return
     services = context.services
     responder = services.responder
@@ -100,7 +119,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     verdict = _flood(update, context)
     if verdict != "ok":
         if verdict == "notice":
-            await message.chat.send_message(SLOW_DOWN)
+            await message.chat.send_message(_say(SLOW_DOWN, update))
         log.info("update=%s outcome=flood-%s", update.update_id, verdict)
         return
     ctx = await _ctx(update, context, text)
@@ -128,11 +147,11 @@ async def on_callback(update: Update, context: BotContext) -> None:
         return
     if _flood(update, context) != "ok":
         with contextlib.suppress(TelegramError):
-            await query.answer(SLOW_DOWN[:200])
+            await query.answer(_say(SLOW_DOWN, update, presser=True)[:200])
         return
     if not await may_press(update, context.bot):
         with contextlib.suppress(TelegramError):
-            await query.answer(NOT_YOURS)
+            await query.answer(_say(NOT_YOURS, update, presser=True))
         return
     replies = await context.services.responder.callback(query.data, await _ctx(update, context))
     toast = next((r.toast for r in replies if r.toast), None)
@@ -170,7 +189,12 @@ async def on_error(update: object, context: BotContext) -> None:
         text, toast = SETTINGS_UNAVAILABLE, UNAVAILABLE_TOAST
     else:
         log.error("error while handling an update", exc_info=error)
-        text, toast = SORRY, SORRY[:200]
+        text, toast = SORRY, SORRY
+    if isinstance(update, Update):
+        toast = _say(toast, update, presser=True)[:200]
+        text = _say(text, update)
+    else:
+        toast = toast[:200]
     if isinstance(update, Update) and update.callback_query:
         # Stop the button's spinner; harmless if it was answered already.
         with contextlib.suppress(TelegramError):

@@ -16,12 +16,13 @@ from telegram.error import TelegramError
 
 from bot import callbacks
 from bot.features.privacy import confirming_user, is_confirmation
+from bot.i18n.catalog import N_
 
 __all__ = ["NOT_YOURS", "may_press"]
 
 log = logging.getLogger("optout_bot.telegram")
 
-NOT_YOURS = "Only the person who asked, or a group admin, can confirm this."
+NOT_YOURS = N_("Only the person who asked, or a group admin, can confirm this.")
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 

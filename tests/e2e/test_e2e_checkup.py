@@ -231,3 +231,52 @@ async def test_a_vote_is_answered_with_a_toast_and_sends_no_message(
     [vote] = await services_of(running_bot).store.vote_counts()
     assert (vote.topic, vote.up, vote.down) == (up.split(":")[1], 1, 0)
     check_wire(standin)
+
+
+@pytest.mark.timeout(120)
+async def test_a_german_chat_does_the_checkup_and_gets_its_nudge_in_german(
+    standin: BotApiStandIn, tmp_path: Path
+):
+    """One nudge round over a German and an English chat: each in its own language."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    clock = FakeClock(START)
+    bot = Bot(standin, faq_copy(tmp_path), tmp_path / "data", "", clock)
+    jonas, ana, admin = Chat(standin, "Jonas"), Chat(standin, "Ana"), Chat(standin, "Operator")
+    jonas.user["language_code"] = "de"
+    await bot.start(admin.id)
+    try:
+        await jonas.say_one("/language de")
+        ask = await jonas.say_one("/checkup")
+        assert ask.plain.startswith("Dein KI-Datenschutz-Check")
+        _, picker = await jonas.press(ask, data="k:region:eu")
+        assert "Welche davon nutzt du?" in picker.plain
+        for app in ("instagram", "whatsapp"):
+            _, picker = await jonas.press(picker, data=f"u:{app}")
+        assert "Gewählt: Instagram, WhatsApp." in picker.plain
+        _, checklist = await jonas.press(picker, data="k:done")
+        assert "0 von 2 erledigt" in checklist.plain
+        answer, _ = await jonas.press(checklist, data="y:instagram:later")
+        assert answer.params.get("text") == "Instagram: ⏰ später"
+        on = await jonas.say_one("/remind every 30d")
+        assert "Erinnerungen zum Nachprüfen sind an" in on.plain
+
+        ask = await ana.say_one("/checkup")
+        _, picker = await ana.press(ask, data="k:region:eu")
+        _, picker = await ana.press(picker, data="u:whatsapp")
+        await ana.press(picker, data="k:done")
+        await ana.say_one("/remind every 30d")
+
+        clock.advance(timedelta(days=30, minutes=1))
+        mark = standin.mark()
+        await bot.checkup_pass()
+        german = "Zeit, deine KI-Training-Einstellungen zu prüfen"
+        [to_jonas] = standin.calls_for(
+            "sendMessage", after=mark, where=lambda c: c.chat_id == jonas.id
+        )
+        assert german in to_jonas.plain and "2 von deinen 2 Apps sind noch offen" in to_jonas.plain
+        assert NUDGE_MARK not in to_jonas.plain
+        [to_ana] = nudges_to(standin, ana, mark)
+        assert "1 of your 1 app is still open" in to_ana.plain and german not in to_ana.plain
+        check_wire(standin)
+    finally:
+        await bot.stop()

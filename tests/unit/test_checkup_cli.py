@@ -61,9 +61,18 @@ def test_calendar_writes_the_regions_dates_as_ics(data_dir: Path, kb: KnowledgeB
     assert uids == [f"{d.id}@optout-bot" for d in dated_deadlines(kb, "eu")]
     assert "EU / EEA" in str(cal["X-WR-CALNAME"])
 
+    # German: the same events (same UIDs, so a German file updates an English import), with
+    # the entries' German titles and the calendar's words from the catalogue.
     german = run(data_dir, "calendar", "--region", "eu", "--lang", "de")
-    assert german.returncode == 0 and german.stdout.startswith(b"BEGIN:VCALENDAR")
-    assert "writing them in English" in german.stderr.decode()  # said, not hidden
+    assert german.returncode == 0, german.stderr
+    cal = icalendar.Calendar.from_ical(german.stdout)
+    events = cal.walk("VEVENT")
+    assert [str(e["UID"]) for e in events] == uids
+    titles = [d.for_language("de").title for d in dated_deadlines(kb, "eu")]
+    assert [str(e["SUMMARY"]) for e in events] == titles
+    assert all(kb.deadlines[u.split("@")[0]].has_text("de") for u in uids)
+    assert german.stderr.decode() == ""  # every entry has German words: nothing to warn of
+    assert str(cal["X-WR-CALNAME"]) == "Widerspruch gegen KI-Training (EU / EWR)"
 
 
 def test_calendar_options_are_checked(data_dir: Path):

@@ -38,3 +38,17 @@ def test_report_lists_both() -> None:
     assert lines[4:] == ["  7 × how to stop tiktok", "  2 × hi"]
     empty = feedback_report([], [])
     assert "no votes yet" in empty and "none logged" in empty
+
+
+def test_report_in_the_operators_language_keeps_ids_and_questions() -> None:
+    report = feedback_report(
+        rank_topics(VOTES), [("how to stop tiktok", 7)], limit=2, language="de"
+    )
+    lines = report.splitlines()
+    assert lines[0] == "Themen nach Anteil 👎 (Stimmen: 👍 dafür / 👎 dagegen):"
+    assert lines[2] == "  whatsapp: 80\u00a0% 👎 (2 dafür / 8 dagegen; 👎 nach Sprache: de 2, en 6)"
+    assert lines[3:] == [
+        "Unbeantwortete Fragen (die häufigsten zuerst):",
+        "  7 × how to stop tiktok",
+    ]
+    assert "noch keine Stimmen" in feedback_report([], [], language="de")

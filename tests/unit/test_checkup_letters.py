@@ -133,9 +133,53 @@ def test_every_platform_gets_a_letter_in_every_region(kb: KnowledgeBase) -> None
 
 
 def test_a_translation_falls_back_to_english_when_missing(kb: KnowledgeBase) -> None:
-    assert render_letter(BOOK, kb, "facebook", "eu", "de") == render_letter(
+    assert render_letter(BOOK, kb, "facebook", "eu", "xx") == render_letter(
         BOOK, kb, "facebook", "eu"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "law", "right"),
+    [
+        ("de", "gemäß Art. 21 der Datenschutz-Grundverordnung (DSGVO)", "widerspreche ich"),
+        ("fr", "En application de l'article 21 du règlement général", "je m'oppose"),
+        ("es", "De acuerdo con el artículo 21 del Reglamento General", "me opongo"),
+        ("it", "ai sensi dell'articolo 21 del Regolamento generale", "mi oppongo"),
+        ("nl", "Op grond van artikel 21 van de Algemene verordening", "maak ik bezwaar"),
+        ("pl", "Na podstawie art. 21 ogólnego rozporządzenia", "wnoszę sprzeciw"),
+        ("pt", "Com base no artigo 21 do Regulamento Geral", "manifesto minha oposição"),
+    ],
+)
+def test_every_language_has_its_own_letter_citing_the_law_in_its_words(
+    kb: KnowledgeBase, language: str, law: str, right: str
+) -> None:
+    english = render_letter(BOOK, kb, "instagram", "eu")
+    letter = render_letter(BOOK, kb, "instagram", "eu", language)
+    assert law in letter.body and right in letter.body and "Instagram" in letter.body
+    assert "Article 21" not in letter.body and "I object" not in letter.body
+    assert letter.subject != english.subject
+    # The same facts: the form, the same number of [parts] to fill in, the same notes.
+    assert letter.form_url == english.form_url and len(letter.notes) == len(english.notes)
+    assert len(letter.user_parts) == len(english.user_parts) == 3
+    assert not any(n.startswith("Replace the parts") for n in letter.notes)
+
+
+def test_brazil_and_switzerland_cite_their_own_law_in_the_readers_language(
+    kb: KnowledgeBase,
+) -> None:
+    assert "LGPD" in render_letter(BOOK, kb, "facebook", "br", "pt").body
+    assert "no art. 18, § 2º" in render_letter(BOOK, kb, "facebook", "br", "pt").body
+    swiss = render_letter(BOOK, kb, "facebook", "ch", "fr").body
+    assert "loi fédérale sur la protection des données (LPD)" in swiss
+    assert (
+        "Bundesgesetzes über den Datenschutz (DSG)"
+        in render_letter(BOOK, kb, "facebook", "ch", "de").body
+    )
+
+
+def test_a_language_without_a_name_for_a_law_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LetterError, match=r"laws.eu: no text for de"):
+        load_letters(_write(tmp_path, lambda d: d["laws"]["eu"].pop("de")))
 
 
 # -- the file's checks ----------------------------------------------------------------------

@@ -118,7 +118,11 @@ async def test_v1_database_upgrades_without_loss(backend: Backend) -> None:
 
     assert await migrate(engine) == LATEST_VERSION
 
-    # Every v1 value is still there, column for column.
+    # Every v1 value is still there, column for column; only the 'en' every v1 row was given
+    # by default reads as "not chosen" now (v5).
+    before["chats"] = [
+        tuple("" if value == "en" else value for value in row) for row in before["chats"]
+    ]
     for table, cols in V1_COLUMNS.items():
         if table == "schema_version":
             continue
@@ -202,6 +206,31 @@ async def test_database_newer_than_the_code_is_refused(backend: Backend) -> None
         )
     with pytest.raises(SchemaTooNewError, match="upgrade the bot"):
         await migrate(engine)
+
+
+async def test_v5_turns_the_old_english_default_into_not_chosen(backend: Backend) -> None:
+    """Before /language every row got 'en'; '' is what a chat that never chose now has."""
+    engine = backend.engine()
+    await migrate(engine, target=4)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO chats VALUES (:c, :l, :r, NULL)"),
+            [
+                {"c": 1, "l": "en", "r": "eu"},
+                {"c": 2, "l": "de", "r": None},
+                {"c": 3, "l": "", "r": None},
+            ],
+        )
+    assert await migrate(engine) == LATEST_VERSION
+    assert await _rows(engine, "chats", {"chat_id", "language"}) == [(1, ""), (2, "de"), (3, "")]
+    store = StoreForTests(engine)
+    assert (await store.get_settings(1)).language is None  # not chosen: follows the messages
+    assert (await store.get_settings(1)).region == "eu"  # nothing else changes
+    assert (await store.get_settings(2)).language == "de"
+    # A choice of English made from now on is kept: the step ran once and never again.
+    await store.set_language(1, "en")
+    assert await migrate(engine) == LATEST_VERSION
+    assert (await store.get_settings(1)).language == "en"
 
 
 def test_migration_list_must_not_have_gaps() -> None:
