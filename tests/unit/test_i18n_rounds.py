@@ -20,9 +20,9 @@ from bot.reminders.ratelimit import SendLimiter
 from bot.reminders.scheduler import ReminderScheduler
 from bot.reminders.spec import reminder_spec
 from bot.store.repository import ChatSettings, Store
-from tests.checkup_kb import make_kb, sample_platforms
-from tests.sender_double import ScriptedSender, exactly_once
-from tests.store_fixtures import Backend, backend_fixture  # noqa: F401 - fixture
+from tests.support.checkup_kb import make_kb, sample_platforms
+from tests.support.sender_double import ScriptedSender, exactly_once
+from tests.support.store_fixtures import Backend, backend_fixture  # noqa: F401 - fixture
 
 START = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)  # 11:00 in Brussels: not quiet
 TZ = "Europe/Brussels"

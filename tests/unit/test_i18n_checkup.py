@@ -34,7 +34,7 @@ from bot.replies import Reply
 from bot.store.errors import StorageUnavailable
 from bot.store.repository import Store
 from bot.telegram.handlers import NOT_TEXT, SORRY, _language, _say
-from tests.store_fixtures import Backend, backend_fixture, store_fixture  # noqa: F401
+from tests.support.store_fixtures import Backend, backend_fixture, store_fixture  # noqa: F401
 
 CHAT, ADMIN = 6161, 77
 APPS = ("instagram", "whatsapp", "linkedin")
