@@ -59,21 +59,8 @@ def tr(message: str, language: str = DEFAULT_LANGUAGE) -> str:
     return translator(language).gettext(message)
 
 
-# Region names as the checkup's buttons and captions show them (the keys of REGION_NAMES).
-_REGION_LABELS: dict[str, str] = {
-    "eu": N_("EU / EEA"),
-    "uk": N_("United Kingdom"),
-    "ch": N_("Switzerland"),
-    "br": N_("Brazil"),
-    "ca": N_("Canada"),
-    "hk": N_("Hong Kong"),
-    "us": N_("United States"),
-    "other": N_("Elsewhere"),
-}
-
-
 def region_label(region: str, language: str = DEFAULT_LANGUAGE) -> str:
-    return tr(_REGION_LABELS.get(region, REGION_NAMES[region]), language)
+    return tr(REGION_NAMES[region], language)
 
 
 def local_moment(moment: datetime, timezone: str, language: str = DEFAULT_LANGUAGE) -> str:
