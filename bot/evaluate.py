@@ -103,6 +103,16 @@ def language_of_set(path: Path) -> str:
     return DEFAULT_LANGUAGE
 
 
+def set_label(path: Path) -> str:
+    """The set's name in reports: its path below `tests/data` (`tune/de.yaml` and
+    `heldout/de.yaml` share a file name), else the path as given."""
+    parts = path.resolve().parts
+    for i in range(len(parts) - 2, 0, -1):
+        if parts[i - 1 : i + 1] == ("tests", "data"):
+            return "/".join(parts[i + 1 :])
+    return str(path)
+
+
 def load_eval(path: Path, known_topics: set[str] | None = None) -> list[LabelledQuestion]:
     """The file's questions; with `known_topics`, a label that is no topic id is an error."""
     try:
@@ -166,7 +176,7 @@ def evaluate_files(matcher: Matcher, paths: list[Path], quiet: bool = False) -> 
     reports = []
     for path in paths:
         items = load_eval(path, set(matcher.topic_ids))
-        report = evaluate(matcher, items, language_of_set(path), path.name)
+        report = evaluate(matcher, items, language_of_set(path), set_label(path))
         if quiet:
             report.misses.clear()
             report.confusions.clear()

@@ -19,6 +19,24 @@ from bot.matching.languages import PROFILES, LanguageProfile, stem_word
 from bot.matching.normalize import normalize
 from bot.matching.synonyms import SynonymMap
 
+# English turns of phrase that put an app out of the question although their verb is no
+# filler ("I don't care about Insta", "not interested in Facebook"); read like "apart from".
+NEGATED_VERBS = tuple(
+    tuple(p.split())
+    for p in (
+        "do not care about",
+        "do not care for",
+        "not interested in",
+        "stopped using",
+        "quit using",
+        "gave up on",
+        "got rid of my",
+        "never open",
+        "never touch",
+        "never post on",
+        "not bothered about",
+    )
+)
 CUE_WINDOW = 4  # words a negation or "only" may reach across to the app it governs
 _INFLECTION = re.compile(r"[a-z]{1,4}")  # case endings after an app name: instagrama, facebooku
 # A negation reaches across a list ("no Facebook, Instagram or WhatsApp") but not past the
@@ -85,7 +103,10 @@ class Analyzer:
         self._negations = prof.negations | english.negations
         self._only = prof.only | english.only
         self._fillers = prof.fillers | english.fillers | prof.conjunctions | english.conjunctions
-        self._exclusions = tuple(sorted({*prof.exclusions, *english.exclusions}, key=len))[::-1]
+        self._list_words = prof.conjunctions | english.conjunctions
+        self._exclusions = tuple(
+            sorted({*prof.exclusions, *english.exclusions, *NEGATED_VERBS}, key=len)
+        )[::-1]
         self._exclusion_starts = {phrase[0] for phrase in self._exclusions if phrase}
         self._elision = (
             re.compile(r"\b(" + "|".join(prof.elisions) + r")['\u2019\u02bc`\u00b4]", re.I)
@@ -159,17 +180,21 @@ class Analyzer:
         return 0
 
     def _scope(self, words: list[str]) -> tuple[set[str], set[str], set[str]]:
+        """Apps named, excluded and "only" ones. Once a cue has reached an app, it goes on
+        only along a list ("no Facebook, Instagram or WhatsApp"): "I don't use Instagram, is
+        my Facebook affected?" is about Facebook."""
         mentioned: set[str] = set()
         excluded: set[str] = set()
         only: set[str] = set()
         mode: str | None = None
         budget = 0
+        after_app = False
         i = 0
         while i < len(words):
             word = words[i]
             skip = self._exclusion_at(words, i)
             if skip:
-                mode, budget = "exclude", CUE_WINDOW
+                mode, budget, after_app = "exclude", CUE_WINDOW, False
                 i += skip
                 continue
             if word in self.platform_ids:
@@ -178,15 +203,20 @@ class Analyzer:
                     excluded.add(word)  # "Insta never." / "Facebook no."
                 elif mode == "exclude":
                     excluded.add(word)
-                    budget = CUE_WINDOW
+                    budget, after_app = CUE_WINDOW, True
                 elif mode == "only" or (i + 1 < len(words) and words[i + 1] in self._only):
                     only.add(word)
-                    mode, budget = "only", CUE_WINDOW
+                    mode, budget, after_app = "only", CUE_WINDOW, True
             elif word in self._negations:
-                mode, budget = "exclude", CUE_WINDOW
+                mode, budget, after_app = "exclude", CUE_WINDOW, False
             elif word in self._only:
-                mode, budget = "only", CUE_WINDOW
-            elif mode and word in self._fillers and budget > 1:
+                mode, budget, after_app = "only", CUE_WINDOW, False
+            elif (
+                mode
+                and word in self._fillers
+                and budget > 1
+                and (not after_app or word in self._list_words)
+            ):
                 budget -= 1
             else:
                 mode = None

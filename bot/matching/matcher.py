@@ -41,7 +41,7 @@ from bot.matching.languages import guess_language, profile, stem_word
 from bot.matching.lexicon import LEXICONS
 from bot.matching.normalize import normalize
 from bot.matching.semantic import Embedder, SemanticIndex, default_embedder
-from bot.matching.synonyms import SynonymMap, build_synonyms
+from bot.matching.synonyms import SynonymMap, build_synonyms, english_reserved
 
 __all__ = [
     "OUT_OF_SCOPE",
@@ -152,13 +152,20 @@ class Matcher:
         """`language` is the default when `match` gets no hint; `embedder=None`: words only."""
         self.thresholds = thresholds
         self.default_language = language
-        self.synonyms: SynonymMap = build_synonyms(
-            kb.synonyms, {p.id: (p.name, *p.aliases) for p in kb.platforms.values()}
-        )
-        self.platform_ids = frozenset(kb.platforms)
         names = {p.id: (p.name, *p.aliases) for p in kb.platforms.values()}
+        self.synonyms: SynonymMap = build_synonyms(kb.synonyms, names)
+        # Aliases of every language work everywhere, except where English reads them as
+        # its own words ("whats" -> "what is", "face").
+        english = build_synonyms(kb.synonyms, names, english_reserved(STOPWORDS))
+        self.platform_ids = frozenset(kb.platforms)
         self._analyzers = {
-            lang: Analyzer(lang, self.synonyms, names, lexicons.get(lang)) for lang in LANGUAGES
+            lang: Analyzer(
+                lang,
+                english if lang == DEFAULT_LANGUAGE else self.synonyms,
+                names,
+                lexicons.get(lang),
+            )
+            for lang in LANGUAGES
         }
         self.embedder: Embedder | None = (
             default_embedder() if embedder is USE_DEFAULT else embedder  # type: ignore[assignment]

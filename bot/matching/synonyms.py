@@ -7,7 +7,7 @@ both without touching code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from bot.matching.normalize import normalize
 
@@ -58,11 +58,40 @@ class SynonymMap:
         return (word,) in self._map
 
 
+# Ordinary English words that another language's alias list uses as an app name ("face"
+# is Facebook in French and Portuguese): in an English question they keep their meaning.
+ENGLISH_WORDS = frozenset({"face", "thread", "tread", "treads", "zap"})
+
+
 def build_synonyms(
-    synonyms: Mapping[str, Iterable[str]], platform_aliases: Mapping[str, Iterable[str]]
+    synonyms: Mapping[str, Iterable[str]],
+    platform_aliases: Mapping[str, Iterable[str]],
+    reserved: Callable[[tuple[str, ...]], bool] | None = None,
 ) -> SynonymMap:
-    """`faq/synonyms.yaml` plus every platform alias mapped to the platform id."""
+    """`faq/synonyms.yaml` plus every platform alias mapped to the platform id.
+
+    An alias never rewrites a canonical form of the synonyms table ("meta.ai" normalises to
+    "meta ai", which is the assistant, not the app), nor a phrase `reserved` claims (for
+    English: "whats", an alias in Portuguese, normalises to "what is").
+    """
     table: dict[str, list[str]] = {k: list(v) for k, v in synonyms.items()}
+    canonical = {tuple(normalize(k).split()) for k in synonyms}
     for platform_id, aliases in platform_aliases.items():
-        table.setdefault(platform_id, []).extend(aliases)
+        kept = []
+        for alias in aliases:
+            key = tuple(normalize(alias).split())
+            if key in canonical or (reserved is not None and reserved(key)):
+                continue
+            kept.append(alias)
+        table.setdefault(platform_id, []).extend(kept)
     return SynonymMap(table)
+
+
+def english_reserved(stopwords: frozenset[str]) -> Callable[[tuple[str, ...]], bool]:
+    """Alias phrases that an English question means as plain English: function words only,
+    or one of ENGLISH_WORDS."""
+
+    def reserved(key: tuple[str, ...]) -> bool:
+        return all(w in stopwords for w in key) or (len(key) == 1 and key[0] in ENGLISH_WORDS)
+
+    return reserved

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -148,9 +149,21 @@ def test_ask_plain_text_one_line_per_question():
 
 @pytest.mark.slow
 def test_eval_reports_accuracy():
-    result = run("eval", "tests/data/eval.yaml", "--quiet")
+    result = run("eval", "tests/data/eval.yaml", "tests/data/tune/far-en.yaml", "--quiet")
     assert result.returncode == 0, result.stderr
     assert "top-1 correct" in result.stdout and "off-topic" in result.stdout
+    summary = result.stdout.split("summary:")[1]
+    # Sets are named by their path below tests/data: far-en.yaml is in several folders.
+    assert "  eval.yaml [en]" in summary and "  tune/far-en.yaml [en]" in summary
+
+
+def test_eval_sets_are_labelled_by_their_path_below_tests_data(tmp_path):
+    from bot.evaluate import set_label
+
+    assert set_label(Path("tests/data/heldout/de.yaml")) == "heldout/de.yaml"
+    assert set_label(tmp_path / "tests" / "data" / "tune" / "pt.yaml") == "tune/pt.yaml"
+    outside = tmp_path / "mine.yaml"
+    assert set_label(outside) == str(outside)
 
 
 @pytest.mark.slow

@@ -183,3 +183,31 @@ def test_stemming_and_guessing_are_per_language():
     french = ["je", "ne", "veux", "pas", "que", "meta", "utilise", "mes", "photos"]
     assert guess_language(french, STOPWORDS) == "fr"
     assert guess_language(["ok"], STOPWORDS) == "en"
+
+
+def test_english_words_that_are_app_names_elsewhere_stay_english(matcher: Matcher):
+    # "whats" (WhatsApp in Portuguese) normalises to "what is"; "face" is Facebook in French.
+    analysis = matcher.analyze("what's it going to do with my face?", "en")
+    assert not analysis.mentioned
+    assert "facebook" in matcher.analyze("meu face e o whats", "pt").mentioned
+    # "meta.ai" (an alias of the app) normalises to "meta ai": the assistant, not the app.
+    assert "app" not in matcher.analyze("are my chats with meta ai used", "en").words
+
+
+@pytest.mark.parametrize(
+    ("question", "platforms"),
+    [
+        ("I don't care about Instagram, how do I keep Facebook out of it?", {"facebook"}),
+        ("not interested in facebook at all, whatsapp is what I use", {"whatsapp"}),
+        ("I stopped using Instagram, is my Facebook affected?", {"facebook"}),
+    ],
+)
+def test_negated_verbs_put_an_app_out_of_the_question(
+    matcher: Matcher, question: str, platforms: set[str]
+):
+    assert matcher.analyze(question, "en").platforms == platforms
+
+
+def test_blocking_a_person_is_not_opting_out(matcher: Matcher):
+    assert "opt" not in matcher.analyze("how do I block someone on whatsapp", "en").words
+    assert "opt" in matcher.analyze("how do I block meta from using my posts", "en").words

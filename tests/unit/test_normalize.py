@@ -52,3 +52,16 @@ def test_rewrite_tags_the_words_a_replacement_put_in():
     syn = SynonymMap({"opt out": ["object"], "children": ["kids"]})
     tagged = syn.rewrite([("object", False), ("kinder", False), ("kids", False)])
     assert tagged == [("opt", True), ("out", True), ("kinder", False), ("children", True)]
+
+
+def test_an_alias_never_rewrites_a_canonical_form_or_a_reserved_phrase():
+    from bot.matching.synonyms import english_reserved
+
+    aliases = {"meta-ai-app": ["meta.ai"], "whatsapp": ["whats"], "facebook": ["face", "fb"]}
+    syn = build_synonyms({"meta ai": ["metaai"]}, aliases)
+    # "meta.ai" normalises to "meta ai", which the synonyms table owns: the assistant.
+    assert syn.apply("is metaai the same as meta ai") == "is meta ai the same as meta ai"
+    assert syn.apply("what is in my face feed") == "whatsapp in my facebook feed"
+    english = build_synonyms({}, aliases, english_reserved(frozenset({"what", "is"})))
+    # In English "whats" is "what is" and a face is a face; "fb" stays Facebook.
+    assert english.apply("what is in my face feed on fb") == "what is in my face feed on facebook"
