@@ -8,6 +8,10 @@ vocabulary), never copied from labelled questions. Keys are looked up after acce
 single words also by their Snowball stem, so one inflected form per line is usually enough.
 
 Each line: `english: variant, variant, ...`.
+
+A few lines map a function word that is spelt like an English negation onto its English
+meaning, so the app after it is not read as excluded: Portuguese "no Instagram" is "on
+Instagram", Polish "no" is "well".
 """
 
 from __future__ import annotations
@@ -293,6 +297,7 @@ _RAW: dict[str, str] = {
         search: zoeken
     """,
     "pl": """
+        ok: no
         object: sprzeciw, sprzeciwic, sprzeciwiam, sprzeciwu, odmowic, wylaczyc, wylacz,
             zablokowac, zatrzymac, zapobiec, zabronic, wypisac
         form: formularz, wniosek
@@ -347,6 +352,7 @@ _RAW: dict[str, str] = {
         search: wyszukiwanie
     """,
     "pt": """
+        in: no
         object: oposicao, opor, oponho, me opor, recusar, desativar, impedir, bloquear, parar,
             proibir, optar por nao
         form: formulario, pedido, solicitacao
