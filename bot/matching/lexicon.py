@@ -9,9 +9,13 @@ single words also by their Snowball stem, so one inflected form per line is usua
 
 Each line: `english: variant, variant, ...`.
 
-A few lines map a function word that is spelt like an English negation onto its English
-meaning, so the app after it is not read as excluded: Portuguese "no Instagram" is "on
-Instagram", Polish "no" is "well".
+Single words are also matched by stem, so a variant must not share its stem with a
+common function word ("nichts" would turn every "nicht" into "nothing", "parar" every
+"para" into "stop"): such a variant is written as phrases, or the function word gets a line
+of its own mapping it onto its English meaning (an exact word wins over a stem). The same
+lines keep a function word spelt like an English negation, synonym or app name from being
+read as one: Portuguese "no Instagram" is "on Instagram", French "son" is "his" (not the
+English synonym "son" of "children"), Polish "bardzo" is not "Bard" with a case ending.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ _RAW: dict[str, str] = {
         confirmation: bestatigung, bestaetigung, bestatigt, quittung, eingangsbestatigung
         withdraw: zuruckziehen, zurucknehmen, ruckgangig, widerrufen
         reason: begrundung, grund, begrunden
-        safe: sicher, sicherheit, geschutzt, datenschutz
+        safe: sicher ist, sicher sind, ist das sicher, sicherheit, geschutzt, datenschutz
         consent: einwilligung, zustimmung, einverstanden, erlaubnis
         public: offentlich, oeffentlich
         private: privat
@@ -55,7 +59,9 @@ _RAW: dict[str, str] = {
         ads: werbung, anzeigen, reklame
         settings: einstellungen, einstellung
         what happens: was passiert
-        nothing: nichts, nix
+        nothing: nichts tun, nichts mache, nichts machen, nichts unternehme, gar nichts, nix
+        not: nicht
+        it: sich
         again: nochmal, noch einmal, erneut, wieder
         already: schon, bereits
         both: beide, beiden
@@ -81,7 +87,7 @@ _RAW: dict[str, str] = {
     "fr": """
         object: opposition, opposer, oppose, m opposer, refuser, refus, desactiver, stopper,
             arreter, empecher, bloquer, interdire, desinscrire
-        form: formulaire, demande
+        form: formulaire
         ai: ia, intelligence artificielle
         training: entrainement, entrainer, entraine, apprentissage, nourrir
         data: donnees, informations, infos
@@ -90,7 +96,7 @@ _RAW: dict[str, str] = {
         comments: commentaires
         private messages: messages prives, mp, messages directs
         chats: conversations, discussions, messages
-        children: enfants, enfant, fils, fille, ados, adolescents, mineurs, petits enfants
+        children: enfants, enfant, mon fils, ma fille, ados, adolescents, mineurs, petits enfants
         deadline: date limite, delai, echeance, jusqu a quand, dernier jour
         too late: trop tard, rate
         delete: supprimer, suppression, effacer, fermer
@@ -120,7 +126,7 @@ _RAW: dict[str, str] = {
         why: pourquoi
         who: qui
         reminder: rappel, rappeler
-        other people: autres personnes, d autres personnes, amis, quelqu un
+        other people: autres personnes, d autres personnes, amis
         model: modele, modeles
         does it work: ca sert, sert a quelque chose, efficace, inutile
         company: entreprise, societe
@@ -129,13 +135,14 @@ _RAW: dict[str, str] = {
         switzerland: suisse
         brazil: bresil
         outside eu: hors ue, hors de l ue, etats unis, canada
+        its: son
         history: historique
         voice: voix, vocal, enregistrements
         search: recherche
     """,
     "es": """
         object: oposicion, oponerme, oponer, oponerse, rechazar, negarme, desactivar, impedir,
-            bloquear, evitar, parar, detener, prohibir
+            bloquear, evitar, que pare, detener, frenar, prohibir
         form: formulario, solicitud
         ai: ia, inteligencia artificial
         training: entrenamiento, entrenar, entrena, entrenan, aprendizaje, alimentar
@@ -175,7 +182,7 @@ _RAW: dict[str, str] = {
         why: por que
         who: quien
         reminder: recordatorio, recordar
-        other people: otras personas, amigos, alguien
+        other people: otras personas, amigos
         model: modelo, modelos
         does it work: sirve, sirve de algo, funciona, inutil
         company: empresa, compania
@@ -186,6 +193,8 @@ _RAW: dict[str, str] = {
         history: historial
         voice: voz, grabaciones
         search: busqueda, buscar
+        for: para, pa
+        are: son
     """,
     "it": """
         object: opposizione, oppormi, opporre, opporsi, rifiutare, disattivare, impedire,
@@ -211,7 +220,7 @@ _RAW: dict[str, str] = {
         consent: consenso, permesso, autorizzazione
         public: pubblico, pubblica
         private: privato, privata
-        legal: legale, lecito, legge
+        legal: legale, lecito, per legge, la legge
         court: tribunale, causa, garante, denuncia
         lawsuit: class action, azione collettiva
         compensation: risarcimento, indennizzo
@@ -229,7 +238,7 @@ _RAW: dict[str, str] = {
         why: perche
         who: chi
         reminder: promemoria, ricordare
-        other people: altre persone, amici, qualcuno
+        other people: altre persone, amici
         model: modello, modelli
         does it work: serve, serve a qualcosa, funziona, inutile
         company: azienda, societa
@@ -249,7 +258,7 @@ _RAW: dict[str, str] = {
         ai: ai, kunstmatige intelligentie
         training: trainen, training, getraind, leren
         data: gegevens, data, informatie
-        photos: fotos, foto, afbeeldingen, plaatjes
+        photos: fotos, foto, afbeeldingen
         posts: berichten, posts, inhoud
         comments: reacties, opmerkingen
         private messages: prive berichten, priveberichten, dm, dms
@@ -276,17 +285,19 @@ _RAW: dict[str, str] = {
         ads: advertenties, reclame
         settings: instellingen
         what happens: wat gebeurt er
-        nothing: niets, niks
+        nothing: niets doe, niets doen, helemaal niets, niks
+        not: niet
         again: opnieuw, nog een keer, weer
-        already: al
+        already: al eens, al gedaan, heb al, had al, al eerder, reeds
+        all: alles, alle
         both: beide, allebei
         separately: apart, los, afzonderlijk
         why: waarom
         who: wie
         reminder: herinnering, herinneren
-        other people: anderen, vrienden, iemand
+        other people: anderen, vrienden
         model: model, modellen
-        does it work: helpt, zin, werkt, nut, nutteloos
+        does it work: helpt het, heeft het zin, werkt het, nut, nutteloos
         company: bedrijf
         official: officieel, oplichting
         country: land
@@ -339,7 +350,7 @@ _RAW: dict[str, str] = {
         why: dlaczego, czemu
         who: kto
         reminder: przypomnienie, przypomniec
-        other people: inni, znajomi, ktos
+        other people: inni, znajomi
         model: model, modele
         does it work: ma sens, dziala, cos daje, bez sensu
         company: firma
@@ -350,12 +361,13 @@ _RAW: dict[str, str] = {
         history: historia
         voice: glos, nagrania
         search: wyszukiwanie
+        very: bardzo
     """,
     "pt": """
         in: no
         object: oposicao, opor, oponho, me opor, recusar, desativar, impedir, bloquear, parar,
-            proibir, optar por nao
-        form: formulario, pedido, solicitacao
+            proibir, parar de usar, optar por nao
+        form: formulario, solicitacao
         ai: ia, inteligencia artificial
         training: treinamento, treinar, treino, treinam, aprendizado, alimentar
         data: dados, informacoes
@@ -366,7 +378,7 @@ _RAW: dict[str, str] = {
         chats: conversas, mensagens, chats
         children: filhos, filho, filha, criancas, crianca, menores, adolescentes, netos
         deadline: prazo, data limite, ate quando, ultimo dia
-        too late: tarde demais, perdi
+        too late: tarde demais, perdi o prazo
         delete: apagar, excluir, deletar, eliminar
         account: conta, perfil
         confirmation: confirmacao, confirmar, comprovante
@@ -377,7 +389,7 @@ _RAW: dict[str, str] = {
         public: publico, publica
         private: privado, privada
         legal: legal, lei
-        court: tribunal, processo, justica, anpd, cnpd
+        court: tribunal, processo judicial, processar a meta, justica, anpd, cnpd
         lawsuit: acao coletiva
         compensation: indenizacao, compensacao
         email: email, e mail, notificacao, aviso
@@ -387,14 +399,15 @@ _RAW: dict[str, str] = {
         settings: configuracoes, definicoes
         what happens: o que acontece
         nothing: nada
-        again: de novo, novamente, outra vez
+        again: de novo, outra vez
+        new: novo, nova, novos, novas
         already: ja
         both: ambas, ambos, as duas, os dois
         separately: separadamente
         why: por que
         who: quem
         reminder: lembrete, lembrar
-        other people: outras pessoas, amigos, alguem
+        other people: outras pessoas, amigos
         model: modelo, modelos
         does it work: adianta, serve, funciona, inutil
         company: empresa
@@ -405,6 +418,8 @@ _RAW: dict[str, str] = {
         history: historico
         voice: voz, gravacoes
         search: pesquisa, busca
+        for: para
+        people: galera
     """,
 }
 
