@@ -89,7 +89,8 @@ _RAW: dict[str, str] = {
             arreter, empecher, bloquer, interdire, desinscrire
         form: formulaire
         ai: ia, intelligence artificielle
-        training: entrainement, entrainer, entraine, apprentissage, nourrir
+        training: entrainement, entrainer, entraine, apprentissage, apprendre, apprenne,
+            nourrir
         data: donnees, informations, infos
         photos: photos, images, photo, image, selfies
         posts: publications, posts, contenus, contenu
@@ -145,7 +146,8 @@ _RAW: dict[str, str] = {
             bloquear, evitar, que pare, detener, frenar, prohibir
         form: formulario, solicitud
         ai: ia, inteligencia artificial
-        training: entrenamiento, entrenar, entrena, entrenan, aprendizaje, alimentar
+        training: entrenamiento, entrenar, entrena, entrenan, aprendizaje, aprender, aprenda,
+            alimentar
         data: datos, informacion
         photos: fotos, imagenes, foto, imagen, selfies
         posts: publicaciones, posts, contenido, contenidos
@@ -201,7 +203,8 @@ _RAW: dict[str, str] = {
             bloccare, fermare, vietare, negare
         form: modulo, richiesta
         ai: ia, intelligenza artificiale
-        training: addestramento, addestrare, allenare, addestrano, apprendimento
+        training: addestramento, addestrare, allenare, addestrano, apprendimento, imparare,
+            impari, impara
         data: dati, informazioni
         photos: foto, immagini, immagine, selfie
         posts: post, contenuti, pubblicazioni
@@ -369,7 +372,8 @@ _RAW: dict[str, str] = {
             proibir, parar de usar, optar por nao
         form: formulario, solicitacao
         ai: ia, inteligencia artificial
-        training: treinamento, treinar, treino, treinam, aprendizado, alimentar
+        training: treinamento, treinar, treino, treinam, aprendizado, aprender, aprenda,
+            alimentar
         data: dados, informacoes
         photos: fotos, imagens, foto, imagem, selfies
         posts: publicacoes, posts, postagens, conteudo
