@@ -41,7 +41,8 @@ _RAW: dict[str, str] = {
         too late: zu spat, zu spaet, verpasst
         delete: loschen, loeschen, geloscht, entfernen, kundigen
         account: konto, account, profil, zugang
-        confirmation: bestatigung, bestaetigung, bestatigt, quittung, eingangsbestatigung
+        confirmation: bestatigung, bestaetigung, bestatigt, quittung, eingangsbestatigung,
+            akzeptiert, angenommen
         withdraw: zuruckziehen, zurucknehmen, ruckgangig, widerrufen
         reason: begrundung, grund, begrunden
         safe: sicher ist, sicher sind, ist das sicher, sicherheit, geschutzt, datenschutz
@@ -102,7 +103,8 @@ _RAW: dict[str, str] = {
         too late: trop tard, rate
         delete: supprimer, suppression, effacer, fermer
         account: compte, profil
-        confirmation: confirmation, confirmer, accuse de reception
+        confirmation: confirmation, confirmer, accuse de reception, pris en compte, prise en compte,
+            acceptee
         withdraw: retirer, annuler, revenir sur, changer d avis
         reason: raison, justifier, justification, motif
         safe: securite, securise, protege, protection
@@ -159,7 +161,7 @@ _RAW: dict[str, str] = {
         too late: demasiado tarde, tarde
         delete: borrar, eliminar, cerrar, darme de baja
         account: cuenta, perfil
-        confirmation: confirmacion, confirmar, acuse de recibo
+        confirmation: confirmacion, confirmar, acuse de recibo, aceptada, tramitada
         withdraw: retirar, anular, deshacer, cambiar de opinion, revocar
         reason: motivo, razon, justificar, justificacion
         safe: seguro, seguridad, protegido, proteccion
@@ -216,7 +218,7 @@ _RAW: dict[str, str] = {
         too late: troppo tardi, tardi
         delete: cancellare, eliminare, chiudere
         account: account, profilo
-        confirmation: conferma, confermare, ricevuta
+        confirmation: conferma, confermare, ricevuta, accettata, accolta
         withdraw: ritirare, annullare, revocare, cambiare idea
         reason: motivo, motivazione, ragione, giustificare
         safe: sicuro, sicurezza, protetto, protezione
@@ -271,7 +273,7 @@ _RAW: dict[str, str] = {
         too late: te laat, gemist
         delete: verwijderen, wissen, opzeggen
         account: account, profiel
-        confirmation: bevestiging, bevestigen, ontvangstbevestiging
+        confirmation: bevestiging, bevestigen, ontvangstbevestiging, geaccepteerd, goedgekeurd
         withdraw: intrekken, terugdraaien, ongedaan maken
         reason: reden, motivatie, motiveren
         safe: veilig, veiligheid, beschermd, bescherming
@@ -328,7 +330,7 @@ _RAW: dict[str, str] = {
         too late: za pozno
         delete: usunac, usuniecie, skasowac
         account: konto, profil
-        confirmation: potwierdzenie, potwierdzic
+        confirmation: potwierdzenie, potwierdzic, przyjety, zaakceptowany, uwzgledniony
         withdraw: wycofac, cofnac, odwolac, zmienic zdanie
         reason: powod, uzasadnienie, uzasadnic
         safe: bezpieczne, bezpieczenstwo, chronione, ochrona
@@ -385,7 +387,7 @@ _RAW: dict[str, str] = {
         too late: tarde demais, perdi o prazo
         delete: apagar, excluir, deletar, eliminar
         account: conta, perfil
-        confirmation: confirmacao, confirmar, comprovante
+        confirmation: confirmacao, confirmar, comprovante, aceita, aceitou
         withdraw: retirar, desfazer, cancelar, revogar, mudar de ideia
         reason: motivo, razao, justificar, justificativa
         safe: seguro, seguranca, protegido, protecao
