@@ -92,7 +92,7 @@ _RAW: dict[str, str] = {
         ai: ia, intelligence artificielle
         training: entrainement, entrainer, entraine, apprentissage, apprendre, apprenne,
             nourrir
-        data: donnees, informations, infos
+        data: donnees, informations, infos, mes trucs, mes affaires
         photos: photos, images, photo, image, selfies
         posts: publications, posts, contenus, contenu
         comments: commentaires
