@@ -190,7 +190,7 @@ PROFILES: dict[str, LanguageProfile] = {
             "pfv pf vcs voces pra pro pras pros num numa dum duma pq porque porem tambem "
             "tb tbm msm q oq"
         ),
-        _w("nao nunca sem nem nenhum nenhuma"),
+        _w("nao n nunca sem nem nenhum nenhuma"),
         _phrases("exceto, tirando, fora, menos, a nao ser"),
         _w("so somente apenas unicamente"),
         _w("tenho uso no na um uma conta de eu estou"),

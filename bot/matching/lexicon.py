@@ -26,11 +26,12 @@ _RAW: dict[str, str] = {
     "de": """
         object: widerspruch, widersprechen, widerspreche, widerspricht, einspruch, ablehnen,
             verweigern, untersagen, opt out, austragen, abmelden, verbieten, unterbinden,
-            verhindern, stoppen, deaktivieren, abschalten, ausschalten, abstellen
+            verhindern, stoppen, deaktivieren, abschalten, ausschalten, abstellen,
+            will nicht dass, mochte nicht dass, will nicht das, will ich nicht
         form: formular, antrag
         ai: ki, kunstliche intelligenz
         training: trainieren, training, trainiert, lernen, anlernen, fuettern, futtern
-        data: daten, informationen, angaben
+        data: daten, informationen, angaben, meine sachen, mein zeug, meinen sachen
         photos: fotos, bilder, foto, bild, selfies, aufnahmen
         posts: beitrage, beitraege, posts, inhalte, postings
         comments: kommentare
@@ -87,7 +88,8 @@ _RAW: dict[str, str] = {
     """,
     "fr": """
         object: opposition, opposer, oppose, m opposer, refuser, refus, desactiver, stopper,
-            arreter, empecher, bloquer, interdire, desinscrire
+            arreter, empecher, bloquer, interdire, desinscrire,
+            veux pas que, jveux pas que, veut pas que, voudrais pas que
         form: formulaire
         ai: ia, intelligence artificielle
         training: entrainement, entrainer, entraine, apprentissage, apprendre, apprenne,
@@ -145,12 +147,13 @@ _RAW: dict[str, str] = {
     """,
     "es": """
         object: oposicion, oponerme, oponer, oponerse, rechazar, negarme, desactivar, impedir,
-            bloquear, evitar, que pare, detener, frenar, prohibir
+            bloquear, evitar, que pare, detener, frenar, prohibir,
+            no quiero que, no quiero q, no me gusta que
         form: formulario, solicitud
         ai: ia, inteligencia artificial
         training: entrenamiento, entrenar, entrena, entrenan, aprendizaje, aprender, aprenda,
             alimentar
-        data: datos, informacion
+        data: datos, informacion, mis cosas
         photos: fotos, imagenes, foto, imagen, selfies
         posts: publicaciones, posts, contenido, contenidos
         comments: comentarios
@@ -202,12 +205,13 @@ _RAW: dict[str, str] = {
     """,
     "it": """
         object: opposizione, oppormi, opporre, opporsi, rifiutare, disattivare, impedire,
-            bloccare, fermare, vietare, negare
+            bloccare, fermare, vietare, negare,
+            non voglio che, non vorrei che
         form: modulo, richiesta
         ai: ia, intelligenza artificiale
         training: addestramento, addestrare, allenare, addestrano, apprendimento, imparare,
             impari, impara
-        data: dati, informazioni
+        data: dati, informazioni, mie cose, mia roba
         photos: foto, immagini, immagine, selfie
         posts: post, contenuti, pubblicazioni
         comments: commenti
@@ -258,11 +262,12 @@ _RAW: dict[str, str] = {
     """,
     "nl": """
         object: bezwaar, bezwaar maken, weigeren, uitschakelen, uitzetten, tegenhouden,
-            voorkomen, blokkeren, stoppen, afmelden, verbieden
+            voorkomen, blokkeren, stoppen, afmelden, verbieden,
+            wil niet dat, wil ik niet, wil echt niet dat
         form: formulier, aanvraag
         ai: ai, kunstmatige intelligentie
         training: trainen, training, getraind, leren
-        data: gegevens, data, informatie
+        data: gegevens, data, informatie, mijn spullen, mijn dingen
         photos: fotos, foto, afbeeldingen
         posts: berichten, posts, inhoud
         comments: reacties, opmerkingen
@@ -315,11 +320,12 @@ _RAW: dict[str, str] = {
     "pl": """
         ok: no
         object: sprzeciw, sprzeciwic, sprzeciwiam, sprzeciwu, odmowic, wylaczyc, wylacz,
-            zablokowac, zatrzymac, zapobiec, zabronic, wypisac
+            zablokowac, zatrzymac, zapobiec, zabronic, wypisac,
+            nie chce zeby, nie chce aby, nie chcialabym zeby, nie chcialbym zeby
         form: formularz, wniosek
         ai: ai, si, sztuczna inteligencja
         training: trenowanie, trenowac, trening, szkolenie, uczenie, uczyc, trenuja
-        data: dane, danych, informacje
+        data: dane, danych, informacje, moich rzeczach, moje rzeczy, moich rzeczy
         photos: zdjecia, zdjec, zdjecie, fotki, obrazy
         posts: posty, wpisy, tresci
         comments: komentarze
@@ -371,12 +377,13 @@ _RAW: dict[str, str] = {
     "pt": """
         in: no
         object: oposicao, opor, oponho, me opor, recusar, desativar, impedir, bloquear, parar,
-            proibir, parar de usar, optar por nao
+            proibir, parar de usar, optar por nao,
+            nao quero que, n quero que, nao quero q
         form: formulario, solicitacao
         ai: ia, inteligencia artificial
         training: treinamento, treinar, treino, treinam, aprendizado, aprender, aprenda,
             alimentar
-        data: dados, informacoes
+        data: dados, informacoes, minhas coisas, minhas paradas
         photos: fotos, imagens, foto, imagem, selfies
         posts: publicacoes, posts, postagens, conteudo
         comments: comentarios
