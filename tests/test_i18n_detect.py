@@ -156,6 +156,7 @@ def test_a_short_english_question_without_its_app_name_stays_english():
         ("ce bot revend mes donnees ?", "fr"),  # weak French
         ("meta ki widerspruch formular", "de"),  # keywords only
         ("¿La IA de Meta lee mis chats de WhatsApp?", "es"),  # the model: likely French
+        ("como me opor no facebook", "pt"),  # "me", "no": Portuguese too, no English evidence
     ],
 )
 def test_cue_words_of_one_language_decide_a_guess_that_is_not_clear(detector, text, language):

@@ -87,7 +87,7 @@ _ENGLISH_WORDS = """
 
 @cache
 def _cue_words() -> dict[str, frozenset[str]]:
-    """Per language, the accent-folded words that only it spells that way.
+    """Per language, the accent-folded words that only it spells that way ("en" too).
 
     Drawn from the matcher's language profiles (function words, negations, "only") and
     its bridge lexicon (the subject's everyday words); a word two languages share, or an
@@ -113,10 +113,14 @@ def _cue_words() -> dict[str, frozenset[str]]:
     for found in words.values():
         for word in found:
             seen[word] = seen.get(word, 0) + 1
-    return {
+    cues = {
         lang: frozenset(w for w in found if seen[w] == 1 and w not in english and len(w) > 2)
         for lang, found in words.items()
     }
+    # English evidence: the common English words no other language also writes ("me",
+    # "no", "do", "come" are Spanish, Portuguese, Italian words too).
+    cues[DEFAULT_LANGUAGE] = frozenset(_ENGLISH_WORDS.split()) - seen.keys()
+    return cues
 
 
 def cue_counts(words: Iterable[str]) -> dict[str, int]:
@@ -124,9 +128,7 @@ def cue_counts(words: Iterable[str]) -> dict[str, int]:
     from bot.matching.normalize import normalize
 
     folded = [normalize(w) for w in words]
-    counts = {lang: sum(w in found for w in folded) for lang, found in _cue_words().items()}
-    counts[DEFAULT_LANGUAGE] = sum(w in _ENGLISH_SET for w in folded)
-    return counts
+    return {lang: sum(w in found for w in folded) for lang, found in _cue_words().items()}
 
 
 def cue_language(words: Iterable[str], model_language: str, weak: bool) -> str | None:
@@ -320,9 +322,6 @@ _ENGLISH_CUES = frozenset(
         "which",
     }
 )
-
-
-_ENGLISH_SET: Final[frozenset[str]] = frozenset(_ENGLISH_WORDS.split()) | _ENGLISH_CUES
 
 
 @cache

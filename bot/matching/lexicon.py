@@ -85,6 +85,7 @@ _RAW: dict[str, str] = {
         history: verlauf, suchverlauf
         voice: sprachaufnahmen, stimme, sprachnachrichten
         search: suche, suchen
+        privacy: privatsphare
     """,
     "fr": """
         object: opposition, opposer, oppose, m opposer, refuser, refus, desactiver, stopper,
@@ -144,9 +145,11 @@ _RAW: dict[str, str] = {
         history: historique
         voice: voix, vocal, enregistrements
         search: recherche
+        privacy: confidentialite, vie privee
     """,
     "es": """
-        object: oposicion, oponerme, oponer, oponerse, rechazar, negarme, desactivar, impedir,
+        object: oposicion, oponerme, oponer, oponerse, opongo, oponga, rechazar, negarme, niego,
+            quitar, quito, desactivar, impedir,
             bloquear, evitar, que pare, detener, frenar, prohibir,
             no quiero que, no quiero q, no me gusta que
         form: formulario, solicitud
@@ -200,11 +203,12 @@ _RAW: dict[str, str] = {
         history: historial
         voice: voz, grabaciones
         search: busqueda, buscar
+        privacy: privacidad
         for: para, pa
         are: son
     """,
     "it": """
-        object: opposizione, oppormi, opporre, opporsi, rifiutare, disattivare, impedire,
+        object: opposizione, oppormi, opporre, opporsi, oppongo, rifiutare, disattivare, impedire,
             bloccare, fermare, vietare, negare,
             non voglio che, non vorrei che
         form: modulo, richiesta
@@ -372,6 +376,7 @@ _RAW: dict[str, str] = {
         history: historia
         voice: glos, nagrania
         search: wyszukiwanie
+        privacy: prywatnosc, prywatnosci
         very: bardzo
     """,
     "pt": """
@@ -431,6 +436,7 @@ _RAW: dict[str, str] = {
         history: historico
         voice: voz, gravacoes
         search: pesquisa, busca
+        privacy: privacidade
         for: para
         people: galera
     """,
