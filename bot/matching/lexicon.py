@@ -85,6 +85,7 @@ _RAW: dict[str, str] = {
         history: verlauf, suchverlauf
         voice: sprachaufnahmen, stimme, sprachnachrichten
         search: suche, suchen
+        read: lesen, liest, gelesen, mitlesen, liest mit
         privacy: privatsphare
     """,
     "fr": """
@@ -145,6 +146,7 @@ _RAW: dict[str, str] = {
         history: historique
         voice: voix, vocal, enregistrements
         search: recherche
+        read: lire, lit, lisent, lu, lus, lue, lues
         privacy: confidentialite, vie privee
     """,
     "es": """
@@ -203,6 +205,7 @@ _RAW: dict[str, str] = {
         history: historial
         voice: voz, grabaciones
         search: busqueda, buscar
+        read: leer, lee, leen, leido, leyendo
         privacy: privacidad
         for: para, pa
         are: son
@@ -221,7 +224,7 @@ _RAW: dict[str, str] = {
         comments: commenti
         private messages: messaggi privati, dm, direct
         chats: chat, conversazioni, messaggi
-        children: figli, figlio, figlia, bambini, minori, ragazzi, adolescenti, nipoti
+        children: figli, figlio, figlia, bambini, bimbi, minori, minorenni, adolescenti, nipotini
         deadline: scadenza, termine, entro quando, ultimo giorno
         too late: troppo tardi, tardi
         delete: cancellare, eliminare, chiudere
@@ -263,6 +266,7 @@ _RAW: dict[str, str] = {
         history: cronologia
         voice: voce, registrazioni
         search: ricerca
+        read: leggere, leggono, letto, letti, letta
     """,
     "nl": """
         object: bezwaar, bezwaar maken, weigeren, uitschakelen, uitzetten, tegenhouden,
@@ -320,6 +324,7 @@ _RAW: dict[str, str] = {
         history: geschiedenis
         voice: stem, opnames
         search: zoeken
+        read: lezen, leest, gelezen, meelezen, leest mee
     """,
     "pl": """
         ok: no
@@ -376,6 +381,7 @@ _RAW: dict[str, str] = {
         history: historia
         voice: glos, nagrania
         search: wyszukiwanie
+        read: czytac, czyta, czytaja, przeczytac, czytane
         privacy: prywatnosc, prywatnosci
         very: bardzo
     """,
@@ -436,6 +442,7 @@ _RAW: dict[str, str] = {
         history: historico
         voice: voz, gravacoes
         search: pesquisa, busca
+        read: ler, le, leem, lido, lendo
         privacy: privacidade
         for: para
         people: galera
