@@ -7,7 +7,9 @@ canonical. It is general language knowledge (a small bilingual dictionary of the
 vocabulary), never copied from labelled questions. Keys are looked up after accent folding,
 single words also by their Snowball stem, so one inflected form per line is usually enough.
 
-Each line: `english: variant, variant, ...`.
+Each line: `english: variant, variant, ...`. The first line of each language keeps "Meta AI"
+(the assistant) from becoming the Meta AI *app*: the app's alias "meta.ai" normalises to
+"meta ai", so without it every mention of the assistant would read as the app.
 
 Single words are also matched by stem, so a variant must not share its stem with a
 common function word ("nichts" would turn every "nicht" into "nothing", "parar" every
@@ -24,7 +26,9 @@ from types import MappingProxyType
 
 _RAW: dict[str, str] = {
     "de": """
+        metaai: meta ai, meta ki
         object: widerspruch, widersprechen, widerspreche, widerspricht, einspruch, ablehnen,
+            aufhoren, aufhort, aufhoert,
             verweigern, untersagen, opt out, austragen, abmelden, verbieten, unterbinden,
             verhindern, stoppen, deaktivieren, abschalten, ausschalten, abstellen,
             will nicht dass, mochte nicht dass, will nicht das, will ich nicht
@@ -89,6 +93,7 @@ _RAW: dict[str, str] = {
         privacy: privatsphare
     """,
     "fr": """
+        metaai: meta ai, meta ia
         object: opposition, opposer, oppose, m opposer, refuser, refus, desactiver, stopper,
             arreter, empecher, bloquer, interdire, desinscrire,
             veux pas que, jveux pas que, veut pas que, voudrais pas que
@@ -150,6 +155,7 @@ _RAW: dict[str, str] = {
         privacy: confidentialite, vie privee
     """,
     "es": """
+        metaai: meta ai, meta ia
         object: oposicion, oponerme, oponer, oponerse, opongo, oponga, rechazar, negarme, niego,
             quitar, quito, desactivar, impedir,
             bloquear, evitar, que pare, detener, frenar, prohibir,
@@ -211,6 +217,7 @@ _RAW: dict[str, str] = {
         are: son
     """,
     "it": """
+        metaai: meta ai, meta ia
         object: opposizione, oppormi, opporre, opporsi, oppongo, rifiutare, disattivare, impedire,
             bloccare, fermare, vietare, negare,
             non voglio che, non vorrei che
@@ -269,6 +276,7 @@ _RAW: dict[str, str] = {
         read: leggere, leggono, letto, letti, letta
     """,
     "nl": """
+        metaai: meta ai
         object: bezwaar, bezwaar maken, weigeren, uitschakelen, uitzetten, tegenhouden,
             voorkomen, blokkeren, stoppen, afmelden, verbieden,
             wil niet dat, wil ik niet, wil echt niet dat
@@ -327,6 +335,7 @@ _RAW: dict[str, str] = {
         read: lezen, leest, gelezen, meelezen, leest mee
     """,
     "pl": """
+        metaai: meta ai, meta si
         ok: no
         object: sprzeciw, sprzeciwic, sprzeciwiam, sprzeciwu, odmowic, wylaczyc, wylacz,
             zablokowac, zatrzymac, zapobiec, zabronic, wypisac,
@@ -386,6 +395,7 @@ _RAW: dict[str, str] = {
         very: bardzo
     """,
     "pt": """
+        metaai: meta ai, meta ia
         in: no
         object: oposicao, opor, oponho, me opor, recusar, desativar, impedir, bloquear, parar,
             proibir, parar de usar, optar por nao,
