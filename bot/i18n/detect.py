@@ -81,7 +81,8 @@ _ENGLISH_WORDS = """
     image images justice justification plus pour pub pubs protection publications reception
     ton genre informations encore infos passe favor sea hay pal mexico argentina class idea
     dove fare due non selfie apart bent dms doe hen hoe mag met nut wet dan ale dane mam sad
-    okej ate com nova pros judicial saber action
+    okej ate com nova pros judicial saber action conversation conversations discussion
+    discussions message messages
 """
 
 
