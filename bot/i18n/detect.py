@@ -13,7 +13,13 @@ model guesses, so the guess is graded before it is used:
   probability `CLEAR_PROBABILITY`; only a clear guess outweighs the chat's stored language
   or Telegram's `language_code`;
 - a guess below that but at least `LIKELY_PROBABILITY` is used only when nothing else is
-  known about the chat.
+  known about the chat;
+- a guess that is not clear yields to the message's *cue words* when they point to one
+  language alone: function words and the subject's everyday words of one of the seven
+  languages that no other language (English included) spells the same way ("mis",
+  "donnees", "widerspruch", "zdjecia"). Keyword-style messages ("meta ki widerspruch",
+  "claude usa mis chats para entrenar") are where the model is weakest: few words, half of
+  them English loans. Cue words only ever make a guess "likely", never clear.
 
 A wrong switch (an English reader suddenly answered in Dutch) costs more than a missed
 one (the reader keeps the chat's language and can say /language), so the bar for clear is
@@ -43,7 +49,8 @@ LIKELY_PROBABILITY: Final = 0.50
 _NOISE = """
     meta facebook fb instagram insta ig whatsapp whatsap messenger threads oculus quest
     rayban llama zuck zuckerberg google gemini chatgpt openai tiktok youtube twitter
-    linkedin app apps ai ki ia gdpr dsgvo rgpd ok okay okey oki kk lol xd haha hahaha pls
+    linkedin app apps ai ki ia gdpr dsgvo rgpd avg rodo lgpd anpd cnpd cnil aepd uodo olg ok
+    okay okey oki kk lol xd haha hahaha pls
     plz thx ty
 """
 # Greetings and thanks: evidence inside a sentence, but people write "merci" or "ciao" in
@@ -54,6 +61,94 @@ _COURTESY = """
 """
 NOISE_WORDS: Final[frozenset[str]] = frozenset(_NOISE.split())
 COURTESY_WORDS: Final[frozenset[str]] = frozenset(_COURTESY.split())
+
+# Common English words, and words of the other languages that are English words too
+# ("die", "hat", "come", "son", "pro", "no"): never a cue for another language.
+_ENGLISH_WORDS = """
+    a about after again all also am an and any are as at back be been before being both but
+    by can cannot come could data day did die do does doing done door down each even ever
+    every fast few for from get go got had has hat have he her here him his how i if in into
+    is it its just know last like made make man many may me might more most much must my
+    need never new no nor not now of off on once one only or other our out over own per pro
+    put said same see she should since so some still such take than that the their them then
+    there these they this those through to too under until up us use used using very want
+    war was way we well were what when where which while who why will with without would
+    yes yet you your also art bin fast hut mist rat rot see sin son ten tot via
+    account accounts app apps bot chat chats comment comments content delete deadline email
+    facebook fake form legal link mail meta model models official online photo photos post
+    posts private profile public reel reels settings story stories training train video
+    videos smart teenager opt halt tag fur accord aller avis bon canada collective date
+    image images justice justification plus pour pub pubs protection publications reception
+    ton genre informations encore infos passe favor sea hay pal mexico argentina class idea
+    dove fare due non selfie apart bent dms doe hen hoe mag met nut wet dan ale dane mam sad
+    okej ate com nova pros judicial saber action conversation conversations discussion
+    discussions message messages
+"""
+
+
+@cache
+def _cue_words() -> dict[str, frozenset[str]]:
+    """Per language, the accent-folded words that only it spells that way ("en" too).
+
+    Drawn from the matcher's language profiles (function words, negations, "only") and
+    its bridge lexicon (the subject's everyday words); a word two languages share, or an
+    English word, is no cue.
+    """
+    from bot.matching.languages import PROFILES
+    from bot.matching.lexicon import LEXICONS
+    from bot.matching.normalize import normalize
+
+    english = set(_ENGLISH_WORDS.split()) | NOISE_WORDS | COURTESY_WORDS | _ENGLISH_CUES
+    prof = PROFILES[DEFAULT_LANGUAGE]
+    english |= prof.negations | prof.only | prof.fillers | prof.conjunctions
+    words: dict[str, set[str]] = {}
+    for lang, table in LEXICONS.items():
+        found = words.setdefault(lang, set())
+        for target, variants in table.items():
+            english.update(normalize(target).split())
+            for variant in variants:
+                found.update(normalize(variant).split())
+        prof = PROFILES[lang]
+        found |= prof.stopwords | prof.negations | prof.only | prof.conjunctions
+    seen: dict[str, int] = {}
+    for found in words.values():
+        for word in found:
+            seen[word] = seen.get(word, 0) + 1
+    cues = {
+        lang: frozenset(w for w in found if seen[w] == 1 and w not in english and len(w) > 2)
+        for lang, found in words.items()
+    }
+    # English evidence: the common English words no other language also writes ("me",
+    # "no", "do", "come" are Spanish, Portuguese, Italian words too).
+    cues[DEFAULT_LANGUAGE] = frozenset(_ENGLISH_WORDS.split()) - seen.keys()
+    return cues
+
+
+def cue_counts(words: Iterable[str]) -> dict[str, int]:
+    """Per language, how many of `words` are its cue words ("en": common English words)."""
+    from bot.matching.normalize import normalize
+
+    folded = [normalize(w) for w in words]
+    return {lang: sum(w in found for w in folded) for lang, found in _cue_words().items()}
+
+
+def cue_language(words: Iterable[str], model_language: str, weak: bool) -> str | None:
+    """The language the cue words point to when they outweigh the model's guess.
+
+    A cue language needs more cue words than any other language and than the model's own
+    language; a weak guess must also be outnumbered by English words' count.
+    """
+    counts = cue_counts(words)
+    english = counts.pop(DEFAULT_LANGUAGE)
+    best = max(counts, key=counts.__getitem__)
+    rest = max((c for lang, c in counts.items() if lang != best), default=0)
+    rival = english if weak or model_language == DEFAULT_LANGUAGE else counts[model_language]
+    if best == model_language:
+        rival = english if weak else 0
+    if counts[best] >= 1 and counts[best] > rest and counts[best] > rival:
+        return best
+    return None
+
 
 _STRIP = re.compile(
     r"(?:https?://|www\.)\S+"  # links
@@ -151,6 +246,11 @@ class Detector:
             kind = "likely"
         else:
             kind = "weak"
+        if kind != "clear":
+            cue = cue_language(evidence, language, kind == "weak")
+            if cue is not None and (cue != language or kind == "weak"):
+                ranked = dict(self.load()._identifier.rank(" ".join(words)))
+                language, probability, kind = cue, float(ranked.get(cue, 0.0)), "likely"
         return Guess(language, probability, kind, len(evidence), letters)
 
     def choose(

@@ -63,7 +63,10 @@ PROFILES: dict[str, LanguageProfile] = {
             "konnen muss mussen soll sollte will mochte wie was wo wann wer wen ob dass zu "
             "zum zur von vom mit fur auf an am im in aus bei nach uber um so auch noch nur "
             "schon doch ja mal denn man hallo hi bitte danke gibt es etwas alles sich hier "
-            "da dann jetzt eigentlich einfach eh halt"
+            "da dann jetzt eigentlich einfach eh halt irgendwas irgendwie selbst mehr sehr gar "
+            "ganz wirklich echt also na tja naja machen mache macht tun konnte will wollen "
+            "wollte weiss wissen gibts geht gehts hab hast bist waren diese dieser dieses "
+            "diesem diesen wenn weil damit denen dies sowas sone leute jemand kann ne nee"
         ),
         _w("nicht kein keine keinen keinem keiner nie niemals ohne weder noch"),
         _phrases("ausser, ausgenommen, abgesehen von, bis auf"),
@@ -80,7 +83,11 @@ PROFILES: dict[str, LanguageProfile] = {
             "me m te t se s mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs "
             "est suis sont etait ai as a avons avez ont ce c cette ces ca cela qui que qu quoi "
             "comment quand ou dans en sur pour par avec au aux y ne si tout tous bien "
-            "bonjour salut merci svp stp peux peut puis faut dois doit il y est ce que"
+            "bonjour salut merci svp stp peux peut puis faut dois doit il y est ce que "
+            "quelque chose truc trucs ca cela ceci celle celui meme aussi alors donc bon ben "
+            "bah genre faire fais fait veux voudrais voudrait sais savoir avoir etre es etait "
+            "vais va aller cest jsuis chui jveux jpeux jsais moi toi lui eux quoi vraiment "
+            "comme ici la tout toute toutes on peut"
         ),
         _w("pas ne n jamais sans ni aucun aucune plus"),
         _phrases("sauf, a part, excepte, hormis, en dehors de"),
@@ -96,7 +103,11 @@ PROFILES: dict[str, LanguageProfile] = {
             "el la los las un una unos unas de del al y o pero yo tu el ella nosotros me te "
             "se mi mis tu tus su sus es soy son esta estoy estan fue he ha han hay que como "
             "cuando donde quien cual en con por para sobre a lo le les si ya muy tambien "
-            "hola gracias porfa favor puedo puede tengo tiene hacer hago esto eso este"
+            "hola gracias porfa favor puedo puede tengo tiene hacer hago esto eso este algo "
+            "alguna alguno algun algunas algunos cosa cosas mismo misma aquello aqui alli "
+            "ahi todavia aun pues bueno oye tipo entonces pueden quiero queria necesito "
+            "tienes tienen voy va vamos ir ser estar estas era sea mas poco pa pal porque pq "
+            "xq q k ke tb tmb realmente verdad"
         ),
         _w("no nunca sin ni ningun ninguna tampoco"),
         _phrases("excepto, salvo, aparte de, menos, fuera de"),
@@ -112,7 +123,10 @@ PROFILES: dict[str, LanguageProfile] = {
             "su per tra fra e o ma io tu lui lei noi voi loro mi ti si ci vi mio mia miei mie "
             "tuo suo sono sei e siamo ho hai ha abbiamo hanno che come quando dove chi cosa "
             "anche gia ciao grazie posso puo devo deve fare questo quello a al alla ai l d "
-            "dell all nell sull"
+            "dell all nell sull qualcosa qualche cosa cose stesso stessa allora quindi cioe "
+            "tipo boh beh faccio fa possono voglio vorrei bisogna sapere so sai essere era "
+            "stato avere c ce pero comunque ecco mica davvero proprio sto sta stai x "
+            "questa questi queste quella quelli mi ci ne"
         ),
         _w("non mai senza ne nessun nessuna neanche nemmeno"),
         _phrases("tranne, eccetto, a parte, salvo, oltre a"),
@@ -129,7 +143,9 @@ PROFILES: dict[str, LanguageProfile] = {
             "haar ons onze is ben bent was heb hebt heeft hebben had kan kun kunnen moet "
             "moeten wil wat hoe waar wanneer wie dat die dit deze er te van in op aan met voor "
             "door bij naar over om als ook nog al wel toch even hallo hoi dank bedankt graag "
-            "mag zo dan nu"
+            "mag zo dan nu iets zelf eens gewoon echt eigenlijk dus nou maar doen doe kunt "
+            "wilt wou zou zouden weet weten gaat gaan ga zijn waren hier daar als omdat "
+            "zodat hun hen jou jouw mn m zn ff effe eigenlijk iemand"
         ),
         _w("niet geen nooit zonder noch"),
         _phrases("behalve, buiten, uitgezonderd, afgezien van"),
@@ -145,7 +161,13 @@ PROFILES: dict[str, LanguageProfile] = {
             "i a o w we z ze na do od po za przez dla jak co czy to ten ta te tego jest sa "
             "jestem byl byla mam ma maja moje moj moja moi mnie mi sie ja ty on ona my wy oni "
             "ze by moge moze mozna trzeba kiedy gdzie kto jaki jakie jesli tez juz bardzo "
-            "czesc dzieki prosze tak no tu tam"
+            "czesc dzieki prosze tak no tu tam moja mojego mojej moich moim mojemu moimi "
+            "twoj twoja twoje twojego twoich jego jej ich nas was nam wam nich niego niej "
+            "nim im go tej tym tych temu ktory ktora ktore ktorego ktorej ktorych sie ale bo "
+            "wiec jednak takze jeszcze zeby aby albo lub oraz gdy jezeli jaka jakis jakies "
+            "cos ktos wszystko wszystkich wszyscy masz mamy macie byc bedzie bylo byly "
+            "jestes mozesz musze musi robic zrobic chce chcialbym chcialabym wiem wiesz "
+            "dziekuje hej siema witam ok okej ogole prostu serio naprawde troche"
         ),
         _w("nie bez ani zadnego zadnej zaden nigdy"),
         _phrases("oprocz, poza, z wyjatkiem, procz"),
@@ -161,9 +183,14 @@ PROFILES: dict[str, LanguageProfile] = {
             "ela nos voces eles elas me te se meu minha meus minhas seu sua seus suas e sou "
             "sao esta estou foi tenho tem temos que como quando onde quem qual com por para "
             "pelo pela ao aos isso isto esse essa este esta ja tambem muito oi ola obrigado "
-            "obrigada posso pode faco fazer voce vc"
+            "obrigada posso pode faco fazer voce vc alguma algum alguns algumas coisa coisas "
+            "algo nisso disso disto daquilo aquilo aquele aquela mesmo mesma ai la aqui ne "
+            "tipo entao ainda ta to tou estao estava era ser ter faz podem consigo da vou "
+            "vai ir quero queria gostaria preciso precisa sei saber gente pessoal galera "
+            "pfv pf vcs voces pra pro pras pros num numa dum duma pq porque porem tambem "
+            "tb tbm msm q oq"
         ),
-        _w("nao nunca sem nem nenhum nenhuma"),
+        _w("nao n nunca sem nem nenhum nenhuma"),
         _phrases("exceto, tirando, fora, menos, a nao ser"),
         _w("so somente apenas unicamente"),
         _w("tenho uso no na um uma conta de eu estou"),
@@ -172,16 +199,33 @@ PROFILES: dict[str, LanguageProfile] = {
 }
 assert set(PROFILES) == set(LANGUAGES)
 
-_POLISH_ENDINGS = "ami ach om ow owi ej ego emu ych ymi imi iem ie y a e i o u"
-_POLISH_SUFFIXES = tuple(sorted(_POLISH_ENDINGS.split(), key=len, reverse=True))
+# Polish has no Snowball stemmer. A light one: the longest of these inflection endings
+# (accents folded: "ować" is "owac", "ął" is "al") is cut when three letters stay. Verbs
+# ("trenować", "trenowała", "trenują" -> "tren"), verbal nouns ("wyłączenie" -> "wylacz")
+# and the case endings of nouns and adjectives ("zdjęcia", "zdjęciami" -> "zdjec").
+_POLISH_ENDINGS = """
+    owaniami owaniach owaniem owania owanie owaniu owanych owanego owanej owanym owana
+    owane owany owano owalam owalem owalas owales owalismy owali owala owaly owalo owal
+    owac ujecie ujemy ujesz ujacy ujac uja uje uj
+    ieniem ienia ienie ieniu eniem enia enie eniu iecie ycie
+    ialam ialem ialas iales iala iali ialy ialo ial
+    alam alem alas ales alismy ala ali aly alo al
+    ilam ilem ilas iles ila ili ilo il ylam ylem ylas yles yla yli ylo yl
+    elam elem ela eli el
+    iamy iasz iam iemy iesz amy asz acie aja isz imy emy esz ac ic yc am
+    owego owemu owych owymi owej owym owie owi owy owa owe ow
+    iami iach iom iem ami ach ego emu ych ymi imi ich iej ej ym im om em
+    ia ie iu ii io y a e i o u
+"""
+_POLISH_SUFFIXES = tuple(sorted(set(_POLISH_ENDINGS.split()), key=len, reverse=True))
 
 
 def _polish_stem(word: str) -> str:
-    """No Snowball stemmer for Polish: strip the commonest case endings from long words."""
+    """Cut the longest known inflection ending that leaves a stem of three letters."""
     if len(word) <= 4:
         return word
     for suffix in _POLISH_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
 

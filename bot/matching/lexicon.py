@@ -7,7 +7,17 @@ canonical. It is general language knowledge (a small bilingual dictionary of the
 vocabulary), never copied from labelled questions. Keys are looked up after accent folding,
 single words also by their Snowball stem, so one inflected form per line is usually enough.
 
-Each line: `english: variant, variant, ...`.
+Each line: `english: variant, variant, ...`. The first line of each language keeps "Meta AI"
+(the assistant) from becoming the Meta AI *app*: the app's alias "meta.ai" normalises to
+"meta ai", so without it every mention of the assistant would read as the app.
+
+Single words are also matched by stem, so a variant must not share its stem with a
+common function word ("nichts" would turn every "nicht" into "nothing", "parar" every
+"para" into "stop"): such a variant is written as phrases, or the function word gets a line
+of its own mapping it onto its English meaning (an exact word wins over a stem). The same
+lines keep a function word spelt like an English negation, synonym or app name from being
+read as one: Portuguese "no Instagram" is "on Instagram", French "son" is "his" (not the
+English synonym "son" of "children"), Polish "bardzo" is not "Bard" with a case ending.
 """
 
 from __future__ import annotations
@@ -16,13 +26,16 @@ from types import MappingProxyType
 
 _RAW: dict[str, str] = {
     "de": """
+        metaai: meta ai, meta ki
         object: widerspruch, widersprechen, widerspreche, widerspricht, einspruch, ablehnen,
+            aufhoren, aufhort, aufhoert,
             verweigern, untersagen, opt out, austragen, abmelden, verbieten, unterbinden,
-            verhindern, stoppen, deaktivieren, abschalten, ausschalten, abstellen
+            verhindern, stoppen, deaktivieren, abschalten, ausschalten, abstellen,
+            will nicht dass, mochte nicht dass, will nicht das, will ich nicht
         form: formular, antrag
         ai: ki, kunstliche intelligenz
         training: trainieren, training, trainiert, lernen, anlernen, fuettern, futtern
-        data: daten, informationen, angaben
+        data: daten, informationen, angaben, meine sachen, mein zeug, meinen sachen
         photos: fotos, bilder, foto, bild, selfies, aufnahmen
         posts: beitrage, beitraege, posts, inhalte, postings
         comments: kommentare
@@ -33,10 +46,11 @@ _RAW: dict[str, str] = {
         too late: zu spat, zu spaet, verpasst
         delete: loschen, loeschen, geloscht, entfernen, kundigen
         account: konto, account, profil, zugang
-        confirmation: bestatigung, bestaetigung, bestatigt, quittung, eingangsbestatigung
+        confirmation: bestatigung, bestaetigung, bestatigt, quittung, eingangsbestatigung,
+            akzeptiert, angenommen
         withdraw: zuruckziehen, zurucknehmen, ruckgangig, widerrufen
         reason: begrundung, grund, begrunden
-        safe: sicher, sicherheit, geschutzt, datenschutz
+        safe: sicher ist, sicher sind, ist das sicher, sicherheit, geschutzt, datenschutz
         consent: einwilligung, zustimmung, einverstanden, erlaubnis
         public: offentlich, oeffentlich
         private: privat
@@ -51,7 +65,9 @@ _RAW: dict[str, str] = {
         ads: werbung, anzeigen, reklame
         settings: einstellungen, einstellung
         what happens: was passiert
-        nothing: nichts, nix
+        nothing: nichts tun, nichts mache, nichts machen, nichts unternehme, gar nichts, nix
+        not: nicht
+        it: sich
         again: nochmal, noch einmal, erneut, wieder
         already: schon, bereits
         both: beide, beiden
@@ -73,25 +89,31 @@ _RAW: dict[str, str] = {
         history: verlauf, suchverlauf
         voice: sprachaufnahmen, stimme, sprachnachrichten
         search: suche, suchen
+        read: lesen, liest, gelesen, mitlesen, liest mit
+        privacy: privatsphare
     """,
     "fr": """
+        metaai: meta ai, meta ia
         object: opposition, opposer, oppose, m opposer, refuser, refus, desactiver, stopper,
-            arreter, empecher, bloquer, interdire, desinscrire
-        form: formulaire, demande
+            arreter, empecher, bloquer, interdire, desinscrire,
+            veux pas que, jveux pas que, veut pas que, voudrais pas que
+        form: formulaire
         ai: ia, intelligence artificielle
-        training: entrainement, entrainer, entraine, apprentissage, nourrir
-        data: donnees, informations, infos
+        training: entrainement, entrainer, entraine, apprentissage, apprendre, apprenne,
+            nourrir
+        data: donnees, informations, infos, mes trucs, mes affaires
         photos: photos, images, photo, image, selfies
         posts: publications, posts, contenus, contenu
         comments: commentaires
         private messages: messages prives, mp, messages directs
         chats: conversations, discussions, messages
-        children: enfants, enfant, fils, fille, ados, adolescents, mineurs, petits enfants
+        children: enfants, enfant, mon fils, ma fille, ados, adolescents, mineurs, petits enfants
         deadline: date limite, delai, echeance, jusqu a quand, dernier jour
         too late: trop tard, rate
         delete: supprimer, suppression, effacer, fermer
         account: compte, profil
-        confirmation: confirmation, confirmer, accuse de reception
+        confirmation: confirmation, confirmer, accuse de reception, pris en compte, prise en compte,
+            acceptee
         withdraw: retirer, annuler, revenir sur, changer d avis
         reason: raison, justifier, justification, motif
         safe: securite, securise, protege, protection
@@ -116,7 +138,7 @@ _RAW: dict[str, str] = {
         why: pourquoi
         who: qui
         reminder: rappel, rappeler
-        other people: autres personnes, d autres personnes, amis, quelqu un
+        other people: autres personnes, d autres personnes, amis
         model: modele, modeles
         does it work: ca sert, sert a quelque chose, efficace, inutile
         company: entreprise, societe
@@ -125,17 +147,24 @@ _RAW: dict[str, str] = {
         switzerland: suisse
         brazil: bresil
         outside eu: hors ue, hors de l ue, etats unis, canada
+        its: son
         history: historique
         voice: voix, vocal, enregistrements
         search: recherche
+        read: lire, lit, lisent, lu, lus, lue, lues
+        privacy: confidentialite, vie privee
     """,
     "es": """
-        object: oposicion, oponerme, oponer, oponerse, rechazar, negarme, desactivar, impedir,
-            bloquear, evitar, parar, detener, prohibir
+        metaai: meta ai, meta ia
+        object: oposicion, oponerme, oponer, oponerse, opongo, oponga, rechazar, negarme, niego,
+            quitar, quito, desactivar, impedir,
+            bloquear, evitar, que pare, detener, frenar, prohibir,
+            no quiero que, no quiero q, no me gusta que
         form: formulario, solicitud
         ai: ia, inteligencia artificial
-        training: entrenamiento, entrenar, entrena, entrenan, aprendizaje, alimentar
-        data: datos, informacion
+        training: entrenamiento, entrenar, entrena, entrenan, aprendizaje, aprender, aprenda,
+            alimentar
+        data: datos, informacion, mis cosas
         photos: fotos, imagenes, foto, imagen, selfies
         posts: publicaciones, posts, contenido, contenidos
         comments: comentarios
@@ -146,7 +175,7 @@ _RAW: dict[str, str] = {
         too late: demasiado tarde, tarde
         delete: borrar, eliminar, cerrar, darme de baja
         account: cuenta, perfil
-        confirmation: confirmacion, confirmar, acuse de recibo
+        confirmation: confirmacion, confirmar, acuse de recibo, aceptada, tramitada
         withdraw: retirar, anular, deshacer, cambiar de opinion, revocar
         reason: motivo, razon, justificar, justificacion
         safe: seguro, seguridad, protegido, proteccion
@@ -171,7 +200,7 @@ _RAW: dict[str, str] = {
         why: por que
         who: quien
         reminder: recordatorio, recordar
-        other people: otras personas, amigos, alguien
+        other people: otras personas, amigos
         model: modelo, modelos
         does it work: sirve, sirve de algo, funciona, inutil
         company: empresa, compania
@@ -182,32 +211,39 @@ _RAW: dict[str, str] = {
         history: historial
         voice: voz, grabaciones
         search: busqueda, buscar
+        read: leer, lee, leen, leido, leyendo
+        privacy: privacidad
+        for: para, pa
+        are: son
     """,
     "it": """
-        object: opposizione, oppormi, opporre, opporsi, rifiutare, disattivare, impedire,
-            bloccare, fermare, vietare, negare
+        metaai: meta ai, meta ia
+        object: opposizione, oppormi, opporre, opporsi, oppongo, rifiutare, disattivare, impedire,
+            bloccare, fermare, vietare, negare,
+            non voglio che, non vorrei che
         form: modulo, richiesta
         ai: ia, intelligenza artificiale
-        training: addestramento, addestrare, allenare, addestrano, apprendimento
-        data: dati, informazioni
+        training: addestramento, addestrare, allenare, addestrano, apprendimento, imparare,
+            impari, impara
+        data: dati, informazioni, mie cose, mia roba
         photos: foto, immagini, immagine, selfie
         posts: post, contenuti, pubblicazioni
         comments: commenti
         private messages: messaggi privati, dm, direct
         chats: chat, conversazioni, messaggi
-        children: figli, figlio, figlia, bambini, minori, ragazzi, adolescenti, nipoti
+        children: figli, figlio, figlia, bambini, bimbi, minori, minorenni, adolescenti, nipotini
         deadline: scadenza, termine, entro quando, ultimo giorno
         too late: troppo tardi, tardi
         delete: cancellare, eliminare, chiudere
         account: account, profilo
-        confirmation: conferma, confermare, ricevuta
+        confirmation: conferma, confermare, ricevuta, accettata, accolta
         withdraw: ritirare, annullare, revocare, cambiare idea
         reason: motivo, motivazione, ragione, giustificare
         safe: sicuro, sicurezza, protetto, protezione
         consent: consenso, permesso, autorizzazione
         public: pubblico, pubblica
         private: privato, privata
-        legal: legale, lecito, legge
+        legal: legale, lecito, per legge, la legge
         court: tribunale, causa, garante, denuncia
         lawsuit: class action, azione collettiva
         compensation: risarcimento, indennizzo
@@ -225,7 +261,7 @@ _RAW: dict[str, str] = {
         why: perche
         who: chi
         reminder: promemoria, ricordare
-        other people: altre persone, amici, qualcuno
+        other people: altre persone, amici
         model: modello, modelli
         does it work: serve, serve a qualcosa, funziona, inutile
         company: azienda, societa
@@ -237,15 +273,18 @@ _RAW: dict[str, str] = {
         history: cronologia
         voice: voce, registrazioni
         search: ricerca
+        read: leggere, leggono, letto, letti, letta
     """,
     "nl": """
+        metaai: meta ai
         object: bezwaar, bezwaar maken, weigeren, uitschakelen, uitzetten, tegenhouden,
-            voorkomen, blokkeren, stoppen, afmelden, verbieden
+            voorkomen, blokkeren, stoppen, afmelden, verbieden,
+            wil niet dat, wil ik niet, wil echt niet dat
         form: formulier, aanvraag
         ai: ai, kunstmatige intelligentie
         training: trainen, training, getraind, leren
-        data: gegevens, data, informatie
-        photos: fotos, foto, afbeeldingen, plaatjes
+        data: gegevens, data, informatie, mijn spullen, mijn dingen
+        photos: fotos, foto, afbeeldingen
         posts: berichten, posts, inhoud
         comments: reacties, opmerkingen
         private messages: prive berichten, priveberichten, dm, dms
@@ -255,7 +294,7 @@ _RAW: dict[str, str] = {
         too late: te laat, gemist
         delete: verwijderen, wissen, opzeggen
         account: account, profiel
-        confirmation: bevestiging, bevestigen, ontvangstbevestiging
+        confirmation: bevestiging, bevestigen, ontvangstbevestiging, geaccepteerd, goedgekeurd
         withdraw: intrekken, terugdraaien, ongedaan maken
         reason: reden, motivatie, motiveren
         safe: veilig, veiligheid, beschermd, bescherming
@@ -272,17 +311,19 @@ _RAW: dict[str, str] = {
         ads: advertenties, reclame
         settings: instellingen
         what happens: wat gebeurt er
-        nothing: niets, niks
+        nothing: niets doe, niets doen, helemaal niets, niks
+        not: niet
         again: opnieuw, nog een keer, weer
-        already: al
+        already: al eens, al gedaan, heb al, had al, al eerder, reeds
+        all: alles, alle
         both: beide, allebei
         separately: apart, los, afzonderlijk
         why: waarom
         who: wie
         reminder: herinnering, herinneren
-        other people: anderen, vrienden, iemand
+        other people: anderen, vrienden
         model: model, modellen
-        does it work: helpt, zin, werkt, nut, nutteloos
+        does it work: helpt het, heeft het zin, werkt het, nut, nutteloos
         company: bedrijf
         official: officieel, oplichting
         country: land
@@ -291,14 +332,18 @@ _RAW: dict[str, str] = {
         history: geschiedenis
         voice: stem, opnames
         search: zoeken
+        read: lezen, leest, gelezen, meelezen, leest mee
     """,
     "pl": """
+        metaai: meta ai, meta si
+        ok: no
         object: sprzeciw, sprzeciwic, sprzeciwiam, sprzeciwu, odmowic, wylaczyc, wylacz,
-            zablokowac, zatrzymac, zapobiec, zabronic, wypisac
+            zablokowac, zatrzymac, zapobiec, zabronic, wypisac,
+            nie chce zeby, nie chce aby, nie chcialabym zeby, nie chcialbym zeby
         form: formularz, wniosek
         ai: ai, si, sztuczna inteligencja
         training: trenowanie, trenowac, trening, szkolenie, uczenie, uczyc, trenuja
-        data: dane, danych, informacje
+        data: dane, danych, informacje, moich rzeczach, moje rzeczy, moich rzeczy
         photos: zdjecia, zdjec, zdjecie, fotki, obrazy
         posts: posty, wpisy, tresci
         comments: komentarze
@@ -309,7 +354,7 @@ _RAW: dict[str, str] = {
         too late: za pozno
         delete: usunac, usuniecie, skasowac
         account: konto, profil
-        confirmation: potwierdzenie, potwierdzic
+        confirmation: potwierdzenie, potwierdzic, przyjety, zaakceptowany, uwzgledniony
         withdraw: wycofac, cofnac, odwolac, zmienic zdanie
         reason: powod, uzasadnienie, uzasadnic
         safe: bezpieczne, bezpieczenstwo, chronione, ochrona
@@ -334,7 +379,7 @@ _RAW: dict[str, str] = {
         why: dlaczego, czemu
         who: kto
         reminder: przypomnienie, przypomniec
-        other people: inni, znajomi, ktos
+        other people: inni, znajomi
         model: model, modele
         does it work: ma sens, dziala, cos daje, bez sensu
         company: firma
@@ -345,14 +390,21 @@ _RAW: dict[str, str] = {
         history: historia
         voice: glos, nagrania
         search: wyszukiwanie
+        read: czytac, czyta, czytaja, przeczytac, czytane
+        privacy: prywatnosc, prywatnosci
+        very: bardzo
     """,
     "pt": """
+        metaai: meta ai, meta ia
+        in: no
         object: oposicao, opor, oponho, me opor, recusar, desativar, impedir, bloquear, parar,
-            proibir, optar por nao
-        form: formulario, pedido, solicitacao
+            proibir, parar de usar, optar por nao,
+            nao quero que, n quero que, nao quero q
+        form: formulario, solicitacao
         ai: ia, inteligencia artificial
-        training: treinamento, treinar, treino, treinam, aprendizado, alimentar
-        data: dados, informacoes
+        training: treinamento, treinar, treino, treinam, aprendizado, aprender, aprenda,
+            alimentar
+        data: dados, informacoes, minhas coisas, minhas paradas
         photos: fotos, imagens, foto, imagem, selfies
         posts: publicacoes, posts, postagens, conteudo
         comments: comentarios
@@ -360,10 +412,10 @@ _RAW: dict[str, str] = {
         chats: conversas, mensagens, chats
         children: filhos, filho, filha, criancas, crianca, menores, adolescentes, netos
         deadline: prazo, data limite, ate quando, ultimo dia
-        too late: tarde demais, perdi
+        too late: tarde demais, perdi o prazo
         delete: apagar, excluir, deletar, eliminar
         account: conta, perfil
-        confirmation: confirmacao, confirmar, comprovante
+        confirmation: confirmacao, confirmar, comprovante, aceita, aceitou
         withdraw: retirar, desfazer, cancelar, revogar, mudar de ideia
         reason: motivo, razao, justificar, justificativa
         safe: seguro, seguranca, protegido, protecao
@@ -371,7 +423,7 @@ _RAW: dict[str, str] = {
         public: publico, publica
         private: privado, privada
         legal: legal, lei
-        court: tribunal, processo, justica, anpd, cnpd
+        court: tribunal, processo judicial, processar a meta, justica, anpd, cnpd
         lawsuit: acao coletiva
         compensation: indenizacao, compensacao
         email: email, e mail, notificacao, aviso
@@ -381,14 +433,15 @@ _RAW: dict[str, str] = {
         settings: configuracoes, definicoes
         what happens: o que acontece
         nothing: nada
-        again: de novo, novamente, outra vez
+        again: de novo, outra vez
+        new: novo, nova, novos, novas
         already: ja
         both: ambas, ambos, as duas, os dois
         separately: separadamente
         why: por que
         who: quem
         reminder: lembrete, lembrar
-        other people: outras pessoas, amigos, alguem
+        other people: outras pessoas, amigos
         model: modelo, modelos
         does it work: adianta, serve, funciona, inutil
         company: empresa
@@ -399,6 +452,10 @@ _RAW: dict[str, str] = {
         history: historico
         voice: voz, gravacoes
         search: pesquisa, busca
+        read: ler, le, leem, lido, lendo
+        privacy: privacidade
+        for: para
+        people: galera
     """,
 }
 

@@ -72,8 +72,13 @@ _NON_WORD = re.compile(r"[^\w']+")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 
 
+# Letters of the eight languages that Unicode does not decompose into base + accent.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "œ": "oe", "æ": "ae", "ø": "o"})
+
+
 def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
+    """'wyłączyć' -> 'wylaczyc': people on phones often leave diacritics out."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_UNDECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

@@ -147,3 +147,34 @@ def test_a_short_english_question_without_its_app_name_stays_english():
 
     for question in ("how do i object on facebook", "how do i object on instagram"):
         assert reply_language(question).language == "en", question
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("claude usa mis chats para entrenar?", "es"),  # the model: weak Spanish
+        ("ce bot revend mes donnees ?", "fr"),  # weak French
+        ("meta ki widerspruch formular", "de"),  # keywords only
+        ("¿La IA de Meta lee mis chats de WhatsApp?", "es"),  # the model: likely French
+        ("como me opor no facebook", "pt"),  # "me", "no": Portuguese too, no English evidence
+    ],
+)
+def test_cue_words_of_one_language_decide_a_guess_that_is_not_clear(detector, text, language):
+    guess = detector.guess(text)
+    assert guess is not None and guess.language == language and guess.kind == "likely"
+    assert detector.choose(text).language == language
+    assert detector.choose(text, "en", None).language == "en"  # never a switch
+
+
+@pytest.mark.parametrize(
+    "text", ["eu court of justice meta ai", "anpd brazil meta ai decision", "best pizza near me"]
+)
+def test_english_words_and_authority_names_are_no_cue_for_another_language(detector, text):
+    assert detector.choose(text).language == "en"
+
+
+def test_a_word_two_languages_share_is_no_cue():
+    from bot.i18n.detect import cue_counts
+
+    counts = cue_counts(["para", "como", "widerspruch"])
+    assert counts["de"] == 1 and counts["es"] == 0 and counts["pt"] == 0

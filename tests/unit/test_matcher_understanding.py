@@ -15,6 +15,7 @@ from bot.matching.analysis import Analyzer
 from bot.matching.languages import guess_language, stem_word
 from bot.matching.lexicon import LEXICONS
 from bot.matching.matcher import STOPWORDS, Matcher
+from bot.matching.normalize import normalize
 from bot.matching.synonyms import build_synonyms
 
 
@@ -211,3 +212,28 @@ def test_negated_verbs_put_an_app_out_of_the_question(
 def test_blocking_a_person_is_not_opting_out(matcher: Matcher):
     assert "opt" not in matcher.analyze("how do I block someone on whatsapp", "en").words
     assert "opt" in matcher.analyze("how do I block meta from using my posts", "en").words
+
+
+def test_function_words_are_not_read_as_apps_negations_or_subject_words(kb: KnowledgeBase):
+    """Portuguese "no Instagram" is "on Instagram"; "para" is not "stop", "nicht" not "nothing",
+    and "Meta AI" (the assistant) is not the Meta AI app."""
+    names = {p.id: (p.name, *p.aliases) for p in kb.platforms.values()}
+    synonyms = build_synonyms(kb.synonyms, names)
+    pt = Analyzer("pt", synonyms, names, LEXICONS["pt"])
+    assert pt.analyze("como me oponho no Instagram").platforms == {"instagram"}
+    assert "opt" not in pt.analyze("fotos para a meta").words
+    de = Analyzer("de", synonyms, names, LEXICONS["de"])
+    assert "nothing" not in de.analyze("ich will das nicht").words
+    assert "secure" not in de.analyze("kann man sich wehren").words
+    assert "app" not in de.analyze("was ich Meta AI frage").words
+    es = Analyzer("es", synonyms, names, LEXICONS["es"])
+    assert "children" not in es.analyze("son mis fotos").words
+
+
+def test_polish_endings_and_letters_without_diacritics_meet():
+    def pl(word: str) -> str:
+        return stem_word(normalize(word), "pl")
+
+    assert pl("wyłączyć") == pl("wylaczenie") == "wylacz"
+    assert pl("trenowała") == pl("trenują") == "tren"
+    assert pl("zdjęcia") == pl("zdjęciami")
