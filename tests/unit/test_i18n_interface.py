@@ -313,3 +313,10 @@ async def test_english_replies_are_unchanged(services: Services):
     (privacy,) = await say(services, "/privacy", ENGLISH)
     assert "• Reminders: on, 3 days and 1 day before each deadline" in privacy.text
     assert "• Language: not chosen (I answer in the language you write in)" in privacy.text
+
+
+def test_leftover_english_finds_an_english_sentence_in_a_german_reply():
+    assert leftover_english(["Das hat nicht geklappt. That button is out of date."], "de") == [
+        "That button is out of date"
+    ]
+    assert leftover_english(["Dieser Button ist veraltet. /remind off, Instagram"], "de") == []
