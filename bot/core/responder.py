@@ -35,8 +35,20 @@ FAQ_PAGE_SIZE = 8
 # The console's keys for the /faq pages' "Back" and "More": the same on every page.
 FAQ_BACK_KEY, FAQ_MORE_KEY = "0", str(FAQ_PAGE_SIZE + 1)
 MAX_QUESTION = 1000  # longer texts are matched on their first part only
-HELP_WORDS = frozenset({"help", "menu", "commands", "what can you do", "how does this work"})
-GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good morning"})
+# What people type when lost, and to say hello, in the eight languages (normalized: no accents).
+HELP_WORDS = frozenset(
+    {
+        "help", "menu", "commands", "what can you do", "how does this work",
+        "hilfe", "aide", "ayuda", "aiuto", "hulp", "pomoc", "ajuda", "befehle", "comandos",
+    }
+)  # fmt: skip
+GREETINGS = frozenset(
+    {
+        "hi", "hello", "hey", "hallo", "hola", "start", "good morning",
+        "guten tag", "moin", "servus", "bonjour", "salut", "buenas", "buenos dias",
+        "buongiorno", "hoi", "goedemorgen", "czesc", "dzien dobry", "oi", "ola", "bom dia",
+    }
+)  # fmt: skip
 MAX_ECHO = 60
 # rapidfuzz ratio from which an unknown app name is offered as a typo of a known one: one or
 # two letters wrong in a word of eight ("fakebook" 87.5, "instagarm" 88.9, "fcbook" 85.7).

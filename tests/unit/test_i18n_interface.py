@@ -105,6 +105,8 @@ async def test_start_help_and_the_menu_read_german(services: Services):
     unknown = german(await say(services, "/frobnicate"))
     assert unknown.startswith("Den Befehl /frobnicate kenne ich nicht. Das kann ich:")
     assert "Gern geschehen" in german(await say(services, "danke"))
+    assert german(await say(services, "Hilfe")) == helped  # "help" in German is help too
+    assert german(await say(services, "Guten Tag")).startswith("👋 <b>Hallo!")
 
 
 async def test_fallback_clarify_empty_and_stale_read_german(services: Services):
