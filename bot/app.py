@@ -240,7 +240,8 @@ def build_services(
         platform_extras=checklist.platform_extras,
         remember_region=guard_remember(preferences.remember, storage),
         language_offer=languages.offer_buttons,
-        answer_extras=feedback.answer_extras,
+        # The 👍 / 👎 labels are the feedback feature's; it does not take the language yet.
+        answer_extras=lambda topic, _language: feedback.answer_extras(topic),
     )
     return Services(
         config=config,

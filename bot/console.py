@@ -3,7 +3,7 @@
 Buttons become numbered choices; typing the number presses the button. `ask` prints replies
 the same way (`plain_replies`), so what an author sees there is what the console shows. A
 file the bot sends (the .ics of /calendar) is saved in `files_dir` (DATA_DIR) and its path
-shown.
+shown. The console's own lines are in the language of its last reply.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import Services
+from bot.i18n.catalog import N_, translator
+from bot.i18n.languages import DEFAULT_LANGUAGE
 from bot.replies import Document, Reply
 
 CONSOLE_CHAT_ID = 1  # the terminal is one private chat
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
-LEAVE_HINT = "(To leave, type quit or exit, or press Ctrl-D.)"
+LEAVE_HINT = N_("(To leave, type quit or exit, or press Ctrl-D.)")
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r'<a href="([^"]+)">(.*?)</a>', re.S)
 
@@ -90,6 +92,10 @@ class Console:
         self.out = out
         self.files_dir = files_dir or services.config.data_dir
         self.choices: dict[str, str] = {}
+        self.language = DEFAULT_LANGUAGE  # of the last reply
+
+    def _(self, message: str) -> str:
+        return translator(self.language).gettext(message)
 
     def save(self, document: Document) -> Path:
         self.files_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +110,8 @@ class Console:
         for reply in replies:
             if reply.document is not None:
                 path = self.save(reply.document)
-                print(f"📎 {reply.document.filename} saved as {path}", file=self.out)
+                saved = self._("📎 {file} saved as {path}")
+                print(saved.format(file=reply.document.filename, path=path), file=self.out)
         print(file=self.out)
 
     async def handle(self, line: str) -> None:
@@ -114,12 +121,13 @@ class Console:
         key = text.lower()
         pressed = key in self.choices or (text.isdigit() and bool(self.choices))
         ctx = await self.services.chat_context(CONSOLE_CHAT_ID, text=None if pressed else text)
+        self.language = ctx.language
         if key in self.choices:
             self.show(await responder.callback(self.choices[key], ctx))
             return
         if text.isdigit() and self.choices:
             keys = ", ".join(self.choices)
-            print(f"Pick one of {keys}, or ask a question.", file=self.out)
+            print(self._("Pick one of {keys}, or ask a question.").format(keys=keys), file=self.out)
             return
         self.show((await responder.message(text, ctx)).replies)
 
@@ -127,7 +135,7 @@ class Console:
         """Talk until quit, exit or end of input (Ctrl-D). `echo` repeats each line read
         after the prompt, so a transcript of piped input reads like a conversation."""
         await self.handle("/start")
-        print(LEAVE_HINT, file=self.out)
+        print(self._(LEAVE_HINT), file=self.out)
         print(file=self.out)
         loop = asyncio.get_running_loop()
         while True:

@@ -40,8 +40,9 @@ NO_DETAILS = N_("That is all there is to this answer. The sources have more.")
 # Stores the region a reader tapped; False when it could not be stored (the storage is not
 # answering), and the answer is then given for the region without remembering it.
 RememberRegion = Callable[[str, ChatContext], Awaitable[bool]]
-Extras = Callable[[Platform], Keyboard]
-TopicExtras = Callable[[Topic], Keyboard]
+# Rows the features add under an app's steps and under every answer, in the reply's language.
+Extras = Callable[[Platform, str], Keyboard]
+TopicExtras = Callable[[Topic, str], Keyboard]
 
 
 def topic_varies(kb: KnowledgeBase, topic: Topic, language: str) -> bool:
@@ -170,7 +171,7 @@ class Answers:
             parts.append(_(REGION_PROMPT))
             rows += region_rows("w", topic.id, language)
             rows.append((*more, sources))
-            rows += self._extras(topic)
+            rows += self._extras(topic, language)
             return Reply("\n\n".join(parts), tuple(rows))
         if platform is not None:
             more.insert(0, steps_button(platform, language))
@@ -182,14 +183,14 @@ class Answers:
         if varies and (note := reader.note(language)):
             parts.append(note)
             rows.append((change_region_button("w", topic.id, language),))
-        rows += self._extras(topic)
+        rows += self._extras(topic, language)
         return Reply("\n\n".join(parts), tuple(rows))
 
-    def _extras(self, topic: Topic | None) -> list[tuple[Button, ...]]:
+    def _extras(self, topic: Topic | None, language: str) -> list[tuple[Button, ...]]:
         """Rows under every answer (👍 / 👎), when the app has them."""
         if topic is None or self.answer_extras is None:
             return []
-        return list(self.answer_extras(topic))
+        return list(self.answer_extras(topic, language))
 
     def details(self, topic: Topic, ctx: ChatContext) -> Reply:
         """ "More details": the rest of the answer, for the same reader, as a second message."""
@@ -227,7 +228,7 @@ class Answers:
         parts.append(render_steps(platform, reader.region, language))
         rows = []
         if self.platform_extras is not None and ctx.chat_id is not None:
-            rows.extend(self.platform_extras(platform))
+            rows.extend(self.platform_extras(platform, language))
         if topic is not None:
             rows.append(
                 (
@@ -238,7 +239,7 @@ class Answers:
         if varies and (note := reader.note(language)):
             parts.append(note)
             rows.append((change_region_button("g", platform.id, language),))
-        rows += self._extras(topic)
+        rows += self._extras(topic, language)
         return Reply("\n\n".join(parts), tuple(rows))
 
     # -- "Where do you live?" ------------------------------------------------------------

@@ -15,13 +15,15 @@ from rapidfuzz import fuzz, process
 
 from bot import callbacks
 from bot.clock import Clock
-from bot.core.answers import Answers, Reader, RememberRegion
+from bot.core.answers import Answers, Reader, RememberRegion, region_label
 from bot.core.commands import ButtonHandler, CommandHandler, Router, parse_command
 from bot.core.context import ChatContext, Knowledge, LiveKnowledge
 from bot.core.smalltalk import ABOUT_BOT_TOPIC, SMALL_TALK_REPLIES, about_the_bot, small_talk
 from bot.i18n.catalog import N_, translator
 from bot.i18n.countries import place_in_text
-from bot.knowledge.model import REGION_NAMES, REGIONS, KnowledgeBase, Platform, Topic
+from bot.i18n.formatting import format_list
+from bot.i18n.languages import DEFAULT_LANGUAGE
+from bot.knowledge.model import REGIONS, KnowledgeBase, Platform, Topic
 from bot.matching.matcher import Candidate, MatchResult
 from bot.matching.normalize import normalize
 from bot.render.deadlines import render_deadlines
@@ -33,8 +35,20 @@ FAQ_PAGE_SIZE = 8
 # The console's keys for the /faq pages' "Back" and "More": the same on every page.
 FAQ_BACK_KEY, FAQ_MORE_KEY = "0", str(FAQ_PAGE_SIZE + 1)
 MAX_QUESTION = 1000  # longer texts are matched on their first part only
-HELP_WORDS = frozenset({"help", "menu", "commands", "what can you do", "how does this work"})
-GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "hola", "start", "good morning"})
+# What people type when lost, and to say hello, in the eight languages (normalized: no accents).
+HELP_WORDS = frozenset(
+    {
+        "help", "menu", "commands", "what can you do", "how does this work",
+        "hilfe", "aide", "ayuda", "aiuto", "hulp", "pomoc", "ajuda", "befehle", "comandos",
+    }
+)  # fmt: skip
+GREETINGS = frozenset(
+    {
+        "hi", "hello", "hey", "hallo", "hola", "start", "good morning",
+        "guten tag", "moin", "servus", "bonjour", "salut", "buenas", "buenos dias",
+        "buongiorno", "hoi", "goedemorgen", "czesc", "dzien dobry", "oi", "ola", "bom dia",
+    }
+)  # fmt: skip
 MAX_ECHO = 60
 # rapidfuzz ratio from which an unknown app name is offered as a typo of a known one: one or
 # two letters wrong in a word of eight ("fakebook" 87.5, "instagarm" 88.9, "fcbook" 85.7).
@@ -76,15 +90,20 @@ def _rows(buttons: list[Button], per_row: int = 2) -> Keyboard:
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
 
 
-MENU: Keyboard = (
-    (Button("🛑 Opt out, step by step", callbacks.encode("o")),),
-    (
-        Button("📖 All questions", callbacks.encode("f", "0")),
-        Button("⏰ Deadlines", callbacks.encode("d")),
-    ),
-)
+def menu(language: str = DEFAULT_LANGUAGE) -> Keyboard:
+    """The buttons under the welcome, help and replies that have nothing else to offer."""
+    _ = translator(language).gettext
+    return (
+        (Button(_("🛑 Opt out, step by step"), callbacks.encode("o")),),
+        (
+            Button(_("📖 All questions"), callbacks.encode("f", "0")),
+            Button(_("⏰ Deadlines"), callbacks.encode("d")),
+        ),
+    )
 
-# Descriptions are English; Telegram's menu shows them translated (bot/telegram/lifecycle.py).
+
+# Descriptions are English gettext messages: /help and Telegram's menu (bot/telegram/lifecycle.py)
+# show them translated.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Welcome and what I can do")),
     ("optout", N_("Step-by-step objection for an app, e.g. /optout instagram")),
@@ -93,7 +112,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", N_("How to use this bot")),
 )
 
-WELCOME = (
+WELCOME = N_(
     "👋 <b>Hi! I help you keep your posts out of AI training.</b>\n\n"
     "Meta trains its AI on public Facebook and Instagram content. In the EU/EEA, the UK, "
     "Switzerland and Brazil you can object; I walk you through it, app by app, "
@@ -103,16 +122,17 @@ WELCOME = (
 )
 
 
-def welcome() -> Reply:
-    return Reply(WELCOME, MENU)
+def welcome(language: str = DEFAULT_LANGUAGE) -> Reply:
+    return Reply(translator(language).gettext(WELCOME), menu(language))
 
 
-def stale() -> Reply:
+def stale(language: str = DEFAULT_LANGUAGE) -> Reply:
     """The answer to a button that no longer means anything (old, or forged)."""
+    _ = translator(language).gettext
     return Reply(
-        "That button is out of date (the answers have been updated). Here is the menu again:",
-        MENU,
-        toast="That button is out of date.",
+        _("That button is out of date (the answers have been updated). Here is the menu again:"),
+        menu(language),
+        toast=_("That button is out of date."),
     )
 
 
@@ -151,16 +171,17 @@ class Responder:
         clock: Clock,
         *,
         routes: Router | None = None,
-        platform_extras: Callable[[Platform], Keyboard] | None = None,
+        platform_extras: Callable[[Platform, str], Keyboard] | None = None,
         remember_region: RememberRegion | None = None,
         language_offer: Callable[[ChatContext], Keyboard] | None = None,
-        answer_extras: Callable[[Topic], Keyboard] | None = None,
+        answer_extras: Callable[[Topic, str], Keyboard] | None = None,
     ) -> None:
         """`routes`: the features' commands and buttons. `platform_extras`: button rows
-        shown above an app's steps (the checklist, when storage is on). `remember_region`:
+        shown above an app's steps (the checklist, when storage is on), in the language
+        given. `remember_region`:
         stores the region a reader taps when an answer asks "Where do you live?".
         `language_offer`: rows below an answer given in another language than the chat's.
-        `answer_extras`: rows under every answer (👍 / 👎)."""
+        `answer_extras`: rows under every answer (👍 / 👎), in the language given."""
         self.live = knowledge
         self.clock = clock
         self.language_offer = language_offer
@@ -229,7 +250,7 @@ class Responder:
     async def text(self, text: str, ctx: ChatContext) -> Turn:
         question = (text or "").strip()
         if not question:
-            return Turn([self.empty_reply()])
+            return Turn([self.empty_reply(ctx.language)])
         word = normalize(question)
         if word in HELP_WORDS:  # "help", "menu": what people type when lost
             return Turn(await self.command("help", "", ctx), command="help")
@@ -238,7 +259,7 @@ class Responder:
         talk = small_talk(question)
         if talk is not None:
             reply = translator(ctx.language).gettext(SMALL_TALK_REPLIES[talk])
-            return Turn([Reply(reply, MENU)], question, small_talk=talk)
+            return Turn([Reply(reply, menu(ctx.language))], question, small_talk=talk)
         about = self.kb.topic(ABOUT_BOT_TOPIC)
         if about is not None and about_the_bot(question):
             result = MatchResult("answer", about.id, 100.0, (Candidate(about.id, 100.0),))
@@ -257,32 +278,32 @@ class Responder:
         name = name.lower()
         handler = self._commands.get(name)
         replies = await handler(args, ctx) if handler is not None else None
-        return replies if replies is not None else [self.unknown_command(name)]
+        return replies if replies is not None else [self.unknown_command(name, ctx.language)]
 
     async def callback(self, data: str | None, ctx: ChatContext) -> list[Reply]:
         cb = callbacks.decode(data)
         if cb is None:
-            return [stale()]
+            return [stale(ctx.language)]
         if cb.kind == "t":
             topic = self.kb.topic(cb.arg)
             if topic is None:
-                return [stale()]
+                return [stale(ctx.language)]
             return [self.topic_reply(topic, ctx)]
         if cb.kind == "s":
             topic = self.kb.topic(cb.arg)
             if topic is None:
-                return [stale()]
+                return [stale(ctx.language)]
             return [render_sources(self.kb, topic, ctx.language, self.clock.now())]
         if cb.kind == "m":
             topic = self.kb.topic(cb.arg)
-            return [self.answers.details(topic, ctx) if topic is not None else stale()]
+            return [self.answers.details(topic, ctx) if topic is not None else stale(ctx.language)]
         if cb.kind in ("w", "g"):
             reply = await self.answers.where(cb.kind, cb.arg, ctx)
-            return [reply if reply is not None else stale()]
+            return [reply if reply is not None else stale(ctx.language)]
         if cb.kind == "p":
             platform = self.kb.platforms.get(cb.arg)
             if platform is None:
-                return [stale()]
+                return [stale(ctx.language)]
             return [self.platform_reply(platform, ctx)]
         if cb.kind == "f":
             page = int(cb.arg) if cb.arg.isdigit() else 0
@@ -295,7 +316,7 @@ class Responder:
             return [await self.help("", ctx)]
         if cb.kind in self._buttons:
             return await self._buttons[cb.kind](cb.arg, ctx)
-        return [stale()]
+        return [stale(ctx.language)]
 
     # -- replies -------------------------------------------------------------------
     def topic_reply(self, topic: Topic, ctx: ChatContext) -> Reply:
@@ -312,45 +333,49 @@ class Responder:
                 )
                 for c in result.candidates
             ]
-            rows = (*((b,) for b in buttons), (Button("None of these", callbacks.encode("h")),))
-            return Reply(f"I'm not sure I understood “{echo(question)}”. Did you mean:", rows)
-        return self.fallback(question)
+            _ = translator(ctx.language).gettext
+            none = Button(_("None of these"), callbacks.encode("h"))
+            rows = (*((b,) for b in buttons), (none,))
+            text = _("I'm not sure I understood “{question}”. Did you mean:")
+            return Reply(text.format(question=echo(question)), rows)
+        return self.fallback(question, ctx.language)
 
-    def fallback(self, question: str) -> Reply:
-        return Reply(
-            f"Sorry, I don't have an answer for “{echo(question)}”.\n\n"
+    def fallback(self, question: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+        _ = translator(language).gettext
+        text = _(
+            "Sorry, I don't have an answer for “{question}”.\n\n"
             "I can help with Meta using Facebook, Instagram and WhatsApp content to train AI, "
             "and with how to object. Try asking it another way, for example "
-            "<i>how do I stop Instagram using my photos</i>, or pick from the list.",
-            MENU,
+            "<i>how do I stop Instagram using my photos</i>, or pick from the list."
         )
+        return Reply(text.format(question=echo(question)), menu(language))
 
-    def empty_reply(self) -> Reply:
-        return Reply(
+    def empty_reply(self, language: str = DEFAULT_LANGUAGE) -> Reply:
+        _ = translator(language).gettext
+        text = _(
             "Send me a question in your own words, for example "
-            "<i>can Meta use my Facebook photos for AI?</i>, or pick one below.",
-            MENU,
+            "<i>can Meta use my Facebook photos for AI?</i>, or pick one below."
         )
+        return Reply(text, menu(language))
 
-    def unknown_command(self, name: str) -> Reply:
+    def unknown_command(self, name: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+        _ = translator(language).gettext
+        text = _("I don't know the command /{command}. Here is what I can do:")
         return Reply(
-            f"I don't know the command /{echo(name)}. Here is what I can do:\n\n"
-            + self.help_text(),
-            MENU,
+            text.format(command=echo(name)) + "\n\n" + self.help_text(language), menu(language)
         )
 
-    def help_text(self) -> str:
-        lines = [f"/{name} – {desc}" for name, desc in self.menu]
-        return (
-            "Ask me anything about Meta training AI on your posts, in your own words.\n\n"
-            + "\n".join(lines)
-        )
+    def help_text(self, language: str = DEFAULT_LANGUAGE) -> str:
+        _ = translator(language).gettext
+        lines = [f"/{name} – {_(desc)}" for name, desc in self.menu]
+        intro = _("Ask me anything about Meta training AI on your posts, in your own words.")
+        return intro + "\n\n" + "\n".join(lines)
 
     async def start(self, args: str, ctx: ChatContext) -> Reply:
-        return welcome()
+        return welcome(ctx.language)
 
     async def help(self, args: str, ctx: ChatContext) -> Reply:
-        return Reply(self.help_text(), MENU)
+        return Reply(self.help_text(ctx.language), menu(ctx.language))
 
     async def faq(self, args: str, ctx: ChatContext) -> Reply:
         page = int(args) - 1 if args.strip().isdigit() and int(args) > 0 else 0
@@ -364,66 +389,65 @@ class Responder:
         rows: list[tuple[Button, ...]] = [
             (Button(t.text(ctx.language).title, callbacks.encode("t", t.id)),) for t in chunk
         ]
+        _ = translator(ctx.language).gettext
         nav = []
         if page > 0:
-            nav.append(
-                Button("◀️ Back", callbacks.encode("f", str(page - 1)), shortcut=FAQ_BACK_KEY)
-            )
+            back = callbacks.encode("f", str(page - 1))
+            nav.append(Button(_("◀️ Back"), back, shortcut=FAQ_BACK_KEY))
         if page < pages - 1:
-            nav.append(
-                Button("More ▶️", callbacks.encode("f", str(page + 1)), shortcut=FAQ_MORE_KEY)
-            )
+            more = callbacks.encode("f", str(page + 1))
+            nav.append(Button(_("More ▶️"), more, shortcut=FAQ_MORE_KEY))
         if nav:
             rows.append(tuple(nav))
-        return Reply(
-            f"<b>Questions I can answer</b> (page {page + 1} of {pages}). Tap one:",
-            tuple(rows),
-            edit=edit,
-        )
+        text = _("<b>Questions I can answer</b> (page {page} of {pages}). Tap one:")
+        return Reply(text.format(page=page + 1, pages=pages), tuple(rows), edit=edit)
 
     def platform_buttons(self) -> Keyboard:
         platforms = sorted(self.kb.platforms.values(), key=lambda p: (p.company != "Meta", p.name))
         return _rows([Button(p.name, callbacks.encode("p", p.id)) for p in platforms], 3)
 
     async def optout(self, args: str, ctx: ChatContext) -> Reply:
+        _ = translator(ctx.language).gettext
         wanted = " ".join(args.split())
         if not wanted:
             return Reply(
-                "<b>Which app?</b> Tap one and I'll show you the steps for your region.",
+                _("<b>Which app?</b> Tap one and I'll show you the steps for your region."),
                 self.platform_buttons(),
             )
         platform = self.kb.platform_by_name(wanted[:100])
         if platform is None:
             close = similar_platforms(self.kb, wanted[:100])
             if close:
-                names = " or ".join(p.name for p in close)
+                names = format_list((p.name for p in close), ctx.language, style="or")
                 rows = [(Button(p.name, callbacks.encode("p", p.id)),) for p in close]
-                rows.append((Button("Other apps", callbacks.encode("o")),))
-                return Reply(
-                    f"I don't know an app called “{echo(wanted)}”. Did you mean {names}?",
-                    tuple(rows),
-                )
+                rows.append((Button(_("Other apps"), callbacks.encode("o")),))
+                text = _("I don't know an app called “{app}”. Did you mean {names}?")
+                return Reply(text.format(app=echo(wanted), names=names), tuple(rows))
             names = ", ".join(p.name for p in self.kb.platforms.values())
-            return Reply(
-                f"I don't know an app called “{echo(wanted)}”. I can show the steps for: "
-                f"{names}.\n\nTap one, or type for example <code>/optout instagram</code>.",
-                self.platform_buttons(),
+            text = _(
+                "I don't know an app called “{app}”. I can show the steps for: {names}.\n\n"
+                "Tap one, or type for example <code>/optout instagram</code>."
             )
+            return Reply(text.format(app=echo(wanted), names=names), self.platform_buttons())
         return self.platform_reply(platform, ctx)
 
     def platform_reply(self, platform: Platform, ctx: ChatContext) -> Reply:
         return self.answers.steps(platform, ctx)
 
     async def deadline(self, args: str, ctx: ChatContext) -> Reply:
+        language = ctx.language
+        _ = translator(language).gettext
         reader = Reader.of(ctx)
-        text = render_deadlines(self.kb, reader.region, self.clock.now(), ctx.language)
+        text = render_deadlines(self.kb, reader.region, self.clock.now(), language)
         if reader.region is None:
-            text += (
-                "\n\n<i>Dates for every region are shown. For yours only, tell me where you "
+            text += "\n\n" + _(
+                "<i>Dates for every region are shown. For yours only, tell me where you "
                 "live, for example</i> <code>/region Germany</code>."
             )
         elif reader.guessed_from:
-            text += f"\n\n{reader.note(ctx.language)} <i>Change it with</i> <code>/region</code>."
+            change = _("<i>Change it with</i> <code>/region</code>.")
+            text += f"\n\n{reader.note(language)} {change}"
         else:
-            text += f"\n\n<i>Showing dates for {REGION_NAMES[reader.region]}.</i>"
-        return Reply(text, MENU)
+            shown = _("<i>Showing dates for {region}.</i>")
+            text += "\n\n" + shown.format(region=region_label(reader.region, language))
+        return Reply(text, menu(language))

@@ -161,7 +161,7 @@ class Languages:
         if not arg:
             return [self.picker(ctx)]
         if arg not in LANGUAGES:
-            return [stale()]
+            return [stale(ctx.language)]
         return [await self._set(arg, ctx)]
 
     def picker(self, ctx: ChatContext) -> Reply:

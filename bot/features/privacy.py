@@ -1,18 +1,23 @@
-"""What is stored about a chat, and deleting all of it: /privacy and /forget (asks first)."""
+"""What is stored about a chat, and deleting all of it: /privacy and /forget (asks first).
+
+Every reply is in the chat's language; the stored values (region, checklist states, lead
+times) are shown as the reader reads them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from bot import callbacks
-from bot.core.checklist import STATES
+from bot.core.answers import region_label
+from bot.core.checklist import STATES, state_label
 from bot.core.commands import Router
 from bot.core.context import ChatContext, LiveKnowledge
 from bot.core.responder import stale
-from bot.i18n.formatting import format_list
+from bot.i18n.catalog import translator
+from bot.i18n.formatting import format_list, lead_time
 from bot.i18n.languages import NATIVE_NAMES
 from bot.knowledge.model import REGION_NAMES
-from bot.reminders.plan import format_lead
 from bot.replies import Button, Reply
 from bot.store.repository import Store
 
@@ -33,77 +38,103 @@ class Privacy:
         )
 
     async def privacy(self, args: str, ctx: ChatContext) -> list[Reply]:
+        language = ctx.language
+        trans = translator(language)
+        _ = trans.gettext
         if ctx.chat_id is None:
-            return [Reply("I store nothing for this conversation.")]
+            return [Reply(_("I store nothing for this conversation."))]
         data = await self.store.delivery_context(ctx.chat_id)
         settings, sub, checklist = data.settings, data.subscription, data.checklist
         platforms = self.knowledge.kb.platforms
-        ticks = (
-            ", ".join(
-                f"{platforms[k].name if k in platforms else k}: {STATES.get(v, v)}"
-                for k, v in sorted(checklist.items())
-            )
-            or "nothing ticked yet"
-        )
+        ticks = ", ".join(
+            f"{platforms[k].name if k in platforms else k}: "
+            + (state_label(v, language) if v in STATES else v)
+            for k, v in sorted(checklist.items())
+        ) or _("nothing ticked yet")
         nudge = await self.store.get_nudge(ctx.chat_id)
-        nudges = f"every {nudge.period_days} days" if nudge and nudge.active else "off"
-        if sub is None:
-            subscription = "none"
+        if nudge and nudge.active:
+            nudges = trans.ngettext(
+                "every {days} day", "every {days} days", nudge.period_days
+            ).format(days=nudge.period_days)
         else:
-            leads = format_list((format_lead(s) for s in sub.lead_times), ctx.language)
-            subscription = f"{'on' if sub.active else 'off'}, {leads} before each deadline"
-        language = (
-            f"{NATIVE_NAMES.get(settings.language, settings.language)} (to answer in it)"
-            if settings.language
-            else "not chosen (I answer in the language you write in)"
-        )
-        region = REGION_NAMES.get(settings.region or "", "not set")
-        timezone = settings.timezone or f"not set, so {self.default_timezone}"
-        text = (
-            "<b>What I store about this chat</b>\n"
-            f"• Chat id: <code>{ctx.chat_id}</code> (to know where to send replies and reminders)\n"
-            f"• Language: {language}\n"
-            f"• Region: {region} (to show the steps and dates that apply)\n"
-            f"• Time zone: {timezone} (to time your reminders)\n"
-            f"• Reminders: {subscription}\n"
-            f"• Checklist: {ticks} (so reminders only mention what is left)\n"
-            f"• Apps you use: {', '.join(data.platforms) or 'none chosen'} (for /checkup)\n"
-            f"• Re-check nudges: {nudges}\n"
-            "• A record of which reminders were sent (so none is sent twice)\n\n"
-            "I never store the text of your messages. /forget deletes all of it."
-        )
-        return [Reply(text, ((Button("🗑 Delete everything", callbacks.encode("x", "ask")),),))]
+            nudges = _("off")
+        if sub is None:
+            subscription = _("none")
+        else:
+            leads = format_list((lead_time(s, language) for s in sub.lead_times), language)
+            subscription = (
+                _("on, {leads} before each deadline")
+                if sub.active
+                else _("off, {leads} before each deadline")
+            ).format(leads=leads)
+        if settings.language:
+            name = NATIVE_NAMES.get(settings.language, settings.language)
+            chosen = _("{language} (to answer in it)").format(language=name)
+        else:
+            chosen = _("not chosen (I answer in the language you write in)")
+        if settings.region in REGION_NAMES:
+            region = region_label(settings.region, language)
+        else:
+            region = _("not set")
+        unset_zone = _("not set, so {zone}").format(zone=self.default_timezone)
+        timezone = settings.timezone or unset_zone
+        apps = ", ".join(platforms[k].name if k in platforms else k for k in data.platforms)
+        apps = apps or _("none chosen")
+        lines = [
+            _("<b>What I store about this chat</b>"),
+            _(
+                "• Chat id: <code>{chat_id}</code> (to know where to send replies and reminders)"
+            ).format(chat_id=ctx.chat_id),
+            _("• Language: {language}").format(language=chosen),
+            _("• Region: {region} (to show the steps and dates that apply)").format(region=region),
+            _("• Time zone: {zone} (to time your reminders)").format(zone=timezone),
+            _("• Reminders: {reminders}").format(reminders=subscription),
+            _("• Checklist: {ticks} (so reminders only mention what is left)").format(ticks=ticks),
+            _("• Apps you use: {apps} (for /checkup)").format(apps=apps),
+            _("• Re-check nudges: {nudges}").format(nudges=nudges),
+            _("• A record of which reminders were sent (so none is sent twice)"),
+            "",
+            _("I never store the text of your messages. /forget deletes all of it."),
+        ]
+        button = Button(_("🗑 Delete everything"), callbacks.encode("x", "ask"))
+        return [Reply("\n".join(lines), ((button,),))]
 
     async def forget(self, args: str, ctx: ChatContext) -> list[Reply]:
         """Ask first. The "yes" button names who asked: in a group only they (or an admin,
         which the Telegram adapter checks) may confirm."""
+        _ = translator(ctx.language).gettext
         yes = "yes" if ctx.user_id is None else f"yes:{_base36(ctx.user_id)}"
         return [
             Reply(
-                "Delete everything I store about this chat (region, time zone, reminders, "
-                "apps, checklist and the record of sent reminders)? This cannot be undone.",
+                _(
+                    "Delete everything I store about this chat (region, time zone, reminders, "
+                    "apps, checklist and the record of sent reminders)? This cannot be undone."
+                ),
                 (
                     (
-                        Button("Yes, delete everything", callbacks.encode("x", yes)),
-                        Button("No, keep it", callbacks.encode("x", "no")),
+                        Button(_("Yes, delete everything"), callbacks.encode("x", yes)),
+                        Button(_("No, keep it"), callbacks.encode("x", "no")),
                     ),
                 ),
             )
         ]
 
     async def forget_button(self, arg: str, ctx: ChatContext) -> list[Reply]:
+        _ = translator(ctx.language).gettext
         if arg == "ask":
             return await self.forget("", ctx)
         if arg == "no":
-            return [Reply("Nothing was deleted.", edit=True)]
+            return [Reply(_("Nothing was deleted."), edit=True)]
         if not is_confirmation(arg) or ctx.chat_id is None:
-            return [stale()]
+            return [stale(ctx.language)]
         await self.store.forget(ctx.chat_id)
         ctx.region, ctx.timezone = self.default_region, None
         return [
             Reply(
-                "Done: I deleted everything I stored about this chat. "
-                "You can keep asking questions; nothing is stored unless you set something again.",
+                _(
+                    "Done: I deleted everything I stored about this chat. You can keep asking "
+                    "questions; nothing is stored unless you set something again."
+                ),
                 edit=True,
             )
         ]

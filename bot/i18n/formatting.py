@@ -191,3 +191,21 @@ def format_number(number: float, language: str) -> str:
 def plural_category(count: float, language: str) -> str:
     """CLDR plural category of a count: 'one', 'few', 'many' or 'other' (Polish has all)."""
     return Locale.parse(babel_locale(language)).plural_form(count)
+
+
+def lead_time(seconds: int, language: str) -> str:
+    """How long before a deadline a reminder comes: '3 days', '1 day 12 hours', '2 Stunden'.
+
+    Each unit is CLDR's (the right plural form), joined by a space as /remind reads them
+    back; English reads as `bot.reminders.plan.format_lead` writes it.
+    """
+    if seconds <= 0:
+        raise ValueError(f"a lead time is positive, got {seconds!r}")
+    locale = babel_locale(language)
+    parts: list[str] = []
+    rest = int(seconds)
+    for unit in ("day", "hour", "minute", "second"):
+        count, rest = divmod(rest, _UNIT_SECONDS[unit])  # type: ignore[index]
+        if count:
+            parts.append(_render(count, unit, locale, None))  # type: ignore[arg-type]
+    return " ".join(parts)

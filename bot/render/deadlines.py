@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.i18n.catalog import N_
 from bot.knowledge.model import DEFAULT_LANGUAGE, PLACEHOLDER_RE, Deadline, KnowledgeBase
-from bot.knowledge.regions import REGION_NAMES, region_name
+from bot.knowledge.regions import REGION_NAMES
 from bot.render.dates import date_words, datetime_words, day_words, relative_words
 from bot.render.language import fallback_note, words
 from bot.render.timefmt import as_moment
@@ -140,7 +140,7 @@ def _entry(
     else:
         lines.append(_("👀 No date announced yet. {summary}").format(summary=deadline.summary))
     if show_regions:
-        regions = ", ".join(REGION_NAMES[r] for r in deadline.regions)
+        regions = ", ".join(_(REGION_NAMES[r]) for r in deadline.regions)
         lines.append(_("Applies to: {regions}.").format(regions=regions))
     return "\n".join(lines)
 
@@ -150,7 +150,7 @@ def render_deadlines(
 ) -> str:
     """/deadline: for the chat's region (or every region), by section."""
     _ = words(language)
-    where = region_name(region)
+    where = _(REGION_NAMES[region]) if region in REGION_NAMES else ""
     if where:
         header = _("<b>Dates and settings: {region}</b>").format(region=where)
     else:

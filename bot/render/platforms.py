@@ -7,13 +7,14 @@ from bot.knowledge.regions import REGION_FALLBACK, REGION_NAMES, REGIONS
 from bot.render.language import fallback_note, words
 
 
-def _region_label(keys: list[str], platform: Platform) -> str:
+def _region_label(keys: list[str], platform: Platform, language: str) -> str:
     """The regions a group of routes serves; a region that merely falls back is not named."""
     if keys == ["default"]:
         return ""
+    _ = words(language)
     served = {r: found[0] for r in REGIONS if (found := platform.route_for(r)) is not None}
     names = [
-        REGION_NAMES[r]
+        _(REGION_NAMES[r])
         for r, key in served.items()
         if key in keys and served.get(REGION_FALLBACK.get(r, "")) != key
     ]
@@ -63,7 +64,7 @@ def render_steps(
         found = platform.route_for(region)
         if found is not None:
             key, route = found
-            label = REGION_NAMES.get(region, "")
+            label = _(REGION_NAMES[region]) if region in REGION_NAMES else ""
             title = f"{header} ({label})" if label and key != "default" else header
             steps = f"{title}\n{_route_text(platform, route, language)}"
             return f"{steps}\n\n{expect}" if route.available else steps
@@ -77,7 +78,7 @@ def render_steps(
             groups.append(([key], route))
     blocks = [header]
     for keys, route in groups:
-        label = _region_label(keys, platform)
+        label = _region_label(keys, platform, language)
         body = _route_text(platform, route, language)
         blocks.append(f"<u>{label}</u>\n{body}" if label else body)
     if any(route.available for route in platform.routes.values()):

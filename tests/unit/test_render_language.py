@@ -112,7 +112,7 @@ def test_deadlines_in_the_readers_language(kb: KnowledgeBase):
     text = render_deadlines(kb, "eu", NOW, "de")
     moment = formatting.format_datetime(deadline.at, "de", "Europe/Brussels")
     distance = formatting.relative(deadline.at, NOW, "de")
-    assert text.startswith("<b>Termine und Einstellungen: EU / EEA</b>")
+    assert text.startswith("<b>Termine und Einstellungen: EU / EWR</b>")  # the region, too
     assert "<u>Demnächst</u>\n<b>Letzter Tag für den Widerspruch</b>" in text
     assert f"⏳ Letzter Tag: {moment}, {distance}." in text
     assert "Widersprich bis zum Ende dieses Tages" in text
@@ -120,7 +120,7 @@ def test_deadlines_in_the_readers_language(kb: KnowledgeBase):
     later = datetime(2027, 6, 1, tzinfo=UTC)
     passed = render_deadlines(kb, None, later, "pt")
     assert "Já passou" in passed and "O dia já passou" in passed
-    assert "Vale para: EU / EEA." in passed
+    assert "Vale para: UE / EEE." in passed
     status = fill_placeholders("{{deadline:object-by:status}}", kb, later, "pt")
     assert status.endswith("O dia já passou; a oposição ainda impede o treino futuro.")
     # Italian has no translation of the entry: a note, then English words between Italian.

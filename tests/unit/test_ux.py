@@ -151,8 +151,10 @@ async def test_privacy_shows_what_a_person_reads(services: Services):
     for internal in ("Region: other", "facebook:", "threads: na"):
         assert internal not in text
     await say(services, "/language pt")
-    text = await said(services, "/privacy")
-    assert f"Language: {NATIVE_NAMES['pt']} " in text and "Language: pt " not in text
+    text = await said(services, "/privacy")  # now in Portuguese, with the language's own name
+    assert f"Idioma: {NATIVE_NAMES['pt']} " in text and "Idioma: pt " not in text
+    assert "Facebook: ⏰ depois" in text and "Threads: 🚫 não é para mim" in text
+    assert "3 dias e 1 dia antes de cada prazo" in text
 
 
 async def test_later_says_what_will_happen_when_no_deadline_is_ahead(services: Services):
