@@ -241,7 +241,7 @@ def build_services(
         remember_region=guard_remember(preferences.remember, storage),
         language_offer=languages.offer_buttons,
         # The 👍 / 👎 labels are the feedback feature's; it does not take the language yet.
-        answer_extras=lambda topic, _language: feedback.answer_extras(topic),
+        answer_extras=feedback.answer_extras,
     )
     return Services(
         config=config,

@@ -107,12 +107,12 @@ class Checkup:
             return [await self._checklist(ctx, edit=True)]
         if what == buttons.LIST:
             return [await self._checklist(ctx, edit=False)]
-        return [stale()]
+        return [stale(ctx.language)]
 
     async def use_button(self, arg: str, ctx: ChatContext) -> list[Reply]:
         platform = self.knowledge.kb.platforms.get(arg)
         if platform is None or ctx.chat_id is None:
-            return [stale()]
+            return [stale(ctx.language)]
         chosen = await self.store.toggle_platform(ctx.chat_id, platform.id)
         reply = await self._picker(ctx, edit=True)
         return [
@@ -140,7 +140,7 @@ class Checkup:
         platform_id, _, state = arg.partition(":")
         platform = self.knowledge.kb.platforms.get(platform_id)
         if platform is None or state not in CHECK_STATES or ctx.chat_id is None:
-            return [stale()]
+            return [stale(ctx.language)]
         await self.store.set_check(ctx.chat_id, platform.id, state)
         reply = await self._checklist(ctx, edit=True)
         return [

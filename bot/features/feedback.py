@@ -51,7 +51,7 @@ class Feedback:
     async def vote(self, arg: str, ctx: ChatContext) -> list[Reply]:
         topic_id, _, how = arg.partition(":")
         if topic_id not in self.knowledge.kb.topics or how not in VOTES:
-            return [stale()]
+            return [stale(ctx.language)]
         helpful = VOTES[how]
         await self.store.record_vote(topic_id, ctx.language, self.clock.now().date(), helpful)
         thanks = texts.THANKS_UP if helpful else texts.THANKS_DOWN

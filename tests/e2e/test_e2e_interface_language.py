@@ -201,11 +201,6 @@ async def test_a_chosen_language_holds_for_the_whole_interface_after_a_restart(
     assert (await services_of(app).store.get_settings(chat.id)).language == "pt"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 👍 / 👎 labels are the feedback feature's (bot/checkup/texts.py); "
-    "bot/app.py hands it no language yet",
-)
 async def test_the_feedback_buttons_under_an_answer_read_german(standin: BotApiStandIn, bot):
     chat = chat_in(standin, "Jonas", "de")
     answer = await chat.say_one(GERMAN_QUESTION)
