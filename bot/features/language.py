@@ -15,6 +15,7 @@ is answered in it, as the message the button is under was.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
@@ -50,6 +51,8 @@ MAX_REMEMBERED = 10_000  # chats whose last reply language is kept in memory
 LANGUAGE_NAMES: dict[str, str] = {
     name: code for code, names in _NAMES.items() for name in names.split()
 }
+
+_COMMAND = re.compile(r"^\s*/\S*")  # the command word with its @bot, if any
 
 
 def fold(text: str) -> str:
@@ -120,7 +123,9 @@ class Languages:
             ctx.language = ctx.question_language = last
             ctx.offer_language = None
             return
-        choice = self.detector().choose(text or "", chosen or last, telegram_code)
+        # "/help@optout_bot" is no language; a command's arguments may be.
+        words = _COMMAND.sub("", text or "")
+        choice = self.detector().choose(words, chosen or last, telegram_code)
         guess = choice.guess
         ctx.language = choice.language
         if guess is not None and guess.kind != "weak":
