@@ -113,6 +113,8 @@ def test_thresholds_are_ordered():
     assert THRESHOLDS.answer > THRESHOLDS.clarify > 0
     assert THRESHOLDS.answer >= THRESHOLDS.agree_answer
     assert THRESHOLDS.margin >= THRESHOLDS.agree_margin >= 0
+    assert THRESHOLDS.answer > THRESHOLDS.clear_answer >= THRESHOLDS.clarify
+    assert THRESHOLDS.clear_lead > THRESHOLDS.margin
     assert 0 <= THRESHOLDS.semantic_weight < 1
 
 
