@@ -27,6 +27,10 @@ class Thresholds:
     # rank the same topic first: two independent readings agreeing.
     agree_margin: float = 1.0
     agree_answer: float = 40.0  # ... and this lower best score
+    # ... or, far ahead of every other topic (a lead no near-tie has), this lower best
+    # score: the question is worded far from every phrasing but points one way only.
+    clear_lead: float = 12.0
+    clear_answer: float = 38.0
     # The best topic must also lead the off-topic class (faq/out-of-scope.yaml) by this
     # much: "my glasses won't pair over bluetooth" names a topic's app but asks app help.
     off_topic_margin: float = 4.0
@@ -105,8 +109,10 @@ def decide(scored: Scored, t: Thresholds) -> MatchResult:
     top = ranked[0]
     runner = ranked[1].score if len(ranked) > 1 else 0.0
     lead = top.score - runner
-    confident = (top.score >= t.answer and lead >= t.margin) or (
-        top.topic == scored.agreed and top.score >= t.agree_answer and lead >= t.agree_margin
+    confident = (
+        (top.score >= t.answer and lead >= t.margin)
+        or (top.topic == scored.agreed and top.score >= t.agree_answer and lead >= t.agree_margin)
+        or (top.score >= t.clear_answer and lead >= t.clear_lead)
     )
     specific = scored.information >= t.min_information or lead >= t.vague_margin
     on_topic = top.score - off_topic >= t.off_topic_margin

@@ -113,6 +113,8 @@ def test_thresholds_are_ordered():
     assert THRESHOLDS.answer > THRESHOLDS.clarify > 0
     assert THRESHOLDS.answer >= THRESHOLDS.agree_answer
     assert THRESHOLDS.margin >= THRESHOLDS.agree_margin >= 0
+    assert THRESHOLDS.answer > THRESHOLDS.clear_answer >= THRESHOLDS.clarify
+    assert THRESHOLDS.clear_lead > THRESHOLDS.margin
     assert 0 <= THRESHOLDS.semantic_weight < 1
 
 
@@ -154,3 +156,36 @@ def test_answers_are_deterministic(matcher: Matcher):
 
 def test_eval_file_path_exists():
     assert Path(EVAL).exists()
+
+
+def test_no_synonym_is_listed_twice():
+    """YAML keeps the last of two equal keys: a second `linkedin:` once dropped every
+    LinkedIn nickname of the first without a word."""
+    import yaml
+
+    seen: list[str] = []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+        if node.start_mark.line > 0:  # the `synonyms:` table itself, not the top level
+            seen.extend(loader.construct_object(k) for k, _ in node.value)
+        return loader.construct_mapping(node)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load((ROOT / "faq" / "synonyms.yaml").read_text(encoding="utf-8"), Loader=Loader)
+    assert seen, "synonyms.yaml has no table"
+    assert sorted(k for k in set(seen) if seen.count(k) > 1) == []
+
+
+@pytest.mark.parametrize(
+    ("nickname", "platform"),
+    [
+        ("is the job site training its ai on my cv", "linkedin"),
+        ("I only have the big blue app", "facebook"),
+        ("the lightning bolt app, is that included", "messenger"),
+    ],
+)
+def test_app_nicknames_name_the_app(matcher: Matcher, nickname: str, platform: str):
+    assert platform in matcher.analyze(nickname, "en").platforms

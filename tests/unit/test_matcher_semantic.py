@@ -77,3 +77,15 @@ def test_the_off_topic_class_first_means_no_answer():
     result = decide(_scored((OUT_OF_SCOPE, 90.0), ("deadline", 60.0)), THRESHOLDS)
     assert result.outcome == "fallback"
     assert result.topic is None
+
+
+def test_a_topic_far_ahead_is_answered_below_the_answer_score():
+    t = THRESHOLDS
+    low = (t.clear_answer + t.answer) / 2  # below `answer`, above `clear_answer`
+    far = decide(_scored(("data-security", low), ("minors", low - t.clear_lead - 1)), t)
+    assert (far.outcome, far.topic) == ("answer", "data-security")
+    near = decide(_scored(("data-security", low), ("minors", low - t.clear_lead + 1)), t)
+    assert near.outcome == "clarify"
+    below = t.clear_answer - 1
+    weak = decide(_scored(("data-security", below), ("minors", below - 30)), t)
+    assert weak.outcome != "answer"

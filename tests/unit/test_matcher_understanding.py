@@ -237,3 +237,26 @@ def test_polish_endings_and_letters_without_diacritics_meet():
     assert pl("wyłączyć") == pl("wylaczenie") == "wylacz"
     assert pl("trenowała") == pl("trenują") == "tren"
     assert pl("zdjęcia") == pl("zdjęciami")
+
+
+def test_both_signals_on_another_topic_outweigh_the_wish_to_opt_out_of_the_app(
+    kb: KnowledgeBase, matcher: Matcher
+):
+    """'Stop Facebook going through my phone's gallery' is the camera roll: the app named
+    with the wish to opt out earns its topic only the smaller bonus of a mere mention."""
+    from dataclasses import replace
+
+    q = "I want to block facebook from going through the photos in my phone's gallery for ai"
+    scored = matcher.scores(q, "en")
+    assert scored.agreed == "camera-roll"
+    t = matcher.thresholds
+    mention_only = Matcher(kb, thresholds=replace(t, platform_bonus=t.platform_mention_bonus))
+    facebook = {c.topic: c.score for c in scored.ranked}["opt-out-facebook"]
+    assert facebook == pytest.approx(
+        {c.topic: c.score for c in mention_only.scores(q, "en").ranked}["opt-out-facebook"]
+    )
+    # Without another topic agreed on, the app's topic keeps the full bonus.
+    plain = "how do I opt out on facebook"
+    full = {c.topic: c.score for c in matcher.scores(plain, "en").ranked}["opt-out-facebook"]
+    less = {c.topic: c.score for c in mention_only.scores(plain, "en").ranked}
+    assert full > less["opt-out-facebook"] or full == 100.0
