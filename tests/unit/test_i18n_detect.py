@@ -120,8 +120,13 @@ def test_extra_noise_words_extend_the_built_in_ones():
 
 
 def test_greetings_and_thanks_are_read_but_are_no_evidence_alone(detector):
-    assert detector.guess("merci") is None
-    assert detector.guess("ok danke") is None
+    assert detector.guess("ok thanks") is None
+    for text, language in (("merci", "fr"), ("ok danke", "de"), ("holaa", "es"), ("oii", "pt")):
+        guess = detector.guess(text)  # a hint for a chat with nothing else to go on
+        assert guess is not None and guess.language == language and guess.kind == "likely"
+        assert detector.choose(text).language == language
+        assert detector.choose(text, None, "nl").language == "nl"
+        assert detector.choose(text, "en", None).language == "en"
     thanks = detector.guess("vielen Dank")  # "vielen" alone: one word, never clear
     assert thanks is not None and not thanks.clear
     assert detector.words("hola, cómo me opongo") == ["hola", "cómo", "me", "opongo"]
