@@ -99,7 +99,7 @@ _CHAT_WORDS: dict[str, str] = {
     " danke dankeschön tschüss hallo",
     "fr": "bcp mdr ptdr stp svp slt jsp jpp tkt dsl pk pq pcq ca ça oklm merci salut bjr cc coucou",
     "es": "q xq pq tb tmb tmbn porfa xfa vale hola holi gracias ke dnd mi los porfis",
-    "it": "ciao cmq nn xke xché pure invece anche grz tvb ke raga boh mi grazie",
+    "it": "ciao cmq nn xke xché invece anche grz tvb ke raga boh mi grazie",
     "nl": "mn ff wss idd ook hoi doei bedankt dankjewel hallo",
     "pl": "nie jak czy spoko siema dzieki dzięki elo pzdr nwm wgl tez też mi",
     "pt": "q pq tb tbm vc vcs zap blz valeu mano oi nao não eh tao pra cade cadê hj agr"
@@ -159,10 +159,12 @@ def _chat_weights() -> dict[str, dict[str, float]]:
     """Per accent-folded chat word, its weight for each language that writes it."""
     from bot.matching.normalize import normalize
 
+    english = set(_ENGLISH_WORDS.split()) | set(_LOANWORDS.split())
     langs: dict[str, set[str]] = {}
     for lang, text in _CHAT_WORDS.items():
         for word in text.split():
-            langs.setdefault(normalize(word), set()).add(lang)
+            if normalize(word) not in english:  # an English word is never another's cue
+                langs.setdefault(normalize(word), set()).add(lang)
     return {w: {lang: 1 / len(ls) for lang in ls} for w, ls in langs.items()}
 
 

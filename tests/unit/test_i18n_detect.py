@@ -183,3 +183,32 @@ def test_a_word_two_languages_share_is_no_cue():
 
     counts = cue_counts(["para", "como", "widerspruch"])
     assert counts["de"] == 1 and counts["es"] == 0 and counts["pt"] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("los dms tb??", "es"),  # "los": Spanish (and German), "tb": Spanish or Portuguese
+        ("foto de perfil tb?", "pt"),  # "tb" shared: the model's ranking decides
+        ("merci bcp", "fr"),
+        ("ok spoko", "pl"),
+        ("kkkk blz", "pt"),
+        ("jo passt", "de"),
+        ("mn account", "nl"),
+    ],
+)
+def test_chat_shorthand_points_to_its_language_without_switching_a_chat(detector, text, language):
+    assert detector.choose(text).language == language
+    assert detector.choose(text, "en", None).language == "en"
+
+
+@pytest.mark.parametrize("text", ["kkkk ok ok", "grok opt out", "pure nonsense", "settings?"])
+def test_laughter_loanwords_and_english_words_leave_english_alone(detector, text):
+    assert detector.choose(text).language == "en"
+
+
+def test_loanwords_are_no_english_evidence():
+    from bot.i18n.detect import cue_scores
+
+    assert cue_scores(["dms", "posts", "settings"])["en"] == 0
+    assert cue_scores(["tb"])["es"] == cue_scores(["tb"])["pt"] == 0.5
