@@ -398,7 +398,8 @@ _RAW: dict[str, str] = {
         metaai: meta ai, meta ia
         in: no
         object: oposicao, opor, oponho, me opor, recusar, desativar, impedir, bloquear, parar,
-            proibir, parar de usar, optar por nao,
+            proibir, parar de usar, optar por nao, desativa, desative, desativo, desligar,
+            desliga, desligo,
             nao quero que, n quero que, nao quero q
         form: formulario, solicitacao
         ai: ia, inteligencia artificial
@@ -441,7 +442,9 @@ _RAW: dict[str, str] = {
         why: por que
         who: quem
         reminder: lembrete, lembrar
-        other people: outras pessoas, amigos
+        other people: outras pessoas, amigos, parente, parentes, tia, tias, tio, tios, prima,
+            primas, primo, primos, familiares
+        internet: net
         model: modelo, modelos
         does it work: adianta, serve, funciona, inutil
         company: empresa
@@ -453,6 +456,7 @@ _RAW: dict[str, str] = {
         voice: voz, gravacoes
         search: pesquisa, busca
         read: ler, le, leem, lido, lendo
+        take: pegar, pegam, pega, pegou, pegando, coletar, coletam, coleta, recolhem
         privacy: privacidade
         for: para
         people: galera
