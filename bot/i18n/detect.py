@@ -5,21 +5,27 @@ wheel, so nothing is downloaded at run time) restricted to the eight languages, 
 probabilities normalised over them. Chat messages are short, and on one or two words any
 model guesses, so the guess is graded before it is used:
 
-- words that say nothing about the language (app names, "ok", "lol", links, numbers,
-  emoji) are removed before the model sees the text;
+- words that say nothing about the language (app names, "ok", "lol", "kkkk", links,
+  numbers, emoji) are removed before the model sees the text;
 - greetings and thanks ("merci", "danke", "thanks") stay for the model but are not counted
-  as evidence, and with fewer than `MIN_LETTERS` letters of evidence there is no guess;
+  as evidence, and with fewer than `MIN_LETTERS` letters of evidence the model is not
+  asked: the greetings and chat words of one language alone ("merci", "moin", "holaa") make
+  a "likely" guess, anything else none;
 - a guess is *clear* with at least `CLEAR_MIN_WORDS` words, `CLEAR_MIN_LETTERS` letters and
   probability `CLEAR_PROBABILITY`; only a clear guess outweighs the chat's stored language
   or Telegram's `language_code`;
 - a guess below that but at least `LIKELY_PROBABILITY` is used only when nothing else is
   known about the chat;
 - a guess that is not clear yields to the message's *cue words* when they point to one
-  language alone: function words and the subject's everyday words of one of the seven
-  languages that no other language (English included) spells the same way ("mis",
-  "donnees", "widerspruch", "zdjecia"). Keyword-style messages ("meta ki widerspruch",
-  "claude usa mis chats para entrenar") are where the model is weakest: few words, half of
-  them English loans. Cue words only ever make a guess "likely", never clear.
+  language: function words and the subject's everyday words of one of the seven languages
+  that no other language (English included) spells the same way ("mis", "donnees",
+  "widerspruch", "zdjecia"), and the chat shorthand and slang of `_CHAT_WORDS` ("tb", "q",
+  "mdr", "spoko"), where a word k languages write counts 1/k for each and the model's
+  ranking breaks ties. Keyword-style and phone-typed messages ("meta ki widerspruch",
+  "los dms tb??") are where the model is weakest: few words, half of them English loans,
+  which is why the subject's loanwords (`_LOANWORDS`: "dms", "post", "settings") are no
+  evidence for English either. A likely guess with no cue of its own yields to English
+  function words ("grok opt out"). Cue words only ever make a guess "likely", never clear.
 
 A wrong switch (an English reader suddenly answered in Dutch) costs more than a missed
 one (the reader keeps the chat's language and can say /language), so the bar for clear is
