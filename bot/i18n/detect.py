@@ -101,14 +101,14 @@ _LOANWORDS = """
 # profiles, yet the surest sign of a phone-typed message's language ("q", "tb", "mdr",
 # "spoko", "blz"). A word listed for k languages counts 1/k for each of them.
 _CHAT_WORDS: dict[str, str] = {
-    "de": "moin servus gell jo nee jup passt hab habs gibts isses bzw evtl vllt lg mfg los"
+    "de": "moin servus gell jo nee jup passt hab habs gibts isses bzw evtl vllt mfg los"
     " danke dankeschön tschüss hallo",
-    "fr": "bcp mdr ptdr stp svp slt jsp jpp tkt dsl pk pq pcq ca ça oklm merci salut bjr cc coucou",
-    "es": "q xq pq tb tmb tmbn porfa xfa vale hola holi gracias ke dnd mi los porfis",
-    "it": "ciao cmq nn xke xché invece anche grz tvb ke raga boh mi grazie",
-    "nl": "mn ff wss idd ook hoi doei bedankt dankjewel hallo",
+    "fr": "bcp mdr ptdr stp svp slt jsp jpp tkt dsl pk pq pcq ca ça oklm merci salut bjr coucou",
+    "es": "q xq pq tb tmb tmbn porfa xfa vale hola holi gracias ke dnd los porfis mi",
+    "it": "ciao cmq nn xke xché invece anche grz tvb ke raga boh grazie mi",
+    "nl": "mn wss idd ook hoi doei bedankt dankjewel hallo",
     "pl": "nie jak czy spoko siema dzieki dzięki elo pzdr nwm wgl tez też mi",
-    "pt": "q pq tb tbm vc vcs zap blz valeu mano oi nao não eh tao pra cade cadê hj agr"
+    "pt": "q pq tb tbm vc vcs zap blz valeu mano oi nao não tao pra cade cadê hj agr"
     " obg flw msm obrigado obrigada olá desativa desativar desligar",
 }
 # Laughter is a sign of its language ("jajaja" Spanish, "mdr" French); "kkkk" and "haha" are

@@ -202,7 +202,9 @@ def test_chat_shorthand_points_to_its_language_without_switching_a_chat(detector
     assert detector.choose(text, "en", None).language == "en"
 
 
-@pytest.mark.parametrize("text", ["kkkk ok ok", "grok opt out", "pure nonsense", "settings?"])
+@pytest.mark.parametrize(
+    "text", ["kkkk ok ok", "grok opt out", "pure nonsense", "settings?", "cc", "lg", "eh?"]
+)
 def test_laughter_loanwords_and_english_words_leave_english_alone(detector, text):
     assert detector.choose(text).language == "en"
 
