@@ -90,6 +90,7 @@ _RAW: dict[str, str] = {
         voice: sprachaufnahmen, stimme, sprachnachrichten
         search: suche, suchen
         read: lesen, liest, gelesen, mitlesen, liest mit
+        take: nehmen, nimmt, genommen, abgreifen, greift ab, sammelt, sammeln
         privacy: privatsphare
     """,
     "fr": """
@@ -152,6 +153,7 @@ _RAW: dict[str, str] = {
         voice: voix, vocal, enregistrements
         search: recherche
         read: lire, lit, lisent, lu, lus, lue, lues
+        take: prendre, prennent, prend, pris, recuperent, recupere, collecte, collectent
         privacy: confidentialite, vie privee
     """,
     "es": """
@@ -212,6 +214,7 @@ _RAW: dict[str, str] = {
         voice: voz, grabaciones
         search: busqueda, buscar
         read: leer, lee, leen, leido, leyendo
+        take: toman, tomar, agarran, agarrar, recogen, recopilan, recopilar
         privacy: privacidad
         for: para, pa
         are: son
@@ -274,6 +277,7 @@ _RAW: dict[str, str] = {
         voice: voce, registrazioni
         search: ricerca
         read: leggere, leggono, letto, letti, letta
+        take: prendono, prendere, prende, preso, raccolgono, raccogliere
     """,
     "nl": """
         metaai: meta ai
@@ -333,6 +337,7 @@ _RAW: dict[str, str] = {
         voice: stem, opnames
         search: zoeken
         read: lezen, leest, gelezen, meelezen, leest mee
+        take: nemen, neemt, genomen, pakken, pakt, verzamelen, verzamelt
     """,
     "pl": """
         metaai: meta ai, meta si
@@ -391,6 +396,7 @@ _RAW: dict[str, str] = {
         voice: glos, nagrania
         search: wyszukiwanie
         read: czytac, czyta, czytaja, przeczytac, czytane
+        take: brac, biora, bierze, zbieraja, zbierac, zabieraja
         privacy: prywatnosc, prywatnosci
         very: bardzo
     """,
