@@ -178,7 +178,8 @@ _RAW: dict[str, str] = {
         delete: borrar, eliminar, cerrar, darme de baja
         account: cuenta, perfil
         confirmation: confirmacion, confirmar, acuse de recibo, aceptada, tramitada
-        withdraw: retirar, anular, deshacer, cambiar de opinion, revocar
+        withdraw: retirar, anular, deshacer, cambiar de opinion, revocar, echarme para atras,
+            echar para atras, echar pa atras, echarse atras, echarme atras
         reason: motivo, razon, justificar, justificacion
         safe: seguro, seguridad, protegido, proteccion
         consent: consentimiento, consentir, permiso, autorizacion
@@ -318,7 +319,7 @@ _RAW: dict[str, str] = {
         nothing: niets doe, niets doen, helemaal niets, niks
         not: niet
         again: opnieuw, nog een keer, weer
-        already: al eens, al gedaan, heb al, had al, al eerder, reeds
+        already: al eens, al gedaan, heb al, had al, al eerder, reeds, al getraind, al gebruikt
         all: alles, alle
         both: beide, allebei
         separately: apart, los, afzonderlijk
@@ -341,6 +342,7 @@ _RAW: dict[str, str] = {
     """,
     "pl": """
         metaai: meta ai, meta si
+        meta: mete, mety, mecie
         ok: no
         object: sprzeciw, sprzeciwic, sprzeciwiam, sprzeciwu, odmowic, wylaczyc, wylacz,
             zablokowac, zatrzymac, zapobiec, zabronic, wypisac,
@@ -396,7 +398,7 @@ _RAW: dict[str, str] = {
         voice: glos, nagrania
         search: wyszukiwanie
         read: czytac, czyta, czytaja, przeczytac, czytane
-        take: brac, biora, bierze, zbieraja, zbierac, zabieraja
+        take: brac, biora, bierze, brala, braly, brali, zbieraja, zbierac, zabieraja
         privacy: prywatnosc, prywatnosci
         very: bardzo
     """,
