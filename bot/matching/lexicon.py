@@ -206,6 +206,7 @@ _RAW: dict[str, str] = {
         other people: otras personas, amigos
         model: modelo, modelos
         does it work: sirve, sirve de algo, funciona, inutil
+        worked: funciono, salio bien, ha funcionado
         company: empresa, compania
         official: oficial, estafa
         country: pais
@@ -268,6 +269,7 @@ _RAW: dict[str, str] = {
         other people: altre persone, amici
         model: modello, modelli
         does it work: serve, serve a qualcosa, funziona, inutile
+        worked: ha funzionato, andato a buon fine, andata a buon fine
         company: azienda, societa
         official: ufficiale, truffa
         country: paese
