@@ -5,21 +5,27 @@ wheel, so nothing is downloaded at run time) restricted to the eight languages, 
 probabilities normalised over them. Chat messages are short, and on one or two words any
 model guesses, so the guess is graded before it is used:
 
-- words that say nothing about the language (app names, "ok", "lol", links, numbers,
-  emoji) are removed before the model sees the text;
+- words that say nothing about the language (app names, "ok", "lol", "kkkk", links,
+  numbers, emoji) are removed before the model sees the text;
 - greetings and thanks ("merci", "danke", "thanks") stay for the model but are not counted
-  as evidence, and with fewer than `MIN_LETTERS` letters of evidence there is no guess;
+  as evidence, and with fewer than `MIN_LETTERS` letters of evidence the model is not
+  asked: the greetings and chat words of one language alone ("merci", "moin", "holaa") make
+  a "likely" guess, anything else none;
 - a guess is *clear* with at least `CLEAR_MIN_WORDS` words, `CLEAR_MIN_LETTERS` letters and
   probability `CLEAR_PROBABILITY`; only a clear guess outweighs the chat's stored language
   or Telegram's `language_code`;
 - a guess below that but at least `LIKELY_PROBABILITY` is used only when nothing else is
   known about the chat;
 - a guess that is not clear yields to the message's *cue words* when they point to one
-  language alone: function words and the subject's everyday words of one of the seven
-  languages that no other language (English included) spells the same way ("mis",
-  "donnees", "widerspruch", "zdjecia"). Keyword-style messages ("meta ki widerspruch",
-  "claude usa mis chats para entrenar") are where the model is weakest: few words, half of
-  them English loans. Cue words only ever make a guess "likely", never clear.
+  language: function words and the subject's everyday words of one of the seven languages
+  that no other language (English included) spells the same way ("mis", "donnees",
+  "widerspruch", "zdjecia"), and the chat shorthand and slang of `_CHAT_WORDS` ("tb", "q",
+  "mdr", "spoko"), where a word k languages write counts 1/k for each and the model's
+  ranking breaks ties. Keyword-style and phone-typed messages ("meta ki widerspruch",
+  "los dms tb??") are where the model is weakest: few words, half of them English loans,
+  which is why the subject's loanwords (`_LOANWORDS`: "dms", "post", "settings") are no
+  evidence for English either. A likely guess with no cue of its own yields to English
+  function words ("grok opt out"). Cue words only ever make a guess "likely", never clear.
 
 A wrong switch (an English reader suddenly answered in Dutch) costs more than a missed
 one (the reader keeps the chat's language and can say /language), so the bar for clear is
@@ -74,16 +80,44 @@ _ENGLISH_WORDS = """
     there these they this those through to too under until up us use used using very want
     war was way we well were what when where which while who why will with without would
     yes yet you your also art bin fast hut mist rat rot see sin son ten tot via
-    account accounts app apps bot chat chats comment comments content delete deadline email
-    facebook fake form legal link mail meta model models official online photo photos post
-    posts private profile public reel reels settings story stories training train video
-    videos smart teenager opt halt tag fur accord aller avis bon canada collective date
+    halt tag fur accord aller avis bon canada collective date
     image images justice justification plus pour pub pubs protection publications reception
     ton genre informations encore infos passe favor sea hay pal mexico argentina class idea
-    dove fare due non selfie apart bent dms doe hen hoe mag met nut wet dan ale dane mam sad
+    dove fare due non apart bent doe hen hoe mag met nut wet dan ale dane mam sad
     okej ate com nova pros judicial saber action conversation conversations discussion
     discussions message messages
 """
+# English words every language borrows for the subject ("post", "dms", "reels", "settings"):
+# never a cue for another language, and no English evidence either, since "los dms tb??" or
+# "foto de perfil, settings?" are not English.
+_LOANWORDS = """
+    account accounts app apps bot chat chats comment comments content delete deadline email
+    facebook fake form legal link mail meta model models official online photo photos post
+    posts private profile public reel reels settings story stories training train video
+    videos smart teenager opt selfie dm dms feed stories print screenshot login
+"""
+
+# Chat shorthand, slang and greetings, by language. Too short or too shared for the matcher's
+# profiles, yet the surest sign of a phone-typed message's language ("q", "tb", "mdr",
+# "spoko", "blz"). A word listed for k languages counts 1/k for each of them.
+_CHAT_WORDS: dict[str, str] = {
+    "de": "moin servus gell jo nee jup passt hab habs gibts isses bzw evtl vllt mfg los"
+    " danke dankeschön tschüss hallo",
+    "fr": "bcp mdr ptdr stp svp slt jsp jpp tkt dsl pk pq pcq ca ça oklm merci salut bjr coucou",
+    "es": "q xq pq tb tmb tmbn porfa xfa vale hola holi gracias ke dnd los porfis mi",
+    "it": "ciao cmq nn xke xché invece anche grz tvb ke raga boh grazie mi",
+    "nl": "mn wss idd ook hoi doei bedankt dankjewel hallo",
+    "pl": "nie jak czy spoko siema dzieki dzięki elo pzdr nwm wgl tez też mi",
+    "pt": "q pq tb tbm vc vcs zap blz valeu mano oi nao não tao pra cade cadê hj agr"
+    " obg flw msm obrigado obrigada olá desativa desativar desligar",
+}
+# Laughter is a sign of its language ("jajaja" Spanish, "mdr" French); "kkkk" and "haha" are
+# written everywhere and are no evidence at all (see `_NOISE_PATTERN`).
+_LAUGHTER: dict[str, re.Pattern[str]] = {
+    "es": re.compile(r"j+a+j+[aj]*"),
+    "fr": re.compile(r"(?:pt)?mdr+"),
+}
+_NOISE_PATTERN = re.compile(r"k{3,}|(?:ha){2,}h?|a?h(?:ah)+|e?h(?:eh)+|r+s+")
 
 
 @cache
@@ -98,7 +132,8 @@ def _cue_words() -> dict[str, frozenset[str]]:
     from bot.matching.lexicon import LEXICONS
     from bot.matching.normalize import normalize
 
-    english = set(_ENGLISH_WORDS.split()) | NOISE_WORDS | COURTESY_WORDS | _ENGLISH_CUES
+    loans = set(_LOANWORDS.split())
+    english = set(_ENGLISH_WORDS.split()) | NOISE_WORDS | COURTESY_WORDS | _ENGLISH_CUES | loans
     prof = PROFILES[DEFAULT_LANGUAGE]
     english |= prof.negations | prof.only | prof.fillers | prof.conjunctions
     words: dict[str, set[str]] = {}
@@ -120,8 +155,53 @@ def _cue_words() -> dict[str, frozenset[str]]:
     }
     # English evidence: the common English words no other language also writes ("me",
     # "no", "do", "come" are Spanish, Portuguese, Italian words too).
-    cues[DEFAULT_LANGUAGE] = frozenset(_ENGLISH_WORDS.split()) - seen.keys()
+    # "out" is in the other lexicons only as the loan "opt-out", and stays English evidence.
+    cues[DEFAULT_LANGUAGE] = frozenset(_ENGLISH_WORDS.split()) - (seen.keys() - {"out"}) - loans
     return cues
+
+
+@cache
+def _chat_weights() -> dict[str, dict[str, float]]:
+    """Per accent-folded chat word, its weight for each language that writes it."""
+    from bot.matching.normalize import normalize
+
+    english = set(_ENGLISH_WORDS.split()) | set(_LOANWORDS.split())
+    langs: dict[str, set[str]] = {}
+    for lang, text in _CHAT_WORDS.items():
+        for word in text.split():
+            if normalize(word) not in english:  # an English word is never another's cue
+                langs.setdefault(normalize(word), set()).add(lang)
+    return {w: {lang: 1 / len(ls) for lang in ls} for w, ls in langs.items()}
+
+
+def _fold_repeats(word: str) -> str:
+    """ "holaa", "ciaooo", "oii" -> "hola", "ciao", "oi": stretched letters at the end."""
+    while len(word) > 2 and word[-1] == word[-2]:
+        word = word[:-1]
+    return word
+
+
+def cue_scores(words: Iterable[str]) -> dict[str, float]:
+    """Per language, the weight of `words` that are its cue or chat words ("en": English)."""
+    from bot.matching.normalize import normalize
+
+    cues = _cue_words()
+    chat = _chat_weights()
+    scores = dict.fromkeys(cues, 0.0)
+    for raw in words:
+        word = normalize(raw)
+        for lang, found in cues.items():
+            if word in found:
+                scores[lang] += 1
+        weights = chat.get(word) or chat.get(_fold_repeats(word))
+        if weights:
+            for lang, weight in weights.items():
+                scores[lang] += weight
+        else:
+            for lang, pattern in _LAUGHTER.items():
+                if pattern.fullmatch(word):
+                    scores[lang] += 1
+    return scores
 
 
 def cue_counts(words: Iterable[str]) -> dict[str, int]:
@@ -132,20 +212,25 @@ def cue_counts(words: Iterable[str]) -> dict[str, int]:
     return {lang: sum(w in found for w in folded) for lang, found in _cue_words().items()}
 
 
-def cue_language(words: Iterable[str], model_language: str, weak: bool) -> str | None:
+def cue_language(
+    words: Iterable[str], model_language: str, weak: bool, ranked: dict[str, float] | None = None
+) -> str | None:
     """The language the cue words point to when they outweigh the model's guess.
 
-    A cue language needs more cue words than any other language and than the model's own
-    language; a weak guess must also be outnumbered by English words' count.
+    A cue language needs more cue weight than any other language and than the model's own
+    language; a weak guess must also outweigh the English words. Languages tied on cue weight
+    ("tb", "q": Spanish and Portuguese alike) are told apart by the model's probabilities.
     """
-    counts = cue_counts(words)
-    english = counts.pop(DEFAULT_LANGUAGE)
-    best = max(counts, key=counts.__getitem__)
-    rest = max((c for lang, c in counts.items() if lang != best), default=0)
-    rival = english if weak or model_language == DEFAULT_LANGUAGE else counts[model_language]
+    scores = cue_scores(words)
+    english = scores.pop(DEFAULT_LANGUAGE)
+    prob = ranked or {}
+    best = max(scores, key=lambda lang: (scores[lang], prob.get(lang, 0.0)))
+    rest = max((c for lang, c in scores.items() if lang != best), default=0.0)
+    rival = english if weak or model_language == DEFAULT_LANGUAGE else scores[model_language]
     if best == model_language:
-        rival = english if weak else 0
-    if counts[best] >= 1 and counts[best] > rest and counts[best] > rival:
+        rival = english if weak else 0.0
+    tied = ranked is not None and scores[best] == rest
+    if scores[best] > 0 and (scores[best] > rest or tied) and scores[best] > rival:
         return best
     return None
 
@@ -223,18 +308,28 @@ class Detector:
         return language, float(probability)
 
     def words(self, text: str) -> list[str]:
-        """The words of `text` the model reads: no links, mentions, numbers or app names."""
+        """The words of `text` the model reads: no links, mentions, numbers, app names or
+        laughter everyone writes ("kkkk", "haha")."""
         words = _WORD.findall(_STRIP.sub(" ", text))
-        return [w for w in words if w.casefold() not in self._noise]
+        return [
+            w
+            for w in words
+            if w.casefold() not in self._noise and not _NOISE_PATTERN.fullmatch(w.casefold())
+        ]
 
     def guess(self, text: str) -> Guess | None:
-        """The most probable of the eight languages, or None when the text has no evidence."""
+        """The most probable of the eight languages, or None when the text has no evidence.
+
+        A greeting or thanks of one language alone ("merci", "moin", "holaa") is a "likely"
+        guess: never enough to switch a chat, enough for a first message in a chat with
+        nothing else to go on."""
         words = self.words(text)
         evidence = [w for w in words if w.casefold() not in COURTESY_WORDS]
         letters = sum(len(w) for w in evidence)
         if letters < MIN_LETTERS:
-            return None
-        language, probability = self.classify_raw(" ".join(words))
+            return self._greeting(words, letters)
+        joined = " ".join(words)
+        language, probability = self.classify_raw(joined)
         kind: Kind
         if (
             probability >= CLEAR_PROBABILITY
@@ -247,11 +342,29 @@ class Detector:
         else:
             kind = "weak"
         if kind != "clear":
-            cue = cue_language(evidence, language, kind == "weak")
+            ranked = dict(self.load()._identifier.rank(joined))
+            cue = cue_language(words, language, kind == "weak", ranked)
             if cue is not None and (cue != language or kind == "weak"):
-                ranked = dict(self.load()._identifier.rank(" ".join(words)))
                 language, probability, kind = cue, float(ranked.get(cue, 0.0)), "likely"
+            elif cue is None and kind == "likely" and language != DEFAULT_LANGUAGE:
+                # "grok opt out": the model's likely Dutch rests on letters alone, while
+                # "out" is an English word; English evidence and no cue for the guess.
+                scores = cue_scores(words)
+                if scores[DEFAULT_LANGUAGE] >= 1 and scores[language] == 0:
+                    language = DEFAULT_LANGUAGE
+                    probability = float(ranked.get(language, 0.0))
         return Guess(language, probability, kind, len(evidence), letters)
+
+    def _greeting(self, words: list[str], letters: int) -> Guess | None:
+        """A "likely" guess from greetings and chat words of one language alone, else None."""
+        if not words:
+            return None
+        scores = cue_scores(words)
+        scores.pop(DEFAULT_LANGUAGE)
+        best = max(scores, key=scores.__getitem__)
+        if scores[best] > 0 and all(c < scores[best] for lang, c in scores.items() if lang != best):
+            return Guess(best, 0.0, "likely", 0, letters)
+        return None
 
     def choose(
         self, text: str, stored: str | None = None, telegram_code: str | None = None

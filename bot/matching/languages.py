@@ -66,7 +66,8 @@ PROFILES: dict[str, LanguageProfile] = {
             "da dann jetzt eigentlich einfach eh halt irgendwas irgendwie selbst mehr sehr gar "
             "ganz wirklich echt also na tja naja machen mache macht tun konnte will wollen "
             "wollte weiss wissen gibts geht gehts hab hast bist waren diese dieser dieses "
-            "diesem diesen wenn weil damit denen dies sowas sone leute jemand kann ne nee"
+            "diesem diesen wenn weil damit denen dies sowas sone leute jemand kann ne nee "
+            "moin servus"
         ),
         _w("nicht kein keine keinen keinem keiner nie niemals ohne weder noch"),
         _phrases("ausser, ausgenommen, abgesehen von, bis auf"),
@@ -87,7 +88,7 @@ PROFILES: dict[str, LanguageProfile] = {
             "quelque chose truc trucs ca cela ceci celle celui meme aussi alors donc bon ben "
             "bah genre faire fais fait veux voudrais voudrait sais savoir avoir etre es etait "
             "vais va aller cest jsuis chui jveux jpeux jsais moi toi lui eux quoi vraiment "
-            "comme ici la tout toute toutes on peut"
+            "comme ici la tout toute toutes on peut coucou slt"
         ),
         _w("pas ne n jamais sans ni aucun aucune plus"),
         _phrases("sauf, a part, excepte, hormis, en dehors de"),
@@ -107,7 +108,7 @@ PROFILES: dict[str, LanguageProfile] = {
             "alguna alguno algun algunas algunos cosa cosas mismo misma aquello aqui alli "
             "ahi todavia aun pues bueno oye tipo entonces pueden quiero queria necesito "
             "tienes tienen voy va vamos ir ser estar estas era sea mas poco pa pal porque pq "
-            "xq q k ke tb tmb realmente verdad"
+            "xq q k ke tb tmb realmente verdad holi holis holaa"
         ),
         _w("no nunca sin ni ningun ninguna tampoco"),
         _phrases("excepto, salvo, aparte de, menos, fuera de"),
@@ -126,7 +127,7 @@ PROFILES: dict[str, LanguageProfile] = {
             "dell all nell sull qualcosa qualche cosa cose stesso stessa allora quindi cioe "
             "tipo boh beh faccio fa possono voglio vorrei bisogna sapere so sai essere era "
             "stato avere c ce pero comunque ecco mica davvero proprio sto sta stai x "
-            "questa questi queste quella quelli mi ci ne"
+            "questa questi queste quella quelli mi ci ne ciaoo salve"
         ),
         _w("non mai senza ne nessun nessuna neanche nemmeno"),
         _phrases("tranne, eccetto, a parte, salvo, oltre a"),
@@ -145,7 +146,7 @@ PROFILES: dict[str, LanguageProfile] = {
             "door bij naar over om als ook nog al wel toch even hallo hoi dank bedankt graag "
             "mag zo dan nu iets zelf eens gewoon echt eigenlijk dus nou maar doen doe kunt "
             "wilt wou zou zouden weet weten gaat gaan ga zijn waren hier daar als omdat "
-            "zodat hun hen jou jouw mn m zn ff effe eigenlijk iemand"
+            "zodat hun hen jou jouw mn m zn ff effe eigenlijk iemand doei"
         ),
         _w("niet geen nooit zonder noch"),
         _phrases("behalve, buiten, uitgezonderd, afgezien van"),
@@ -167,7 +168,7 @@ PROFILES: dict[str, LanguageProfile] = {
             "wiec jednak takze jeszcze zeby aby albo lub oraz gdy jezeli jaka jakis jakies "
             "cos ktos wszystko wszystkich wszyscy masz mamy macie byc bedzie bylo byly "
             "jestes mozesz musze musi robic zrobic chce chcialbym chcialabym wiem wiesz "
-            "dziekuje hej siema witam ok okej ogole prostu serio naprawde troche"
+            "dziekuje hej siema witam ok okej ogole prostu serio naprawde troche elo"
         ),
         _w("nie bez ani zadnego zadnej zaden nigdy"),
         _phrases("oprocz, poza, z wyjatkiem, procz"),
@@ -188,7 +189,7 @@ PROFILES: dict[str, LanguageProfile] = {
             "tipo entao ainda ta to tou estao estava era ser ter faz podem consigo da vou "
             "vai ir quero queria gostaria preciso precisa sei saber gente pessoal galera "
             "pfv pf vcs voces pra pro pras pros num numa dum duma pq porque porem tambem "
-            "tb tbm msm q oq"
+            "tb tbm msm q oq oii oie valeu"
         ),
         _w("nao n nunca sem nem nenhum nenhuma"),
         _phrases("exceto, tirando, fora, menos, a nao ser"),

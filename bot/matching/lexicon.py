@@ -90,6 +90,7 @@ _RAW: dict[str, str] = {
         voice: sprachaufnahmen, stimme, sprachnachrichten
         search: suche, suchen
         read: lesen, liest, gelesen, mitlesen, liest mit
+        take: nehmen, nimmt, genommen, abgreifen, greift ab, sammelt, sammeln
         privacy: privatsphare
     """,
     "fr": """
@@ -152,6 +153,7 @@ _RAW: dict[str, str] = {
         voice: voix, vocal, enregistrements
         search: recherche
         read: lire, lit, lisent, lu, lus, lue, lues
+        take: prendre, prennent, prend, pris, recuperent, recupere, collecte, collectent
         privacy: confidentialite, vie privee
     """,
     "es": """
@@ -176,7 +178,8 @@ _RAW: dict[str, str] = {
         delete: borrar, eliminar, cerrar, darme de baja
         account: cuenta, perfil
         confirmation: confirmacion, confirmar, acuse de recibo, aceptada, tramitada
-        withdraw: retirar, anular, deshacer, cambiar de opinion, revocar
+        withdraw: retirar, anular, deshacer, cambiar de opinion, revocar, echarme para atras,
+            echar para atras, echar pa atras, echarse atras, echarme atras
         reason: motivo, razon, justificar, justificacion
         safe: seguro, seguridad, protegido, proteccion
         consent: consentimiento, consentir, permiso, autorizacion
@@ -203,6 +206,7 @@ _RAW: dict[str, str] = {
         other people: otras personas, amigos
         model: modelo, modelos
         does it work: sirve, sirve de algo, funciona, inutil
+        worked: funciono, salio bien, ha funcionado
         company: empresa, compania
         official: oficial, estafa
         country: pais
@@ -212,6 +216,7 @@ _RAW: dict[str, str] = {
         voice: voz, grabaciones
         search: busqueda, buscar
         read: leer, lee, leen, leido, leyendo
+        take: toman, tomar, agarran, agarrar, recogen, recopilan, recopilar
         privacy: privacidad
         for: para, pa
         are: son
@@ -264,6 +269,7 @@ _RAW: dict[str, str] = {
         other people: altre persone, amici
         model: modello, modelli
         does it work: serve, serve a qualcosa, funziona, inutile
+        worked: ha funzionato, andato a buon fine, andata a buon fine
         company: azienda, societa
         official: ufficiale, truffa
         country: paese
@@ -274,6 +280,7 @@ _RAW: dict[str, str] = {
         voice: voce, registrazioni
         search: ricerca
         read: leggere, leggono, letto, letti, letta
+        take: prendono, prendere, prende, preso, raccolgono, raccogliere
     """,
     "nl": """
         metaai: meta ai
@@ -314,7 +321,7 @@ _RAW: dict[str, str] = {
         nothing: niets doe, niets doen, helemaal niets, niks
         not: niet
         again: opnieuw, nog een keer, weer
-        already: al eens, al gedaan, heb al, had al, al eerder, reeds
+        already: al eens, al gedaan, heb al, had al, al eerder, reeds, al getraind, al gebruikt
         all: alles, alle
         both: beide, allebei
         separately: apart, los, afzonderlijk
@@ -333,9 +340,11 @@ _RAW: dict[str, str] = {
         voice: stem, opnames
         search: zoeken
         read: lezen, leest, gelezen, meelezen, leest mee
+        take: nemen, neemt, genomen, pakken, pakt, verzamelen, verzamelt
     """,
     "pl": """
         metaai: meta ai, meta si
+        meta: mete, mety, mecie
         ok: no
         object: sprzeciw, sprzeciwic, sprzeciwiam, sprzeciwu, odmowic, wylaczyc, wylacz,
             zablokowac, zatrzymac, zapobiec, zabronic, wypisac,
@@ -391,6 +400,7 @@ _RAW: dict[str, str] = {
         voice: glos, nagrania
         search: wyszukiwanie
         read: czytac, czyta, czytaja, przeczytac, czytane
+        take: brac, biora, bierze, brala, braly, brali, zbieraja, zbierac, zabieraja
         privacy: prywatnosc, prywatnosci
         very: bardzo
     """,
@@ -398,7 +408,8 @@ _RAW: dict[str, str] = {
         metaai: meta ai, meta ia
         in: no
         object: oposicao, opor, oponho, me opor, recusar, desativar, impedir, bloquear, parar,
-            proibir, parar de usar, optar por nao,
+            proibir, parar de usar, optar por nao, desativa, desative, desativo, desligar,
+            desliga, desligo,
             nao quero que, n quero que, nao quero q
         form: formulario, solicitacao
         ai: ia, inteligencia artificial
@@ -441,7 +452,9 @@ _RAW: dict[str, str] = {
         why: por que
         who: quem
         reminder: lembrete, lembrar
-        other people: outras pessoas, amigos
+        other people: outras pessoas, amigos, parente, parentes, tia, tias, tio, tios, prima,
+            primas, primo, primos, familiares
+        internet: net
         model: modelo, modelos
         does it work: adianta, serve, funciona, inutil
         company: empresa
@@ -453,6 +466,7 @@ _RAW: dict[str, str] = {
         voice: voz, gravacoes
         search: pesquisa, busca
         read: ler, le, leem, lido, lendo
+        take: pegar, pegam, pega, pegou, pegando, coletar, coletam, coleta, recolhem
         privacy: privacidade
         for: para
         people: galera

@@ -120,8 +120,13 @@ def test_extra_noise_words_extend_the_built_in_ones():
 
 
 def test_greetings_and_thanks_are_read_but_are_no_evidence_alone(detector):
-    assert detector.guess("merci") is None
-    assert detector.guess("ok danke") is None
+    assert detector.guess("ok thanks") is None
+    for text, language in (("merci", "fr"), ("ok danke", "de"), ("holaa", "es"), ("oii", "pt")):
+        guess = detector.guess(text)  # a hint for a chat with nothing else to go on
+        assert guess is not None and guess.language == language and guess.kind == "likely"
+        assert detector.choose(text).language == language
+        assert detector.choose(text, None, "nl").language == "nl"
+        assert detector.choose(text, "en", None).language == "en"
     thanks = detector.guess("vielen Dank")  # "vielen" alone: one word, never clear
     assert thanks is not None and not thanks.clear
     assert detector.words("hola, cómo me opongo") == ["hola", "cómo", "me", "opongo"]
@@ -178,3 +183,34 @@ def test_a_word_two_languages_share_is_no_cue():
 
     counts = cue_counts(["para", "como", "widerspruch"])
     assert counts["de"] == 1 and counts["es"] == 0 and counts["pt"] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("los dms tb??", "es"),  # "los": Spanish (and German), "tb": Spanish or Portuguese
+        ("foto de perfil tb?", "pt"),  # "tb" shared: the model's ranking decides
+        ("merci bcp", "fr"),
+        ("ok spoko", "pl"),
+        ("kkkk blz", "pt"),
+        ("jo passt", "de"),
+        ("mn account", "nl"),
+    ],
+)
+def test_chat_shorthand_points_to_its_language_without_switching_a_chat(detector, text, language):
+    assert detector.choose(text).language == language
+    assert detector.choose(text, "en", None).language == "en"
+
+
+@pytest.mark.parametrize(
+    "text", ["kkkk ok ok", "grok opt out", "pure nonsense", "settings?", "cc", "lg", "eh?"]
+)
+def test_laughter_loanwords_and_english_words_leave_english_alone(detector, text):
+    assert detector.choose(text).language == "en"
+
+
+def test_loanwords_are_no_english_evidence():
+    from bot.i18n.detect import cue_scores
+
+    assert cue_scores(["dms", "posts", "settings"])["en"] == 0
+    assert cue_scores(["tb"])["es"] == cue_scores(["tb"])["pt"] == 0.5
