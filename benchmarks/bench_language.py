@@ -6,7 +6,7 @@ Each held-out file's questions are labelled with the file's language (the Englis
 covers plain-en, far-en and new-subjects-en). Columns:
 
 - raw: py3langid alone on the unchanged text, restricted to the eight languages;
-- guess: bot.i18n.detect's guess (app names, links and courtesy words removed) is right;
+- guess: bot.lang.detect's guess (app names, links and courtesy words removed) is right;
 - clear: the guess is clear (it would switch a chat's reply language) and right;
 - wrong clear: the guess is clear and wrong (a chat would be switched by mistake);
 - no guess: too little evidence to guess (left to the chat's language, Telegram's, English);
@@ -30,8 +30,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.i18n.detect import Detector  # noqa: E402
 from bot.i18n.languages import LANGUAGES  # noqa: E402
+from bot.lang.detect import Detector  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "data" / "heldout"
 SETS: dict[str, tuple[str, ...]] = {

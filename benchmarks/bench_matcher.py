@@ -8,7 +8,7 @@ Candidates, all over the same phrasings in the same run:
   lexical + char n-grams an in-repo alternative: hashed character 3-5-gram TF-IDF vectors
   rapidfuzz extractOne / difflib.get_close_matches: the two earlier baselines
 Accuracy on every set in tests/data (each with its language as the hint; the language sets
-also with the hint bot/i18n/detect.py gives a chat with nothing stored); latency per
+also with the hint bot/lang/detect.py gives a chat with nothing stored); latency per
 question (median, p99) with every language of faq/ loaded, and on a generated knowledge base
 with --topics more topics; start-up time and memory (RSS growth, tracemalloc peak), each in
 a fresh process, with every language beside English only; install size of what each
@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT))
 from bot.evaluate import LabelledQuestion, language_of_set, load_eval  # noqa: E402
 from bot.knowledge.loader import read_knowledge_base  # noqa: E402
 from bot.knowledge.model import KnowledgeBase, Source, Topic, TopicText  # noqa: E402
+from bot.lang.normalize import normalize  # noqa: E402
 from bot.matching.decide import OUT_OF_SCOPE, THRESHOLDS, decide  # noqa: E402
 from bot.matching.matcher import Matcher  # noqa: E402
-from bot.matching.normalize import normalize  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 Answer = Callable[[str, str | None], tuple[str, str | None, tuple[str, ...], str | None]]
@@ -141,7 +141,7 @@ def close_matches(kb: KnowledgeBase) -> Answer:
 def detected_hint() -> Callable[[str], str | None]:
     """The matcher's hint in a chat with nothing stored: the message's language when the
     detector is at least fairly sure, else none (the matcher guesses), as the bot does."""
-    from bot.i18n.detect import default_detector
+    from bot.lang.detect import default_detector
 
     detector = default_detector()
 
@@ -442,7 +442,7 @@ def main() -> int:
         f"languages with phrasings: {', '.join(languages_of(kb))}"
     )
     print("\nAccuracy (hint: the set's language, as a chat with that language stored; ")
-    print("'detected': the hint bot/i18n/detect.py gives a chat with nothing stored)")
+    print("'detected': the hint bot/lang/detect.py gives a chat with nothing stored)")
     print(
         f"{'set':<30}{'matcher':<32}{'top-1':>7}{'wrong':>7}{'clar.hit':>9}"
         f"{'off held':>9}{'rank@1':>8}"

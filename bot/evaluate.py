@@ -5,7 +5,7 @@ topic: the costly mistake), clarify hits (not answered, but the right topic is a
 offered buttons), off-topic held (off-topic questions not answered) and the set's language,
 which is also given to the matcher as the chat's language would be; and how many questions
 would be answered in the set's language by a chat with nothing stored and no Telegram
-language (bot/i18n/detect.py), which is what `reply_language` measures.
+language (bot/lang/detect.py), which is what `reply_language` measures.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.i18n.detect import default_detector
 from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES
+from bot.lang.detect import default_detector
 from bot.matching.matcher import Matcher
 
 

@@ -24,8 +24,8 @@ from bot.i18n.countries import place_in_text
 from bot.i18n.formatting import format_list
 from bot.i18n.languages import DEFAULT_LANGUAGE
 from bot.knowledge.model import REGIONS, KnowledgeBase, Platform, Topic
+from bot.lang.normalize import normalize
 from bot.matching.matcher import Candidate, MatchResult
-from bot.matching.normalize import normalize
 from bot.render.deadlines import render_deadlines
 from bot.render.html import escape
 from bot.render.topics import render_sources

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.i18n.catalog import N_
-from bot.matching.normalize import normalize
+from bot.lang.normalize import normalize
 
 # The topic that says what this bot is: who runs it, what it stores, where its facts come from.
 ABOUT_BOT_TOPIC = "about-this-bot"

@@ -3,7 +3,7 @@
 `choose` runs for every message and button press, where the chat's context is built: until
 the chat chooses, the reply follows the message when it is clearly in one of the eight
 languages, else Telegram's language_code, else English (the rules are in
-bot/i18n/detect.py). A chat that chose is answered in its language, except a question
+bot/lang/detect.py). A chat that chose is answered in its language, except a question
 clearly in another one, which is answered in that language with a one-tap "Answer in X
 from now on" (`offer_buttons`). The choice is stored only when the user makes it.
 
@@ -26,8 +26,8 @@ from bot.core.commands import Router
 from bot.core.context import ChatContext
 from bot.core.responder import stale
 from bot.i18n.catalog import N_
-from bot.i18n.detect import Detector, default_detector
 from bot.i18n.languages import LANGUAGES, NATIVE_NAMES, normalize_language
+from bot.lang.detect import Detector, default_detector
 from bot.render.html import escape
 from bot.render.language import name_in_text, words
 from bot.replies import Button, Keyboard, Reply

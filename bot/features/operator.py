@@ -26,8 +26,8 @@ from bot.core.context import ChatContext, Knowledge, LiveKnowledge
 from bot.i18n.catalog import N_, translator
 from bot.i18n.formatting import babel_locale
 from bot.knowledge.loader import read_knowledge_base
+from bot.lang.normalize import normalize
 from bot.matching.matcher import MatchResult
-from bot.matching.normalize import normalize
 from bot.render.html import escape
 from bot.replies import Reply
 from bot.scrub import scrub

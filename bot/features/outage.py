@@ -31,8 +31,8 @@ from bot.core.answers import RememberRegion
 from bot.core.commands import ButtonHandler, CommandHandler, Router
 from bot.core.context import ChatContext
 from bot.i18n.catalog import N_, translator
-from bot.i18n.detect import default_detector
 from bot.knowledge.model import DEFAULT_LANGUAGE
+from bot.lang.detect import default_detector
 from bot.replies import Reply
 from bot.store.errors import StorageUnavailable
 

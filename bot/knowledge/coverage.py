@@ -6,7 +6,7 @@ once `faq/i18n/` exists (a language with no folder there is "not translated yet"
 the languages named with `--lang` in any case. The interface catalogues (gettext .po files)
 are reported under the same rule.
 
-English left in a translation is found with the language detector (bot/i18n/detect.py) on
+English left in a translation is found with the language detector (bot/lang/detect.py) on
 each text without its tags, placeholders, code and quoted labels (Meta's English menu labels
 are quoted on purpose): a text, or a sentence of five words or more, that reads clearly as
 English is reported.
@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.i18n.catalog import catalog_problems
-from bot.i18n.detect import Detector
 from bot.i18n.languages import native_name
 from bot.knowledge.fields import PROJECT_ROOT
 from bot.knowledge.model import PLACEHOLDER_RE, KnowledgeBase
@@ -31,6 +30,7 @@ from bot.knowledge.translations import (
     Coverage,
     TranslatedText,
 )
+from bot.lang.detect import Detector
 
 __all__ = ["coverage_line", "english_left", "translation_problems"]
 

@@ -19,6 +19,7 @@ from bot.knowledge.model import (
     TopicText,
 )
 from bot.knowledge.problems import Problem
+from bot.lang.normalize import normalize
 
 
 def cross_check(kb: KnowledgeBase, contract: Contract) -> list[Problem]:
@@ -47,7 +48,6 @@ def _contract(kb: KnowledgeBase, contract: Contract) -> Iterator[Problem]:
 
 
 def _topics(kb: KnowledgeBase) -> Iterator[Problem]:
-    from bot.matching.normalize import normalize  # local import: matching depends on knowledge
 
     phrase_owner: dict[tuple[str, str], str] = {}
     for topic in kb.topics.values():

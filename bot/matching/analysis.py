@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.knowledge.model import DEFAULT_LANGUAGE
-from bot.matching.languages import PROFILES, LanguageProfile, stem_word
-from bot.matching.normalize import normalize
+from bot.lang.normalize import normalize
+from bot.lang.profiles import PROFILES, LanguageProfile, stem_word
 from bot.matching.synonyms import SynonymMap
 
 # English turns of phrase that put an app out of the question although their verb is no

@@ -26,6 +26,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES, KnowledgeBase
+from bot.lang.lexicon import LEXICONS
+from bot.lang.normalize import normalize
+from bot.lang.profiles import guess_language, profile, stem_word
 from bot.matching.analysis import Analysis, Analyzer
 from bot.matching.decide import (
     OUT_OF_SCOPE,
@@ -37,9 +40,6 @@ from bot.matching.decide import (
     Thresholds,
     decide,
 )
-from bot.matching.languages import guess_language, profile, stem_word
-from bot.matching.lexicon import LEXICONS
-from bot.matching.normalize import normalize
 from bot.matching.semantic import Embedder, SemanticIndex, default_embedder
 from bot.matching.synonyms import SynonymMap, build_synonyms, english_reserved
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from bot.matching.normalize import normalize
+from bot.lang.normalize import normalize
 
 
 class SynonymMap:

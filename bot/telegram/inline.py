@@ -9,8 +9,8 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
 from bot.core.context import Knowledge
-from bot.i18n.detect import default_detector
 from bot.knowledge.model import DEFAULT_LANGUAGE
+from bot.lang.detect import default_detector
 from bot.matching.matcher import OUT_OF_SCOPE, THRESHOLDS
 from bot.render.html import MESSAGE_LIMIT, split_message, visible_length
 from bot.render.language import words

@@ -26,8 +26,8 @@ from bot.app import build_services, open_store
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.i18n.catalog import TRANSLATED_LANGUAGES, translator
-from bot.i18n.detect import default_detector
 from bot.knowledge.model import KnowledgeBase
+from bot.lang.detect import default_detector
 from bot.sendbudget import shared_rate_limiter
 from bot.store.errors import StorageUnavailable
 from bot.telegram.context import CONTEXT_TYPES, BotContext, set_services, started_services

@@ -11,8 +11,8 @@ from rapidfuzz import fuzz, process
 
 from bot.evaluate import evaluate, load_eval
 from bot.knowledge.model import KnowledgeBase
+from bot.lang.normalize import normalize
 from bot.matching.matcher import THRESHOLDS, Matcher
-from bot.matching.normalize import normalize
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"

@@ -11,11 +11,11 @@ from datetime import date
 import pytest
 
 from bot.knowledge.model import KnowledgeBase, Platform, Source, Topic, TopicText
+from bot.lang.lexicon import LEXICONS
+from bot.lang.normalize import normalize
+from bot.lang.profiles import guess_language, stem_word
 from bot.matching.analysis import Analyzer
-from bot.matching.languages import guess_language, stem_word
-from bot.matching.lexicon import LEXICONS
 from bot.matching.matcher import STOPWORDS, Matcher
-from bot.matching.normalize import normalize
 from bot.matching.synonyms import build_synonyms
 
 

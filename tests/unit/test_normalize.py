@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.matching.normalize import normalize
+from bot.lang.normalize import normalize
 from bot.matching.synonyms import SynonymMap, build_synonyms
 
 

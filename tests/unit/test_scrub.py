@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.matching.normalize import normalize
+from bot.lang.normalize import normalize
 from bot.scrub import scrub
 from bot.store import analytics
 from tests.support.store_fixtures import Backend, backend_fixture, store_fixture  # noqa: F401

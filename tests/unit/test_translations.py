@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n.detect import default_detector
 from bot.knowledge.audit import run_check
 from bot.knowledge.coverage import english_left
 from bot.knowledge.loader import load_knowledge_base, read_knowledge_base
 from bot.knowledge.model import PLACEHOLDER_RE
+from bot.lang.detect import default_detector
 from tests.conftest import ROOT
 from tests.support.i18n_factory import (
     FORM_URL,

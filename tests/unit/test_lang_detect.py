@@ -1,6 +1,6 @@
 import pytest
 
-from bot.i18n.detect import (
+from bot.lang.detect import (
     CLEAR_PROBABILITY,
     Detector,
     Guess,
@@ -138,7 +138,7 @@ def test_a_single_word_is_never_clear_however_probable(detector):
 
 
 def test_reply_language_uses_the_shared_detector():
-    from bot.i18n.detect import reply_language
+    from bot.lang.detect import reply_language
 
     choice = reply_language("Ik wil bezwaar maken tegen het gebruik van mijn foto's", "en")
     assert (choice.language, choice.offer_switch) == ("nl", True)
@@ -148,7 +148,7 @@ def test_reply_language_uses_the_shared_detector():
 def test_a_short_english_question_without_its_app_name_stays_english():
     """ "how do i object on" (the app name is not evidence) was only "likely" Polish to the
     model, and the console and `ask` answered in Polish."""
-    from bot.i18n.detect import reply_language
+    from bot.lang.detect import reply_language
 
     for question in ("how do i object on facebook", "how do i object on instagram"):
         assert reply_language(question).language == "en", question
@@ -179,7 +179,7 @@ def test_english_words_and_authority_names_are_no_cue_for_another_language(detec
 
 
 def test_a_word_two_languages_share_is_no_cue():
-    from bot.i18n.detect import cue_counts
+    from bot.lang.detect import cue_counts
 
     counts = cue_counts(["para", "como", "widerspruch"])
     assert counts["de"] == 1 and counts["es"] == 0 and counts["pt"] == 0
@@ -210,7 +210,7 @@ def test_laughter_loanwords_and_english_words_leave_english_alone(detector, text
 
 
 def test_loanwords_are_no_english_evidence():
-    from bot.i18n.detect import cue_scores
+    from bot.lang.detect import cue_scores
 
     assert cue_scores(["dms", "posts", "settings"])["en"] == 0
     assert cue_scores(["tb"])["es"] == cue_scores(["tb"])["pt"] == 0.5

@@ -43,6 +43,9 @@ from functools import cache
 from typing import Any, Final, Literal
 
 from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
+from bot.lang.lexicon import LEXICONS
+from bot.lang.normalize import normalize
+from bot.lang.profiles import PROFILES
 
 MIN_LETTERS: Final = 3
 CLEAR_MIN_WORDS: Final = 2
@@ -128,9 +131,6 @@ def _cue_words() -> dict[str, frozenset[str]]:
     its bridge lexicon (the subject's everyday words); a word two languages share, or an
     English word, is no cue.
     """
-    from bot.matching.languages import PROFILES
-    from bot.matching.lexicon import LEXICONS
-    from bot.matching.normalize import normalize
 
     loans = set(_LOANWORDS.split())
     english = set(_ENGLISH_WORDS.split()) | NOISE_WORDS | COURTESY_WORDS | _ENGLISH_CUES | loans
@@ -163,7 +163,6 @@ def _cue_words() -> dict[str, frozenset[str]]:
 @cache
 def _chat_weights() -> dict[str, dict[str, float]]:
     """Per accent-folded chat word, its weight for each language that writes it."""
-    from bot.matching.normalize import normalize
 
     english = set(_ENGLISH_WORDS.split()) | set(_LOANWORDS.split())
     langs: dict[str, set[str]] = {}
@@ -183,7 +182,6 @@ def _fold_repeats(word: str) -> str:
 
 def cue_scores(words: Iterable[str]) -> dict[str, float]:
     """Per language, the weight of `words` that are its cue or chat words ("en": English)."""
-    from bot.matching.normalize import normalize
 
     cues = _cue_words()
     chat = _chat_weights()
@@ -206,7 +204,6 @@ def cue_scores(words: Iterable[str]) -> dict[str, float]:
 
 def cue_counts(words: Iterable[str]) -> dict[str, int]:
     """Per language, how many of `words` are its cue words ("en": common English words)."""
-    from bot.matching.normalize import normalize
 
     folded = [normalize(w) for w in words]
     return {lang: sum(w in found for w in folded) for lang, found in _cue_words().items()}

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import Stemmer
 
-from bot.knowledge.model import DEFAULT_LANGUAGE, LANGUAGES
+from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 
 @dataclass(frozen=True, slots=True)
