@@ -8,9 +8,10 @@ for "a year and a half".
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from bot.i18n import formatting
+from bot.i18n.catalog import translator
 from bot.knowledge.model import DEFAULT_LANGUAGE
 from bot.render import timefmt
 
@@ -41,3 +42,27 @@ def relative_words(moment: datetime, now: datetime, language: str) -> str:
     if language == DEFAULT_LANGUAGE:
         return timefmt.approx_relative(moment, now)
     return formatting.relative(moment, now, language)
+
+
+def day_relative_words(day: date, now: datetime, language: str) -> str:
+    """A calendar date against now, in whole days: 'today', 'gestern', 'il y a 3 jours'.
+
+    Counted in days, so a date checked this morning is 'today', never 'in 2 hours'.
+    """
+    if language == DEFAULT_LANGUAGE:
+        return timefmt.day_relative(day, now)
+    _ = translator(language).gettext
+    days = (now.astimezone(UTC).date() - day).days
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("yesterday")
+    if days == -1:
+        return _("tomorrow")
+    today = timefmt.as_moment(now.astimezone(UTC).date())
+    return formatting.relative(timefmt.as_moment(day), today, language)
+
+
+def dated_words(day: date, now: datetime, language: str, *, short: bool = False) -> str:
+    """'26 November 2026 (3 days ago)', '26. November 2026 (vor 3 Tagen)'."""
+    return f"{day_words(day, language, short=short)} ({day_relative_words(day, now, language)})"

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot import callbacks
+from bot.i18n.catalog import translator
 from bot.knowledge.model import DEFAULT_LANGUAGE, Change, KnowledgeBase, Source, Topic
 from bot.knowledge.regions import region_chain
-from bot.render.dates import day_words
+from bot.render.dates import dated_words, day_words
 from bot.render.deadlines import fill_placeholders
 from bot.render.language import fallback_note, words
 from bot.render.platforms import render_steps
-from bot.render.timefmt import dated
 from bot.replies import Button, Keyboard, Reply
 
 MAX_RELATED = 4
@@ -30,10 +30,10 @@ def _link(title: str, url: str) -> str:
 
 
 def _dated(day: date, now: datetime | None, language: str, *, short: bool = False) -> str:
-    """A date in `language`; in English, with how long ago it was when `now` is known."""
-    if language == DEFAULT_LANGUAGE and now is not None:
-        return dated(day, now, short=short)
-    return day_words(day, language, short=short)
+    """A date in `language`, with how long ago it was when `now` is known."""
+    if now is None:
+        return day_words(day, language, short=short)
+    return dated_words(day, now, language, short=short)
 
 
 def source_text(
@@ -82,14 +82,14 @@ def change_line(
 
 
 def footer(topic: Topic, now: datetime, language: str = DEFAULT_LANGUAGE) -> str:
+    """'Checked against 8 sources on 29 November 2026 (yesterday).' in the reader's language."""
     count = len(topic.sources)
-    if language == DEFAULT_LANGUAGE:
-        sources = "1 source" if count == 1 else f"{count} sources"
-        return f"<i>Checked against {sources} on {dated(topic.verified, now)}.</i>"
-    _ = words(language)
-    return _("<i>Checked against {count} source(s) on {date}.</i>").format(
-        count=count, date=format_date_only(topic, language)
+    message = translator(language).ngettext(
+        "<i>Checked against {count} source on {date}.</i>",
+        "<i>Checked against {count} sources on {date}.</i>",
+        count,
     )
+    return message.format(count=count, date=_dated(topic.verified, now, language))
 
 
 def disputes_concern(region: str | None) -> bool:
@@ -204,10 +204,6 @@ def back_button(topic: Topic, language: str = DEFAULT_LANGUAGE) -> Keyboard:
     return ((Button(_("↩️ Back to the answer"), callbacks.encode("t", topic.id)),),)
 
 
-def format_date_only(topic: Topic, language: str = DEFAULT_LANGUAGE) -> str:
-    return day_words(topic.verified, language)
-
-
 def render_sources(
     kb: KnowledgeBase,
     topic: Topic,
@@ -227,11 +223,7 @@ def render_sources(
             steps = _("<b>For the {platform} steps</b>").format(platform=platform.name)
             lines.append(f"\n{steps}")
             lines.extend(f"• {source_text(s, language, now)}" for s in extra)
-    checked_on = (
-        dated(topic.verified, now)
-        if now is not None and language == DEFAULT_LANGUAGE
-        else format_date_only(topic, language)
-    )
+    checked_on = _dated(topic.verified, now, language)
     checked = _("<i>Last checked: {date}.</i>").format(date=checked_on)
     lines.append(f"\n{checked}")
     return Reply("\n".join(lines), back_button(topic, language))

@@ -39,7 +39,7 @@ def test_a_translated_topic_reads_in_its_language(kb: KnowledgeBase):
     assert german.answer.replace("{{deadline:object-by}}", when) in text
     assert "1. Öffne Instagram" in text and "Eine E-Mail, die deinen Widerspruch" in text
     assert "<b>Instagram: so widersprichst du</b>" in text
-    assert "Am 26. November 2026 anhand von 1 Quelle(n) geprüft." in text
+    assert "Am 26. November 2026 (heute) anhand von 1 Quelle geprüft." in text
     assert fallback_note("de") not in text
     for english in ("How do I stop", "Open Instagram", "Checked against", "What to expect"):
         assert english not in text
