@@ -8,7 +8,6 @@ changes the language; the command menu and inline mode speak the user's language
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -16,16 +15,19 @@ import pytest
 from telegram.ext import Application
 
 from bot.clock import FakeClock
-from bot.config import Config, load_config
+from bot.config import Config
 from bot.i18n.catalog import TRANSLATED_LANGUAGES, translator
 from bot.knowledge.loader import load_knowledge_base
 from bot.knowledge.model import KnowledgeBase
 from bot.telegram.context import services_of
-from bot.telegram.lifecycle import build_application
 from tests.support.botapi import BotApiStandIn, Call
 from tests.support.e2e_helpers import Chat
 from tests.support.i18n_factory import write_multilingual
-from tests.support.standin_fixtures import TOKEN, check_wire, standin, start_bot, stop_bot  # noqa: F401
+from tests.support.standin_fixtures import (
+    restartable_bot,
+    standin,  # noqa: F401 - fixture
+    standin_config,
+)
 
 GERMAN_QUESTION = "Wie kann ich bei Instagram der KI widersprechen?"
 
@@ -37,14 +39,7 @@ def multilingual_kb(tmp_path: Path) -> KnowledgeBase:
 
 @pytest.fixture
 def config(standin: BotApiStandIn, tmp_path: Path) -> Config:
-    return load_config(
-        {
-            "BOT_TOKEN": TOKEN,
-            "BOT_API_URL": standin.base_url,
-            "DATA_DIR": str(tmp_path / "data"),
-            "FLOOD_LIMIT": "10000",
-        }
-    )
+    return standin_config(standin, tmp_path / "data")
 
 
 @pytest.fixture
@@ -52,26 +47,8 @@ async def bot(
     standin: BotApiStandIn, config: Config, multilingual_kb: KnowledgeBase, clock: FakeClock
 ) -> AsyncIterator[Callable[[], Application]]:
     """Starts the application; calling the fixture's value restarts it on the same database."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    running: list[Application] = []
-
-    async def start() -> Application:
-        app = build_application(config, multilingual_kb, clock)
-        await start_bot(app)
-        running.append(app)
-        return app
-
-    async def restart() -> Application:
-        await stop_bot(running.pop())
-        return await start()
-
-    await start()
-    try:
+    async with restartable_bot(standin, config, multilingual_kb, clock) as restart:
         yield restart  # type: ignore[misc]
-    finally:
-        while running:
-            await stop_bot(running.pop())
-        check_wire(standin)
 
 
 def german_question_of(kb: KnowledgeBase) -> str:

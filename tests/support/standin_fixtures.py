@@ -7,15 +7,16 @@ Import them explicitly where needed::
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from telegram.ext import Application
 
 from bot.clock import FakeClock
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.knowledge.model import KnowledgeBase
 from bot.telegram.lifecycle import build_application
 from bot.telegram.polling import Poller, start_polling
@@ -125,3 +126,42 @@ def check_wire(standin: BotApiStandIn) -> None:
             assert any(t in description for t in TOLERATED_ERRORS), (
                 f"the stand-in rejected a call the bot made: {call!r}: {description}"
             )
+
+
+def standin_config(standin: BotApiStandIn, data_dir: Path) -> Config:
+    """The configuration of a bot talking to `standin`, storing under `data_dir`."""
+    return load_config(
+        {
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_URL": standin.base_url,
+            "DATA_DIR": str(data_dir),
+            "FLOOD_LIMIT": "10000",
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def restartable_bot(
+    standin: BotApiStandIn, config: Config, kb: KnowledgeBase, clock: FakeClock
+) -> AsyncIterator[Callable[[], Awaitable[Application]]]:
+    """A started application; calling the yielded function restarts it on the same database."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    running: list[Application] = []
+
+    async def start() -> Application:
+        app = build_application(config, kb, clock)
+        await start_bot(app)
+        running.append(app)
+        return app
+
+    async def restart() -> Application:
+        await stop_bot(running.pop())
+        return await start()
+
+    await start()
+    try:
+        yield restart
+    finally:
+        while running:
+            await stop_bot(running.pop())
+        check_wire(standin)
