@@ -37,6 +37,16 @@ NEGATED_VERBS = tuple(
         "not bothered about",
     )
 )
+# English words that say what the reader wants out of: the wish to opt out is only that
+# when the question names it ("stop insta using my photos", "turn off meta ai") or says
+# "object"/"opt out" outright. "Stop" and "turn off" alone are app help as often ("turn off
+# the blue ticks in whatsapp", "stop the friend requests on facebook").
+OUTRIGHT = frozenset(("opt", "optout", "object", "objection", "objecting", "objected", "refuse"))
+_STAKE_WORDS = """
+    ai meta training model models llm chatbot bot grok gemini chatgpt copilot claude llama
+    data information info posts photos videos content stuff chats messages private
+    use using used uses learn"""
+STAKES = frozenset(_STAKE_WORDS.split())
 CUE_WINDOW = 4  # words a negation or "only" may reach across to the app it governs
 _INFLECTION = re.compile(r"[a-z]{1,4}")  # case endings after an app name: instagrama, facebooku
 # A negation reaches across a list ("no Facebook, Instagram or WhatsApp") but not past the
@@ -52,6 +62,9 @@ class Analysis:
     mentioned: frozenset[str]  # every app named
     excluded: frozenset[str]  # apps the question says it is not about
     only: frozenset[str]  # apps the question says it is only about
+    # The question says what it wants out of (AI, training, data, posts...) or objects
+    # outright; always true outside English, whose bridged words are not told apart.
+    names_stake: bool = True
 
     @property
     def text(self) -> str:
@@ -237,6 +250,10 @@ class Analyzer:
             tagged += words
         excluded -= only
         kept = [(w, e) for w, e in tagged if w not in excluded]
+        stake = True
+        if self.language == DEFAULT_LANGUAGE:
+            said = set(normalize(text).split())
+            stake = bool(said & OUTRIGHT) or any(w in STAKES for w, _ in tagged)
         return Analysis(
             self.language,
             tuple(w for w, _ in kept),
@@ -244,4 +261,5 @@ class Analyzer:
             frozenset(mentioned),
             frozenset(excluded),
             frozenset(only),
+            stake,
         )

@@ -469,7 +469,11 @@ class Matcher:
             if ti is not None and ti in best:
                 # Both signals reading another topic first ("stop fb scanning the pics on my
                 # phone" is the camera roll) outweigh the wish to opt out of the app named.
-                wants_out = "opt" in rewritten.split() and agreed in (None, index.topic_ids[ti])
+                wants_out = (
+                    "opt" in rewritten.split()
+                    and analysis.names_stake
+                    and agreed in (None, index.topic_ids[ti])
+                )
                 best[ti] += t.platform_bonus if wants_out else t.platform_mention_bonus
         for platform in analysis.excluded:
             ti = index.platform_topic.get(platform)

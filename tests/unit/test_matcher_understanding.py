@@ -260,3 +260,38 @@ def test_both_signals_on_another_topic_outweigh_the_wish_to_opt_out_of_the_app(
     full = {c.topic: c.score for c in matcher.scores(plain, "en").ranked}["opt-out-facebook"]
     less = {c.topic: c.score for c in mention_only.scores(plain, "en").ranked}
     assert full > less["opt-out-facebook"] or full == 100.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do i turn off message previews on whatsapp",
+        "switch off the sound on instagram stories",
+        "turn off the read receipts on messenger",
+    ],
+)
+def test_turning_off_an_app_feature_is_not_the_wish_to_opt_out(matcher: Matcher, question):
+    """ "Stop" and "turn off" are the wish to opt out only with what is opted out of (AI,
+    training, data, posts...) or an outright "object"; app help gets no platform bonus."""
+    assert not matcher.analyze(question, "en").names_stake
+    assert matcher.match(question, "en").outcome != "answer"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("stop whatsapp using my chats for ai", "whatsapp"),
+        ("switch off meta ai in whatsapp", "whatsapp"),
+        ("I object, instagram", "opt-out-instagram"),
+    ],
+)
+def test_naming_the_stake_or_objecting_keeps_the_platform_bonus(matcher, question, topic):
+    assert matcher.analyze(question, "en").names_stake
+    result = matcher.match(question, "en")
+    assert (result.outcome, result.topic) == ("answer", topic)
+
+
+def test_the_stake_is_read_in_english_only(kb: KnowledgeBase):
+    names = {p.id: (p.name, *p.aliases) for p in kb.platforms.values()}
+    de = Analyzer("de", build_synonyms(kb.synonyms, names), names, LEXICONS["de"])
+    assert de.analyze("WhatsApp Lesebestätigung ausschalten").names_stake
