@@ -4,7 +4,8 @@ All of it is a warning: the bot answers in English, with a note, wherever a tran
 missing, so nothing here stops it; `check --strict` fails on it. Reported for every language
 once `faq/i18n/` exists (a language with no folder there is "not translated yet"), and for
 the languages named with `--lang` in any case. The interface catalogues (gettext .po files)
-are reported under the same rule.
+are reported under the same rule, except HTML that Telegram would refuse in a translated
+interface string: that is an error, since the message would not be sent at all.
 
 English left in a translation is found with the language detector (bot/lang/detect.py) on
 each text without its tags, placeholders, code and quoted labels (Meta's English menu labels
@@ -15,14 +16,16 @@ English is reported.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot.i18n.catalog import catalog_problems
+from bot.i18n.catalog import LOCALE_DIR, CatalogError, catalog_problems, po_path, read_catalog
 from bot.i18n.languages import native_name
 from bot.knowledge.fields import PROJECT_ROOT
 from bot.knowledge.model import PLACEHOLDER_RE, KnowledgeBase
-from bot.knowledge.problems import WARNING, Problem
+from bot.knowledge.problems import ERROR, WARNING, Problem
+from bot.knowledge.telegram_html import check_html
 from bot.knowledge.translations import (
     I18N_FOLDER,
     KINDS,
@@ -32,7 +35,7 @@ from bot.knowledge.translations import (
 )
 from bot.lang.detect import Detector
 
-__all__ = ["coverage_line", "english_left", "translation_problems"]
+__all__ = ["catalog_html_problems", "coverage_line", "english_left", "translation_problems"]
 
 MIN_SENTENCE_WORDS = 5
 _QUOTED = re.compile(r"“[^”]*”|„[^“”]*[“”]|«[^»]*»|\"[^\"]*\"|<code>.*?</code>", re.S)
@@ -106,9 +109,48 @@ def _catalog_problem(entry: str) -> Problem:
     match = _CATALOG_LINE.match(entry)
     if match is None:
         return Problem("", None, entry, WARNING)
-    path = Path(match["file"])
-    file = str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
-    return Problem(file, int(match["line"]), match["message"], WARNING)
+    return Problem(_relative(Path(match["file"])), int(match["line"]), match["message"], WARNING)
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def catalog_html_problems(language: str, locale_dir: Path = LOCALE_DIR) -> list[Problem]:
+    """Errors for translated interface strings that Telegram would refuse as HTML.
+
+    Interface strings are sent with parse_mode=HTML, so a translation with a bare '&', a tag
+    closed out of order or a tag Telegram does not know makes the whole message fail ("can't
+    parse entities"); `catalog_problems` only compares which tags and placeholders are used.
+    A problem the English source has too (a `{url}` placeholder as href) is not reported.
+    """
+    try:
+        catalog = read_catalog(language, locale_dir)
+    except CatalogError:
+        return []  # catalog_problems reports it
+    file = _relative(po_path(language, locale_dir))
+    found = []
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        known = Counter(issue.message for source in ids for issue in check_html(source))
+        label = ids[0] if len(ids[0]) <= 60 else ids[0][:57] + "..."
+        for text in strings:
+            for issue in check_html(text or ""):
+                if known[issue.message] > 0:
+                    known[issue.message] -= 1
+                    continue
+                found.append(
+                    Problem(
+                        file,
+                        message.lineno,
+                        f"{issue.message} in the translation of {label!r}",
+                        ERROR,
+                    )
+                )
+    return found
 
 
 def coverage_line(kb: KnowledgeBase, coverage: Coverage) -> str:
@@ -165,4 +207,5 @@ def translation_problems(
             problems.extend(_text_problems(cov.texts, detector))
         found = catalog_problems(lang, locale_dir) if locale_dir else catalog_problems(lang)
         problems.extend(_catalog_problem(entry) for entry in found)
+        problems.extend(catalog_html_problems(lang, locale_dir or LOCALE_DIR))
     return problems, lines

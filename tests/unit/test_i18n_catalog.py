@@ -13,6 +13,8 @@ from bot.i18n.catalog import (
     load_catalogs,
     read_catalog,
 )
+from bot.knowledge.coverage import catalog_html_problems, translation_problems
+from bot.knowledge.problems import ERROR
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,6 +171,56 @@ def test_a_plural_form_may_not_add_a_placeholder(tmp_path):
 def test_the_shipped_catalogues_have_no_problems():
     for lang in TRANSLATED_LANGUAGES:
         assert catalog_problems(lang) == []
+        assert catalog_html_problems(lang) == []
+
+
+# Same tags and placeholders as the source, so `catalog_problems` passes them, but HTML that
+# Telegram refuses ("can't parse entities"): the message would not be sent at all.
+BAD_HTML = """
+msgid "<b>Your checklist</b>"
+msgstr "Deine </b>Checkliste<b>"
+
+msgid "Privacy and settings"
+msgstr "Datenschutz & Einstellungen"
+
+msgid "<b>Time to <i>check</i></b>"
+msgstr "<b>Zeit zum <i>Prüfen</b></i>"
+
+msgid "{count} day"
+msgid_plural "{count} days"
+msgstr[0] "{count} Tag"
+msgstr[1] "{count} Tage <3"
+
+msgid "🔗 <a href=\"{url}\">Form</a>"
+msgstr "🔗 <a href=\"{url}\">Formular</a>"
+
+msgid "Fine &amp; well"
+msgstr "Gut &amp; schön"
+"""
+
+
+def test_html_telegram_refuses_in_a_translation_is_an_error_with_its_line(tmp_path, kb):
+    root = write_catalogs(tmp_path, de=BAD_HTML)
+    assert catalog_problems("de", root) == []  # the tags and placeholders are the same
+    found = catalog_html_problems("de", root)
+    po = root / "de" / "LC_MESSAGES" / "messages.po"
+    lines = po.read_text("utf-8").splitlines()
+
+    def at(msgid: str) -> int:
+        return lines.index(f"msgid {msgid}") + 1
+
+    assert {(p.line, p.message.split(" in the translation")[0]) for p in found} == {
+        (at('"<b>Your checklist</b>"'), "</b> closes nothing"),
+        (at('"<b>Your checklist</b>"'), "<b> is never closed"),
+        (at('"Privacy and settings"'), "bare '&': write &amp; (or 'and')"),
+        (at('"<b>Time to <i>check</i></b>"'), "</b> closes <i>: tags overlap"),
+        (at('"<b>Time to <i>check</i></b>"'), "</i> closes nothing"),
+        (at('"{count} day"'), "bare '<': write &lt; or close the tag"),
+    }
+    assert all(p.file == str(po) and p.severity == ERROR for p in found)
+    # `check` reports them as errors (it fails), next to the catalogue's warnings.
+    problems, _ = translation_problems(kb, {}, ROOT / "faq", ["de"], locale_dir=root)
+    assert [p for p in problems if p.severity == ERROR] == found
 
 
 def test_babel_cfg_extracts_marked_strings_from_python_files(tmp_path):
