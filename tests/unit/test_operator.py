@@ -156,6 +156,34 @@ async def test_reload_keeps_the_running_faq_when_the_new_one_is_broken(
     assert bot.reloads == []
 
 
+@pytest.mark.parametrize(
+    ("bad", "said"),
+    [
+        ("<script>alert(1)</script>", "<script>"),
+        ("<b>never closed", "never closed"),
+        ("Tom & Jerry", "bare '&'"),
+        ('<a href="javascript:alert(1)">here</a>', "javascript:"),
+    ],
+)
+async def test_reload_refuses_an_answer_telegram_would_refuse(
+    bot: OperatorBot, faq_copy: Path, bad: str, said: str
+):
+    """An answer that is not Telegram HTML would fail with 400 "can't parse entities" at the
+    next matching question: /reload keeps the running FAQ and says where the problem is."""
+    before = bot.responder.knowledge
+    topic_file = faq_copy / "topics" / "10-basics.yaml"
+    text = topic_file.read_text(encoding="utf-8")
+    marker = "    answer: |\n      "
+    assert marker in text
+    topic_file.write_text(text.replace(marker, marker + bad + " ", 1), "utf-8")
+    (reply,) = await bot.responder.command("reload", "", as_user(ADMIN))
+    assert "kept the running version" in reply.text, reply.text
+    assert "10-basics.yaml" in reply.text and said in reply.text.replace("&amp;", "&").replace(
+        "&lt;", "<"
+    ).replace("&gt;", ">")
+    assert bot.responder.knowledge is before
+
+
 async def test_reload_swaps_in_a_good_faq_and_reschedules(bot: OperatorBot, faq_copy: Path):
     before = bot.responder.knowledge
     (reply,) = await bot.responder.command("reload", "", as_user(ADMIN))
