@@ -105,10 +105,12 @@ class Services:
         language_code: str | None = None,
     ) -> ChatContext:
         """`chat_context`, or while the database is unavailable the operator's defaults and
-        the language of `text` (Telegram's `language_code` if it tells nothing)."""
+        the language of `text` (if it tells nothing, the one the chat was last answered in,
+        then Telegram's `language_code`)."""
 
         async def defaults() -> ChatContext:
-            language = await question_language(text, language_code)
+            last = self.languages.last_language(chat_id) if chat_id is not None else None
+            language = await question_language(text, language_code, last)
             return ChatContext(
                 chat_id=chat_id,
                 user_id=user_id,

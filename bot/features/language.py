@@ -139,6 +139,10 @@ class Languages:
         if chat is not None:
             self._remember(chat, choice.language)
 
+    def last_language(self, chat_id: int) -> str | None:
+        """The language this chat was last answered in, while this process remembers it."""
+        return self._recent.get(chat_id)
+
     def _remember(self, chat_id: int, language: str) -> None:
         self._recent[chat_id] = language
         self._recent.move_to_end(chat_id)

@@ -131,14 +131,17 @@ class StorageWatch:
         return await defaults()
 
 
-async def question_language(text: str, telegram_code: str | None = None) -> str:
-    """The language to answer `text` in when nothing stored is known about the chat.
+async def question_language(
+    text: str, telegram_code: str | None = None, last: str | None = None
+) -> str:
+    """The language to answer `text` in when nothing stored can be read: the question's, else
+    the one the chat was last answered in (`last`), else Telegram's `telegram_code`.
 
     The detector is built in a thread the first time (its model takes about a second to
     load), so the first outage does not stall every other update.
     """
     detector = await asyncio.to_thread(default_detector)
-    return detector.choose(text, None, telegram_code).language
+    return detector.choose(text, last, telegram_code).language
 
 
 _Handler = TypeVar("_Handler", CommandHandler, ButtonHandler)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from telegram import InputFile, Message, Update
 from telegram.constants import ChatType
@@ -27,10 +28,13 @@ from bot.render.html import split_message
 from bot.replies import Reply
 from bot.store.errors import StorageUnavailable
 from bot.telegram.addressing import is_addressed, message_text
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotContext, started_services
 from bot.telegram.permissions import NOT_YOURS, may_press
 from bot.telegram_markup import keyboard
 from bot.textclean import clean_text
+
+if TYPE_CHECKING:
+    from bot.app import Services
 
 log = logging.getLogger("optout_bot.telegram")
 
@@ -81,17 +85,25 @@ async def _ctx(update: Update, context: BotContext, text: str = "") -> ChatConte
     )
 
 
-def _language(update: Update, *, presser: bool = False) -> str:
-    """The language of the handlers' own words: the Telegram app's language of the person in
-    a private chat, or (`presser`) of the one who pressed a button; English in a group."""
+def _language(update: Update, services: Services | None, *, presser: bool = False) -> str:
+    """The language of the handlers' own words (sorry, slow down, settings unavailable): the
+    one the chat was last answered in, which is its chosen language once it has one, and
+    which holds through a database outage; before any answer, the Telegram app's language of
+    the person in a private chat, or (`presser`) of the one who pressed a button; English in
+    a group."""
     chat, user = update.effective_chat, update.effective_user
+    if chat is not None and services is not None:
+        last = services.languages.last_language(chat.id)
+        if last is not None:
+            return last
     if user is None or not (presser or (chat is not None and chat.type == ChatType.PRIVATE)):
         return DEFAULT_LANGUAGE
     return normalize_language(user.language_code) or DEFAULT_LANGUAGE
 
 
-def _say(message: str, update: Update, *, presser: bool = False) -> str:
-    return translator(_language(update, presser=presser)).gettext(message)
+def _say(message: str, update: Update, context: BotContext, *, presser: bool = False) -> str:
+    services = started_services(context.application)
+    return translator(_language(update, services, presser=presser)).gettext(message)
 
 
 def _flood(update: Update, context: BotContext) -> str:
@@ -106,7 +118,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     started = time.perf_counter()
     if message_text(message) is None:
         if message.chat.type == ChatType.PRIVATE:
-            await message.chat.send_message(_say(NOT_TEXT, update))
+            await message.chat.send_message(_say(NOT_TEXT, update, context))
         return
     services = context.services
     responder = services.responder
@@ -119,7 +131,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     verdict = _flood(update, context)
     if verdict != "ok":
         if verdict == "notice":
-            await message.chat.send_message(_say(SLOW_DOWN, update))
+            await message.chat.send_message(_say(SLOW_DOWN, update, context))
         log.info("update=%s outcome=flood-%s", update.update_id, verdict)
         return
     ctx = await _ctx(update, context, text)
@@ -147,11 +159,11 @@ async def on_callback(update: Update, context: BotContext) -> None:
         return
     if _flood(update, context) != "ok":
         with contextlib.suppress(TelegramError):
-            await query.answer(_say(SLOW_DOWN, update, presser=True)[:200])
+            await query.answer(_say(SLOW_DOWN, update, context, presser=True)[:200])
         return
     if not await may_press(update, context.bot):
         with contextlib.suppress(TelegramError):
-            await query.answer(_say(NOT_YOURS, update, presser=True))
+            await query.answer(_say(NOT_YOURS, update, context, presser=True))
         return
     replies = await context.services.responder.callback(query.data, await _ctx(update, context))
     toast = next((r.toast for r in replies if r.toast), None)
@@ -191,8 +203,8 @@ async def on_error(update: object, context: BotContext) -> None:
         log.error("error while handling an update", exc_info=error)
         text, toast = SORRY, SORRY
     if isinstance(update, Update):
-        toast = _say(toast, update, presser=True)[:200]
-        text = _say(text, update)
+        toast = _say(toast, update, context, presser=True)[:200]
+        text = _say(text, update, context)
     else:
         toast = toast[:200]
     if isinstance(update, Update) and update.callback_query:

@@ -168,6 +168,22 @@ async def test_without_settings_the_defaults_and_the_questions_language_are_used
     assert services.storage.down
 
 
+async def test_during_an_outage_a_chat_keeps_the_language_it_was_last_answered_in(
+    unreachable: Store, kb: KnowledgeBase, clock: FakeClock
+):
+    """A reader who chose German (Telegram in English) and types /remind while the database
+    is down reads "settings unavailable" in German: the process remembers the chat's last
+    reply language, the database is not needed for it."""
+    services = build_services(load_config({}), kb, unreachable, clock=clock)
+    services.languages.choose(ChatContext(chat_id=5), "Wie widerspreche ich bei Instagram?", "en")
+    ctx = await services.context_or_defaults(5, 6, text="/remind", language_code="en")
+    assert ctx.language == "de"
+    # A chat this process never answered: Telegram's language, as before.
+    assert (
+        await services.context_or_defaults(9, 9, text="/remind", language_code="en")
+    ).language == "en"
+
+
 async def test_an_operator_flush_during_an_outage_is_one_warning(
     unreachable: Store, kb: KnowledgeBase, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ):

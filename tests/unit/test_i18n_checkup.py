@@ -26,6 +26,7 @@ from bot.config import load_config
 from bot.core.commands import Router
 from bot.core.context import ChatContext
 from bot.features.feedback import Feedback
+from bot.features.language import Languages
 from bot.features.operator import SLOW_DOWN
 from bot.features.outage import SETTINGS_UNAVAILABLE, StorageWatch, guard_routes
 from bot.i18n.catalog import translator
@@ -260,21 +261,42 @@ async def test_stats_and_reload_answer_the_operator_in_their_language(
 # -- Telegram's own words ------------------------------------------------------------------------
 
 
-def update(chat_type: str, language_code: str | None) -> SimpleNamespace:
+def update(chat_type: str, language_code: str | None, chat_id: int = 7) -> SimpleNamespace:
     return SimpleNamespace(
-        effective_chat=SimpleNamespace(type=chat_type),
+        effective_chat=SimpleNamespace(type=chat_type, id=chat_id),
         effective_user=SimpleNamespace(language_code=language_code),
     )
 
 
+NO_SERVICES = SimpleNamespace(application=SimpleNamespace(bot_data={}))  # before post_init
+
+
 def test_the_handlers_words_follow_the_telegram_language_of_a_private_chat() -> None:
     private = update("private", "de-AT")
-    assert _language(private) == "de"  # type: ignore[arg-type]
-    assert _say(SORRY, private) == de(SORRY) != SORRY  # type: ignore[arg-type]
-    assert _say(SLOW_DOWN, update("private", "pt-br")).startswith("Você está enviando")  # type: ignore[arg-type]
-    assert _say(NOT_TEXT, update("private", "en")) == NOT_TEXT  # type: ignore[arg-type]
-    assert _say(NOT_TEXT, update("private", "ja")) == NOT_TEXT  # type: ignore[arg-type]
+    assert _language(private, None) == "de"  # type: ignore[arg-type]
+    assert _say(SORRY, private, NO_SERVICES) == de(SORRY) != SORRY  # type: ignore[arg-type]
+    assert _say(SLOW_DOWN, update("private", "pt-br"), NO_SERVICES).startswith(  # type: ignore[arg-type]
+        "Você está enviando"
+    )
+    assert _say(NOT_TEXT, update("private", "en"), NO_SERVICES) == NOT_TEXT  # type: ignore[arg-type]
+    assert _say(NOT_TEXT, update("private", "ja"), NO_SERVICES) == NOT_TEXT  # type: ignore[arg-type]
     # A group's members differ: English, except a toast only the presser sees.
     group = update("supergroup", "de")
-    assert _say(SORRY, group) == SORRY  # type: ignore[arg-type]
-    assert _say(SORRY, group, presser=True) == de(SORRY)  # type: ignore[arg-type]
+    assert _say(SORRY, group, NO_SERVICES) == SORRY  # type: ignore[arg-type]
+    assert _say(SORRY, group, NO_SERVICES, presser=True) == de(SORRY)  # type: ignore[arg-type]
+
+
+async def test_the_handlers_words_follow_the_language_the_chat_was_last_answered_in(
+    store: Store,
+) -> None:
+    """A reader whose Telegram is in English and who chose German reads "sorry" in German,
+    also in a group that was answered in Portuguese, and during an outage (memory only)."""
+    languages = Languages(store)
+    await languages.language("de", ChatContext(chat_id=7, language="en"))
+    services = SimpleNamespace(languages=languages)
+    assert _language(update("private", "en", 7), services) == "de"  # type: ignore[arg-type]
+    question = "Como faço para impedir a Meta de usar minhas fotos do Instagram na IA?"
+    languages.choose(ChatContext(chat_id=-100, language="en"), question, None)
+    assert _language(update("supergroup", "en", -100), services) == "pt"  # type: ignore[arg-type]
+    # A chat the process has not answered yet: as before.
+    assert _language(update("private", "fr", 8), services) == "fr"  # type: ignore[arg-type]
