@@ -110,7 +110,9 @@ class Services:
 
         async def defaults() -> ChatContext:
             last = self.languages.last_language(chat_id) if chat_id is not None else None
-            language = await question_language(text, language_code, last)
+            language = await question_language(
+                text, language_code, last, self.config.default_language
+            )
             return ChatContext(
                 chat_id=chat_id,
                 user_id=user_id,
@@ -173,6 +175,7 @@ def build_services(
             config.default_timezone,
             policy=policy,
             quiet_window=config.nudge_quiet,
+            default_language=config.default_language,
         )
     reschedule = scheduler.reschedule if scheduler is not None else None
     preferences = Preferences(
@@ -206,7 +209,7 @@ def build_services(
         default_region=config.default_region,
         default_timezone=config.default_timezone,
     )
-    languages = Languages(store)
+    languages = Languages(store, default=config.default_language)
     operator = Operator(
         store,
         knowledge,

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.checkup.nudges import DEFAULT_QUIET, QuietWindow
+from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
 from bot.knowledge.model import REGIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -64,11 +65,24 @@ class Config:
     db_timeout: float = 5.0
     # Local hours without re-check nudges or alerts (the chat's time zone); "off": none.
     nudge_quiet: QuietWindow = DEFAULT_QUIET
+    # The reply language when nothing tells (a group, an unclear message, a chat that never
+    # chose): a consumer centre in Germany sets "de".
+    default_language: str = "en"
 
     @property
     def listen_port(self) -> int:
         """The port to listen on: PORT, or 8080 when it is not set."""
         return DEFAULT_PORT if self.port is None else self.port
+
+
+def _language(value: str) -> str:
+    raw = value.strip()
+    if not raw:
+        return DEFAULT_LANGUAGE
+    language = normalize_language(raw)
+    if language is None:
+        raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {raw!r}")
+    return language
 
 
 def _bool(name: str, value: str) -> bool:
@@ -158,6 +172,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         trust_proxy=_bool("TRUST_PROXY", env.get("TRUST_PROXY", "false")),
         db_timeout=_seconds("DB_TIMEOUT", env.get("DB_TIMEOUT", ""), 5.0, 0.5, 120.0),
         nudge_quiet=_quiet_hours(env.get("NUDGE_QUIET_HOURS", "")),
+        default_language=_language(env.get("DEFAULT_LANGUAGE", "")),
     )
 
 

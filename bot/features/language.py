@@ -26,7 +26,7 @@ from bot.core.commands import Router
 from bot.core.context import ChatContext
 from bot.core.responder import stale
 from bot.i18n.catalog import N_
-from bot.i18n.languages import LANGUAGES, NATIVE_NAMES, normalize_language
+from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, normalize_language
 from bot.lang.detect import Detector, default_detector
 from bot.render.html import escape
 from bot.render.language import name_in_text, words
@@ -98,6 +98,7 @@ class Languages:
 
     store: Store
     detector: Callable[[], Detector] = field(default=default_detector)
+    default: str = DEFAULT_LANGUAGE  # the operator's DEFAULT_LANGUAGE: when nothing tells
     _recent: OrderedDict[int, str] = field(default_factory=OrderedDict, repr=False)
 
     def routes(self) -> Router:
@@ -125,7 +126,7 @@ class Languages:
             return
         # "/help@optout_bot" is no language; a command's arguments may be.
         words = _COMMAND.sub("", text or "")
-        choice = self.detector().choose(words, chosen or last, telegram_code)
+        choice = self.detector().choose(words, chosen or last, telegram_code, self.default)
         guess = choice.guess
         ctx.language = choice.language
         if guess is not None and guess.kind != "weak":

@@ -132,7 +132,10 @@ class StorageWatch:
 
 
 async def question_language(
-    text: str, telegram_code: str | None = None, last: str | None = None
+    text: str,
+    telegram_code: str | None = None,
+    last: str | None = None,
+    default: str = DEFAULT_LANGUAGE,
 ) -> str:
     """The language to answer `text` in when nothing stored can be read: the question's, else
     the one the chat was last answered in (`last`), else Telegram's `telegram_code`.
@@ -141,7 +144,7 @@ async def question_language(
     load), so the first outage does not stall every other update.
     """
     detector = await asyncio.to_thread(default_detector)
-    return detector.choose(text, last, telegram_code).language
+    return detector.choose(text, last, telegram_code, default).language
 
 
 _Handler = TypeVar("_Handler", CommandHandler, ButtonHandler)

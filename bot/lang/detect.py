@@ -364,7 +364,11 @@ class Detector:
         return None
 
     def choose(
-        self, text: str, stored: str | None = None, telegram_code: str | None = None
+        self,
+        text: str,
+        stored: str | None = None,
+        telegram_code: str | None = None,
+        default: str = DEFAULT_LANGUAGE,
     ) -> LanguageChoice:
         """The reply language for `text` in a chat; see `choose_language`.
 
@@ -379,13 +383,17 @@ class Detector:
             and len(_ENGLISH_CUES.intersection(text.lower().split())) >= 2
         ):
             guess = None
-        return choose_language(guess, stored, telegram_code)
+        return choose_language(guess, stored, telegram_code, default)
 
 
 def choose_language(
-    guess: Guess | None, stored: str | None, telegram_code: str | None
+    guess: Guess | None,
+    stored: str | None,
+    telegram_code: str | None,
+    default: str = DEFAULT_LANGUAGE,
 ) -> LanguageChoice:
-    """Apply the rules: clear message > stored language > Telegram's > likely guess > English.
+    """Apply the rules: clear message > stored language > Telegram's > likely guess > the
+    operator's default (DEFAULT_LANGUAGE, English unless set).
 
     A message that is not clearly in a language never changes anything, so "ok", "ig?",
     "thanks", "👍" or a bare app name keep the chat's language. A stored language outside the
@@ -404,7 +412,7 @@ def choose_language(
         return LanguageChoice(telegram_language, "telegram", False, guess)
     if guess is not None and guess.kind == "likely":
         return LanguageChoice(guess.language, "message", False, guess)
-    return LanguageChoice(DEFAULT_LANGUAGE, "default", False, guess)
+    return LanguageChoice(default, "default", False, guess)
 
 
 # Words that are English and no function word of the other seven ("do", "i", "on", "to",

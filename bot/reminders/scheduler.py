@@ -23,7 +23,7 @@ from telegram.ext import Application, ContextTypes, Job
 from bot.checkup.alerts import Change
 from bot.checkup.nudges import DEFAULT_QUIET, QuietWindow
 from bot.clock import Clock
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.model import DEFAULT_LANGUAGE, KnowledgeBase
 from bot.reminders.checkup_rounds import CheckupPass, CheckupRounds
 from bot.reminders.compose import ComposeCache
 from bot.reminders.delivery import (
@@ -82,6 +82,7 @@ class ReminderScheduler:
     default_timezone: str = "Europe/Brussels"
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     quiet_window: QuietWindow = DEFAULT_QUIET  # no nudge or alert at night (NUDGE_QUIET_HOURS)
+    default_language: str = DEFAULT_LANGUAGE  # for chats that never chose one (DEFAULT_LANGUAGE)
     reports: list[RoundReport] = field(default_factory=list)
     checkup: CheckupRounds = field(init=False)
     _running: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -94,10 +95,11 @@ class ReminderScheduler:
             self.clock,
             self.sender,
             self.limiter,
-            self.default_timezone,
-            self.quiet_window,
-            self.policy,
-            self.reports,
+            default_timezone=self.default_timezone,
+            quiet_window=self.quiet_window,
+            default_language=self.default_language,
+            policy=self.policy,
+            reports=self.reports,
         )
 
     def cancel_running(self) -> set[asyncio.Task[Any]]:
@@ -123,6 +125,7 @@ class ReminderScheduler:
             self.clock.now(),
             self.default_timezone,
             used,
+            self.default_language,
         )
         if reply is None:
             return None

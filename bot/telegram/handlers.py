@@ -89,16 +89,17 @@ def _language(update: Update, services: Services | None, *, presser: bool = Fals
     """The language of the handlers' own words (sorry, slow down, settings unavailable): the
     one the chat was last answered in, which is its chosen language once it has one, and
     which holds through a database outage; before any answer, the Telegram app's language of
-    the person in a private chat, or (`presser`) of the one who pressed a button; English in
-    a group."""
+    the person in a private chat, or (`presser`) of the one who pressed a button; the
+    operator's DEFAULT_LANGUAGE (English unless set) in a group."""
     chat, user = update.effective_chat, update.effective_user
+    default = DEFAULT_LANGUAGE if services is None else services.languages.default
     if chat is not None and services is not None:
         last = services.languages.last_language(chat.id)
         if last is not None:
             return last
     if user is None or not (presser or (chat is not None and chat.type == ChatType.PRIVATE)):
-        return DEFAULT_LANGUAGE
-    return normalize_language(user.language_code) or DEFAULT_LANGUAGE
+        return default
+    return normalize_language(user.language_code) or default
 
 
 def _say(message: str, update: Update, context: BotContext, *, presser: bool = False) -> str:

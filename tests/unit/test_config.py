@@ -34,3 +34,16 @@ def test_db_timeout_out_of_range_is_one_line(raw: str):
     with pytest.raises(ConfigError) as info:
         load_config({"DB_TIMEOUT": raw})
     assert str(info.value) == f"DB_TIMEOUT must be a number of seconds from 0.5 to 120, got {raw!r}"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", "en"), ("de", "de"), (" pt-BR ", "pt")])
+def test_default_language_is_one_of_the_eight(raw: str, expected: str):
+    assert load_config({"DEFAULT_LANGUAGE": raw}).default_language == expected
+
+
+def test_an_unknown_default_language_is_one_line():
+    with pytest.raises(ConfigError) as info:
+        load_config({"DEFAULT_LANGUAGE": "klingon"})
+    assert str(info.value) == (
+        "DEFAULT_LANGUAGE must be one of en, de, fr, es, it, nl, pl, pt, got 'klingon'"
+    )

@@ -42,7 +42,9 @@ async def chats(store: Store, apps: tuple[str, ...]) -> None:
 
 def checkup_rounds(store: Store, kb: KnowledgeBase, clock: FakeClock, sender: ScriptedSender):
     limiter = SendLimiter(1000, clock=clock)
-    return CheckupRounds(store, lambda: kb, clock, sender, limiter, TZ, DEFAULT_QUIET, POLICY)
+    return CheckupRounds(
+        store, lambda: kb, clock, sender, limiter, TZ, DEFAULT_QUIET, policy=POLICY
+    )
 
 
 def by_chat(sender: ScriptedSender) -> dict[int, str]:
@@ -75,6 +77,42 @@ async def test_a_nudge_round_writes_to_each_chat_in_its_own_language(backend: Ba
     assert buttons[BEN][0] == "📖 Gram: passos"
     data = {d.chat_id: [b.data for row in d.buttons for b in row] for d in sender.delivered}
     assert data[ANA] == data[BEN] == data[CAI]  # the same buttons, only the labels differ
+
+
+async def test_the_schedulers_nudge_round_uses_its_policy_and_the_operators_language(
+    backend: Backend,
+):
+    """The scheduler hands its delivery policy and DEFAULT_LANGUAGE to the checkup rounds.
+    They were passed by position, one place off: the rounds got the report list as their
+    policy and the policy as the language of chats that never chose one."""
+    kb = make_kb(sample_platforms())
+    clock = FakeClock(START)
+    store = await backend.store()
+    await chats(store, ("gram", "network"))
+    for chat in LANGUAGES:
+        await start_nudges(store, chat, 30, START, default_timezone=TZ)
+    sender = ScriptedSender(clock)
+    limiter = SendLimiter(1000, clock=clock)
+    scheduler = ReminderScheduler(
+        None,  # type: ignore[arg-type]
+        store,
+        lambda: kb,
+        clock,
+        limiter,
+        sender,
+        TZ,
+        policy=POLICY,
+        default_language="de",
+    )
+    assert scheduler.checkup.policy is POLICY and scheduler.checkup.default_language == "de"
+    clock.set(START + timedelta(days=30))
+    await scheduler.checkup.run_pass()
+    assert exactly_once(sender.delivered, LANGUAGES) == []
+    sent = by_chat(sender)
+    german = "<b>Zeit, deine KI-Training-Einstellungen zu prüfen</b>"
+    assert sent[ANA].startswith(german)  # chose German
+    assert sent[CAI].startswith(german)  # never chose: the operator's default
+    assert sent[DEA].startswith("<b>Time to re-check your AI-training settings</b>")  # chose en
 
 
 async def test_an_alert_round_writes_to_each_chat_in_its_own_language(backend: Backend):

@@ -94,6 +94,27 @@ async def test_telegram_language_until_a_message_says_otherwise(services: Servic
     assert language == "en"
 
 
+async def test_the_operators_default_language_when_nothing_tells(tmp_path: Path, clock: FakeClock):
+    """DEFAULT_LANGUAGE=de (a consumer centre in Germany): a group, or a reader whose Telegram
+    language is not one of the eight, who writes "ok" reads German; a clear English question
+    is still answered in English, and a chosen language still wins."""
+    kb = load_knowledge_base(write_multilingual(tmp_path))
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    services = build_services(load_config({"DEFAULT_LANGUAGE": "de"}), kb, store, clock=clock)
+    try:
+        _replies, language = await say(services, "/help", telegram=None, chat=-100)
+        assert language == "de"
+        _replies, language = await say(services, "ok", telegram="ja", chat=CHAT + 2)
+        assert language == "de"
+        _replies, language = await say(services, ENGLISH_QUESTION, telegram=None, chat=CHAT + 3)
+        assert language == "en"
+        _replies, language = await say(services, "/language fr", telegram=None, chat=CHAT + 4)
+        _replies, language = await say(services, "ok", telegram=None, chat=CHAT + 4)
+        assert language == "fr"
+    finally:
+        await services.close()
+
+
 async def test_language_command_stores_the_choice(services: Services, clock: FakeClock):
     (reply,), _ = await say(services, "/language pt")
     assert reply.text == (
