@@ -56,13 +56,15 @@ def inline_answers(
     now: datetime,
     popular: list[str] | None = None,
     telegram_code: str | None = None,
+    default_language: str = DEFAULT_LANGUAGE,
 ) -> list[InlineAnswer]:
     """Up to five matching answers; for an empty query, the most asked topics.
 
-    In the query's language when it is clear, else the user's Telegram language.
+    In the query's language when it is clear, else the user's Telegram language, else the
+    operator's DEFAULT_LANGUAGE.
     """
     query = query.strip()[:MAX_QUERY]
-    choice = default_detector().choose(query, None, telegram_code)
+    choice = default_detector().choose(query, None, telegram_code, default_language)
     language = choice.language
     if not query:
         ids = [t for t in (popular or []) if t in knowledge.kb.topics]
@@ -88,6 +90,7 @@ async def on_inline(update: Update, context: BotContext) -> None:
         services.clock.now(),
         services.operator.popular,
         query.from_user.language_code if query.from_user else None,
+        services.config.default_language,
     )
     results = [
         InlineQueryResultArticle(

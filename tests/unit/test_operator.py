@@ -203,3 +203,15 @@ def test_inline_answers(knowledge: Knowledge, clock: FakeClock):
     popular = inline_answers(knowledge, "  ", clock.now(), ["deadline"])
     assert len(popular) == 5 and popular[0].topic == "deadline"
     assert inline_answers(knowledge, "qwxz zzkq", clock.now()) == []
+
+
+def test_inline_answers_fall_back_to_the_operators_language(knowledge: Knowledge, clock: FakeClock):
+    """An empty query from a Telegram app in a language the bot does not speak: the operator's
+    DEFAULT_LANGUAGE decides; a query clearly in English is still answered in English."""
+    german = inline_answers(knowledge, "", clock.now(), ["deadline"], "ja", "de")
+    topic = knowledge.kb.topics["deadline"]
+    assert german[0].title == topic.text("de").title != topic.text("en").title
+    english = inline_answers(
+        knowledge, "how do I stop instagram using my photos", clock.now(), None, "ja", "de"
+    )
+    assert english[0].title == knowledge.kb.topics["opt-out-instagram"].text("en").title
