@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -346,6 +347,75 @@ async def test_a_stopped_postgresql_degrades_to_answers_without_settings_and_rec
             assert "3 days" in (await chat.say_one("/remind list")).plain
             assert (await healthz(port)).status_code == 200
             assert "storage is back" in bot.log(log_mark)
+            code, _ = await bot.stop()
+            assert code == 0, bot.tail()
+        finally:
+            await bot.close()
+
+
+async def test_a_hung_postgresql_holds_no_one_for_long_and_recovers(
+    database: str, knowledge: Knowledge, kb: KnowledgeBase, tmp_path: Path
+):
+    """A server that accepts and never answers (no error to react to): each read waits at
+    most DB_TIMEOUT, then one update at a time checks whether it is back while every other
+    update answers from the defaults at once, so the concurrent-update slots never fill."""
+    target = make_url(database)
+    async with (
+        BotApiStandIn(TOKEN) as standin,
+        TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy,
+    ):
+        through_proxy = target.set(drivername="postgresql", host="127.0.0.1", port=proxy.port)
+        port = free_port()
+        env = bot_env(
+            standin,
+            tmp_path / "data",
+            DATABASE_URL=through_proxy.render_as_string(hide_password=False),
+            DB_TIMEOUT="1",
+            PORT=str(port),
+            LISTEN="127.0.0.1",
+        )
+        bot = BotProcess(env, tmp_path / "run")
+        await bot.start()
+        try:
+            await bot.wait_ready(30)
+            dora = Chat(standin, "Dora")
+            assert "Region set" in (await dora.say_one("/region uk")).plain
+            question = "how do I stop instagram using my photos for AI"
+            topic = kb.topics[knowledge.matcher.match(question).topic or ""]
+
+            proxy.hang()  # PostgreSQL stops answering; connections stay open
+            log_mark = bot.mark()
+            started = time.monotonic()
+            answer = await dora.say_one(question, timeout=15)
+            assert topic.text().question in answer.plain
+            assert time.monotonic() - started < 8  # DB_TIMEOUT, not a minute
+            reply = await dora.say_one("/remind", timeout=15)
+            assert reply.text == SETTINGS_UNAVAILABLE
+            # Forty readers at once: all answered, none held for the database.
+            readers = [Chat(standin, f"Reader {n}") for n in range(40)]
+            mark = standin.mark()
+            started = time.monotonic()
+            for reader in readers:
+                reader.send(question)
+            replies = await standin.wait_for(
+                "sendMessage", after=mark, count=len(readers), timeout=30
+            )
+            assert {r.chat_id for r in replies} == {r.id for r in readers}
+            assert time.monotonic() - started < 15
+            health = await healthz(port)
+            assert health.status_code == 503
+            error = health.json()["database"]["error"]
+            assert error == "timed out" or error.startswith("no answer in"), error
+            outage_log = bot.log(log_mark)
+            assert outage_log.count("storage unavailable") == 1, outage_log
+            assert "Traceback" not in outage_log
+
+            await proxy.close()  # the stalled connections are cut ...
+            await proxy.open()  # ... and the server answers again on the same port
+            await asyncio.sleep(SKIP_READS_FOR + 0.5)
+            region = await dora.say_one("/region", timeout=15)
+            assert REGION_NAMES["uk"] in region.plain  # nothing was lost
+            assert (await healthz(port)).status_code == 200
             code, _ = await bot.stop()
             assert code == 0, bot.tail()
         finally:
