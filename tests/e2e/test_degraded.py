@@ -13,6 +13,7 @@ no traceback), and /healthz on a full SQLite disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -277,9 +278,12 @@ async def healthz(port: int) -> httpx.Response:
         return await client.get(f"http://127.0.0.1:{port}/healthz")
 
 
-async def test_a_stopped_postgresql_degrades_to_answers_without_settings_and_recovers(
-    database: str, knowledge: Knowledge, kb: KnowledgeBase, tmp_path: Path
-):
+@contextlib.asynccontextmanager
+async def bot_behind_proxy(
+    database: str, tmp_path: Path
+) -> AsyncIterator[tuple[BotApiStandIn, TcpProxy, BotProcess, int]]:
+    """The bot process over the stand-in, ready, reaching PostgreSQL through a proxy the test
+    can cut or hang (`DB_TIMEOUT=1`); also the port of its `/healthz`."""
     target = make_url(database)
     async with (
         BotApiStandIn(TOKEN) as standin,
@@ -299,58 +303,65 @@ async def test_a_stopped_postgresql_degrades_to_answers_without_settings_and_rec
         await bot.start()
         try:
             await bot.wait_ready(30)
-            chat = Chat(standin, "Dora")
-            assert "Region set" in (await chat.say_one("/region uk")).plain
-            assert "Reminders are on" in (await chat.say_one("/remind")).plain
-            question = "how do I stop instagram using my photos for AI"
-            topic = kb.topics[knowledge.matcher.match(question).topic or ""]
-            assert (await healthz(port)).status_code == 200
-
-            await proxy.close()  # PostgreSQL is gone
-            log_mark = bot.mark()
-            answer = await chat.say_one(question, timeout=15)
-            assert topic.text().question in answer.plain  # the FAQ still answers
-            for command in ("/remind 3d", "/status", "/region eu", "/timezone Europe/Paris"):
-                reply = await chat.say_one(command, timeout=15)
-                assert reply.text == SETTINGS_UNAVAILABLE, (command, reply.plain)
-            faq = await chat.say_one("/faq")
-            assert "Questions I can answer" in faq.plain
-            [expected] = await Responder(LiveKnowledge(knowledge), SystemClock()).command(
-                "deadline", "", ChatContext()
-            )
-            parts = await chat.say("/deadline", len(split_message(expected.text)))
-            assert "Dates for every region are shown" in parts[-1].plain  # no stored region
-            menu = await chat.say_one("/optout")
-            _, ask = await chat.press(menu, "Instagram")  # no stored region: "Where do you live?"
-            assert "g:instagram:uk" in ask.callback_data
-            _, steps = await chat.press(ask, REGION_NAMES["uk"])  # answered, not remembered
-            assert "I can't save your region right now" in steps.plain
-            assert "United Kingdom" in steps.plain and "c:instagram:done" in steps.callback_data
-            _, ticked = await chat.press(steps, data="c:instagram:done")
-            assert ticked.text == SETTINGS_UNAVAILABLE
-            mark = standin.mark()
-            standin.inline_query("instagram", user=chat.user)
-            [inline] = await standin.wait_for("answerInlineQuery", after=mark)
-            assert inline.ok and inline.params["results"]
-            health = await healthz(port)
-            assert health.status_code == 503
-            assert health.json()["database"]["error"] == "connection refused"
-            outage_log = bot.log(log_mark)
-            assert outage_log.count("storage unavailable (connection refused)") == 1
-            assert "Traceback" not in outage_log and "ERROR" not in outage_log
-
-            await proxy.open()  # back, on the same port: no restart
-            await asyncio.sleep(SKIP_READS_FOR + 0.5)  # settings are read again by then
-            region = await chat.say_one("/region")
-            assert REGION_NAMES["uk"] in region.plain  # nothing was lost
-            assert "Reminders are on" in (await chat.say_one("/remind 3d")).plain
-            assert "3 days" in (await chat.say_one("/remind list")).plain
-            assert (await healthz(port)).status_code == 200
-            assert "storage is back" in bot.log(log_mark)
-            code, _ = await bot.stop()
-            assert code == 0, bot.tail()
+            yield standin, proxy, bot, port
         finally:
             await bot.close()
+
+
+async def test_a_stopped_postgresql_degrades_to_answers_without_settings_and_recovers(
+    database: str, knowledge: Knowledge, kb: KnowledgeBase, tmp_path: Path
+):
+    async with bot_behind_proxy(database, tmp_path) as (standin, proxy, bot, port):
+        chat = Chat(standin, "Dora")
+        assert "Region set" in (await chat.say_one("/region uk")).plain
+        assert "Reminders are on" in (await chat.say_one("/remind")).plain
+        question = "how do I stop instagram using my photos for AI"
+        topic = kb.topics[knowledge.matcher.match(question).topic or ""]
+        assert (await healthz(port)).status_code == 200
+
+        await proxy.close()  # PostgreSQL is gone
+        log_mark = bot.mark()
+        answer = await chat.say_one(question, timeout=15)
+        assert topic.text().question in answer.plain  # the FAQ still answers
+        for command in ("/remind 3d", "/status", "/region eu", "/timezone Europe/Paris"):
+            reply = await chat.say_one(command, timeout=15)
+            assert reply.text == SETTINGS_UNAVAILABLE, (command, reply.plain)
+        faq = await chat.say_one("/faq")
+        assert "Questions I can answer" in faq.plain
+        [expected] = await Responder(LiveKnowledge(knowledge), SystemClock()).command(
+            "deadline", "", ChatContext()
+        )
+        parts = await chat.say("/deadline", len(split_message(expected.text)))
+        assert "Dates for every region are shown" in parts[-1].plain  # no stored region
+        menu = await chat.say_one("/optout")
+        _, ask = await chat.press(menu, "Instagram")  # no stored region: "Where do you live?"
+        assert "g:instagram:uk" in ask.callback_data
+        _, steps = await chat.press(ask, REGION_NAMES["uk"])  # answered, not remembered
+        assert "I can't save your region right now" in steps.plain
+        assert "United Kingdom" in steps.plain and "c:instagram:done" in steps.callback_data
+        _, ticked = await chat.press(steps, data="c:instagram:done")
+        assert ticked.text == SETTINGS_UNAVAILABLE
+        mark = standin.mark()
+        standin.inline_query("instagram", user=chat.user)
+        [inline] = await standin.wait_for("answerInlineQuery", after=mark)
+        assert inline.ok and inline.params["results"]
+        health = await healthz(port)
+        assert health.status_code == 503
+        assert health.json()["database"]["error"] == "connection refused"
+        outage_log = bot.log(log_mark)
+        assert outage_log.count("storage unavailable (connection refused)") == 1
+        assert "Traceback" not in outage_log and "ERROR" not in outage_log
+
+        await proxy.open()  # back, on the same port: no restart
+        await asyncio.sleep(SKIP_READS_FOR + 0.5)  # settings are read again by then
+        region = await chat.say_one("/region")
+        assert REGION_NAMES["uk"] in region.plain  # nothing was lost
+        assert "Reminders are on" in (await chat.say_one("/remind 3d")).plain
+        assert "3 days" in (await chat.say_one("/remind list")).plain
+        assert (await healthz(port)).status_code == 200
+        assert "storage is back" in bot.log(log_mark)
+        code, _ = await bot.stop()
+        assert code == 0, bot.tail()
 
 
 async def test_a_hung_postgresql_holds_no_one_for_long_and_recovers(
@@ -359,64 +370,42 @@ async def test_a_hung_postgresql_holds_no_one_for_long_and_recovers(
     """A server that accepts and never answers (no error to react to): each read waits at
     most DB_TIMEOUT, then one update at a time checks whether it is back while every other
     update answers from the defaults at once, so the concurrent-update slots never fill."""
-    target = make_url(database)
-    async with (
-        BotApiStandIn(TOKEN) as standin,
-        TcpProxy(target.host or "127.0.0.1", target.port or 5432) as proxy,
-    ):
-        through_proxy = target.set(drivername="postgresql", host="127.0.0.1", port=proxy.port)
-        port = free_port()
-        env = bot_env(
-            standin,
-            tmp_path / "data",
-            DATABASE_URL=through_proxy.render_as_string(hide_password=False),
-            DB_TIMEOUT="1",
-            PORT=str(port),
-            LISTEN="127.0.0.1",
-        )
-        bot = BotProcess(env, tmp_path / "run")
-        await bot.start()
-        try:
-            await bot.wait_ready(30)
-            dora = Chat(standin, "Dora")
-            assert "Region set" in (await dora.say_one("/region uk")).plain
-            question = "how do I stop instagram using my photos for AI"
-            topic = kb.topics[knowledge.matcher.match(question).topic or ""]
+    async with bot_behind_proxy(database, tmp_path) as (standin, proxy, bot, port):
+        dora = Chat(standin, "Dora")
+        assert "Region set" in (await dora.say_one("/region uk")).plain
+        question = "how do I stop instagram using my photos for AI"
+        topic = kb.topics[knowledge.matcher.match(question).topic or ""]
 
-            proxy.hang()  # PostgreSQL stops answering; connections stay open
-            log_mark = bot.mark()
-            started = time.monotonic()
-            answer = await dora.say_one(question, timeout=15)
-            assert topic.text().question in answer.plain
-            assert time.monotonic() - started < 8  # DB_TIMEOUT, not a minute
-            reply = await dora.say_one("/remind", timeout=15)
-            assert reply.text == SETTINGS_UNAVAILABLE
-            # Forty readers at once: all answered, none held for the database.
-            readers = [Chat(standin, f"Reader {n}") for n in range(40)]
-            mark = standin.mark()
-            started = time.monotonic()
-            for reader in readers:
-                reader.send(question)
-            replies = await standin.wait_for(
-                "sendMessage", after=mark, count=len(readers), timeout=30
-            )
-            assert {r.chat_id for r in replies} == {r.id for r in readers}
-            assert time.monotonic() - started < 15
-            health = await healthz(port)
-            assert health.status_code == 503
-            error = health.json()["database"]["error"]
-            assert error == "timed out" or error.startswith("no answer in"), error
-            outage_log = bot.log(log_mark)
-            assert outage_log.count("storage unavailable") == 1, outage_log
-            assert "Traceback" not in outage_log
+        proxy.hang()  # PostgreSQL stops answering; connections stay open
+        log_mark = bot.mark()
+        started = time.monotonic()
+        answer = await dora.say_one(question, timeout=15)
+        assert topic.text().question in answer.plain
+        assert time.monotonic() - started < 8  # DB_TIMEOUT, not a minute
+        reply = await dora.say_one("/remind", timeout=15)
+        assert reply.text == SETTINGS_UNAVAILABLE
+        # Forty readers at once: all answered, none held for the database.
+        readers = [Chat(standin, f"Reader {n}") for n in range(40)]
+        mark = standin.mark()
+        started = time.monotonic()
+        for reader in readers:
+            reader.send(question)
+        replies = await standin.wait_for("sendMessage", after=mark, count=len(readers), timeout=30)
+        assert {r.chat_id for r in replies} == {r.id for r in readers}
+        assert time.monotonic() - started < 15
+        health = await healthz(port)
+        assert health.status_code == 503
+        error = health.json()["database"]["error"]
+        assert error == "timed out" or error.startswith("no answer in"), error
+        outage_log = bot.log(log_mark)
+        assert outage_log.count("storage unavailable") == 1, outage_log
+        assert "Traceback" not in outage_log
 
-            await proxy.close()  # the stalled connections are cut ...
-            await proxy.open()  # ... and the server answers again on the same port
-            await asyncio.sleep(SKIP_READS_FOR + 0.5)
-            region = await dora.say_one("/region", timeout=15)
-            assert REGION_NAMES["uk"] in region.plain  # nothing was lost
-            assert (await healthz(port)).status_code == 200
-            code, _ = await bot.stop()
-            assert code == 0, bot.tail()
-        finally:
-            await bot.close()
+        await proxy.close()  # the stalled connections are cut ...
+        await proxy.open()  # ... and the server answers again on the same port
+        await asyncio.sleep(SKIP_READS_FOR + 0.5)
+        region = await dora.say_one("/region", timeout=15)
+        assert REGION_NAMES["uk"] in region.plain  # nothing was lost
+        assert (await healthz(port)).status_code == 200
+        code, _ = await bot.stop()
+        assert code == 0, bot.tail()
