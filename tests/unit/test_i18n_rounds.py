@@ -51,14 +51,21 @@ def by_chat(sender: ScriptedSender) -> dict[int, str]:
     return {d.chat_id: d.text for d in sender.delivered}
 
 
-async def test_a_nudge_round_writes_to_each_chat_in_its_own_language(backend: Backend):
+async def nudges_due_in_30_days(
+    backend: Backend,
+) -> tuple[KnowledgeBase, FakeClock, Store, ScriptedSender]:
+    """The four chats with two apps each and re-check nudges every 30 days from START."""
     kb = make_kb(sample_platforms())
     clock = FakeClock(START)
     store = await backend.store()
     await chats(store, ("gram", "network"))
     for chat in LANGUAGES:
         await start_nudges(store, chat, 30, START, default_timezone=TZ)
-    sender = ScriptedSender(clock)
+    return kb, clock, store, ScriptedSender(clock)
+
+
+async def test_a_nudge_round_writes_to_each_chat_in_its_own_language(backend: Backend):
+    kb, clock, store, sender = await nudges_due_in_30_days(backend)
     clock.set(START + timedelta(days=30))
     await checkup_rounds(store, kb, clock, sender).run_pass()
 
@@ -85,13 +92,7 @@ async def test_the_schedulers_nudge_round_uses_its_policy_and_the_operators_lang
     """The scheduler hands its delivery policy and DEFAULT_LANGUAGE to the checkup rounds.
     They were passed by position, one place off: the rounds got the report list as their
     policy and the policy as the language of chats that never chose one."""
-    kb = make_kb(sample_platforms())
-    clock = FakeClock(START)
-    store = await backend.store()
-    await chats(store, ("gram", "network"))
-    for chat in LANGUAGES:
-        await start_nudges(store, chat, 30, START, default_timezone=TZ)
-    sender = ScriptedSender(clock)
+    kb, clock, store, sender = await nudges_due_in_30_days(backend)
     limiter = SendLimiter(1000, clock=clock)
     scheduler = ReminderScheduler(
         None,  # type: ignore[arg-type]
