@@ -3,17 +3,21 @@
     python benchmarks/bench_matcher.py [--runs 3] [--topics 10000] [--calibrate]
 
 Candidates, all over the same phrasings in the same run:
-  lexical + WordLlama    the shipped design: static embeddings from the wordllama wheel
+  + MiniLM re-read       the shipped design: lexical + WordLlama, and unsure English
+                         questions read again with MiniLM (bot/matching/contextual.py)
+  lexical + WordLlama    the first reading alone: static embeddings from the wordllama wheel
   lexical only           rapidfuzz + IDF word overlap (semantic signal off)
   lexical + char n-grams an in-repo alternative: hashed character 3-5-gram TF-IDF vectors
   rapidfuzz extractOne / difflib.get_close_matches: the two earlier baselines
 Accuracy on every set in tests/data (each with its language as the hint; the language sets
 also with the hint bot/lang/detect.py gives a chat with nothing stored); latency per
 question (median, p99) with every language of faq/ loaded, and on a generated knowledge base
-with --topics more topics; start-up time and memory (RSS growth, tracemalloc peak), each in
-a fresh process, with every language beside English only; install size of what each
-candidate needs. --calibrate prints the decision-threshold grid on the tuning and dev sets
-(never the held-out ones).
+with --topics more topics (and with --contextual-topics, a size at which the contextual
+reading is still built: it is left off past CONTEXTUAL_MAX_PHRASINGS); start-up time and
+memory (RSS growth, tracemalloc peak), each in a fresh process, with every language beside
+English only, the chosen design on a first start and a restart (its phrasing vectors
+cached); install size of what each candidate needs. --calibrate prints the
+decision-threshold grid on the tuning and dev sets (never the held-out ones).
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ import difflib
 import hashlib
 import itertools
 import json
+import os
 import random
 import re
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -47,6 +53,7 @@ from bot.evaluate import LabelledQuestion, language_of_set, load_eval  # noqa: E
 from bot.knowledge.loader import read_knowledge_base  # noqa: E402
 from bot.knowledge.model import KnowledgeBase, Source, Topic, TopicText  # noqa: E402
 from bot.lang.normalize import normalize  # noqa: E402
+from bot.matching.contextual import MODEL_DIR  # noqa: E402
 from bot.matching.decide import OUT_OF_SCOPE, THRESHOLDS, decide  # noqa: E402
 from bot.matching.matcher import Matcher  # noqa: E402
 
@@ -96,6 +103,8 @@ def phrasings(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
 
 
 def make_matcher(kb: KnowledgeBase, candidate: str) -> Matcher:
+    if candidate == "lexical + WordLlama":
+        return Matcher(kb, contextual=None)
     if candidate == "lexical only":
         return Matcher(kb, embedder=None)
     if candidate == "lexical + char n-grams":
@@ -103,7 +112,8 @@ def make_matcher(kb: KnowledgeBase, candidate: str) -> Matcher:
     return Matcher(kb)
 
 
-CANDIDATES = ("lexical + WordLlama (chosen)", "lexical only", "lexical + char n-grams")
+CHOSEN = "+ MiniLM re-read (chosen)"
+CANDIDATES = (CHOSEN, "lexical + WordLlama", "lexical only", "lexical + char n-grams")
 
 
 def ours(matcher: Matcher) -> Answer:
@@ -284,7 +294,8 @@ def install_size(dists: Sequence[str]) -> float:
 
 # What each candidate installs beyond the standard library (with everything it requires).
 INSTALL = {
-    "lexical + WordLlama (chosen)": ("rapidfuzz", "PyStemmer", "numpy", "wordllama"),
+    CHOSEN: ("rapidfuzz", "PyStemmer", "numpy", "wordllama", "onnxruntime", "tokenizers"),
+    "lexical + WordLlama": ("rapidfuzz", "PyStemmer", "numpy", "wordllama"),
     "lexical only": ("rapidfuzz", "PyStemmer", "numpy"),
     "lexical + char n-grams": ("rapidfuzz", "PyStemmer", "numpy"),
 }
@@ -318,7 +329,11 @@ def memory_child(candidate: str, languages: str, traced: bool) -> None:
     print(json.dumps(result))
 
 
-def memory(candidate: str, languages: str = "en") -> dict[str, float]:
+def memory(candidate: str, languages: str = "en", cache: Path | None = None) -> dict[str, float]:
+    """`cache`: the folder of phrasing vectors the child uses (XDG_CACHE_HOME): an empty one
+    for a first start, a filled one for a restart."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache)) if cache is not None else None
+
     def child(*extra: str) -> dict[str, float]:
         out = subprocess.run(
             [
@@ -333,6 +348,7 @@ def memory(candidate: str, languages: str = "en") -> dict[str, float]:
             capture_output=True,
             text=True,
             check=True,
+            env=env,
         )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -416,6 +432,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--topics", type=int, default=10_000)
+    parser.add_argument("--contextual-topics", type=int, default=1_500)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--baseline-sample", type=int, default=60)
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)
@@ -477,33 +494,46 @@ def main() -> int:
         f"{'matcher':<32}{'langs':>6}{'load s':>8}{'start s':>8}{'RSS MB':>8}{'traced MB':>10}"
         f"{'install MB':>11}"
     )
-    for cand in CANDIDATES:
-        for langs in ("en", "all") if cand == CANDIDATES[0] else ("en",):
-            m = memory(cand, langs)
+    with tempfile.TemporaryDirectory() as cache:
+        for cand in CANDIDATES:
             size = install_size(closure(*INSTALL[cand]))
-            print(
-                f"{cand:<32}{m['languages']:>6}{m['load_s']:>8.2f}{m['build_s']:>8.2f}"
-                f"{m['rss_mb']:>8.1f}{m['peak_mb']:>10.1f}{size:>11.1f}"
-            )
-    for cand in CANDIDATES[:2]:
+            if cand == CHOSEN:
+                size += sum(f.stat().st_size for f in MODEL_DIR.iterdir()) / 1e6
+                runs = [("en", "first start", Path(cache) / "en"), ("en", "restart", None)]
+                runs += [("all", "first start", Path(cache) / "all"), ("all", "restart", None)]
+            else:
+                runs = [("en", "", None)]
+            folder = None
+            for langs, label, fresh in runs:
+                folder = fresh or folder
+                m = memory(cand, langs, folder if cand == CHOSEN else Path(cache) / "other")
+                name = f"{cand[:18]}, {label}" if label else cand
+                print(
+                    f"{name:<32}{m['languages']:>6}{m['load_s']:>8.2f}{m['build_s']:>8.2f}"
+                    f"{m['rss_mb']:>8.1f}{m['peak_mb']:>10.1f}{size:>11.1f}"
+                )
+    print(f"  (the chosen design's install size includes its model files, {MODEL_DIR})")
+    for cand in CANDIDATES[:3]:
         print(f"  {cand}: {', '.join(closure(*INSTALL[cand]))}")
 
-    big = synthetic_kb(english_only(kb), args.topics)  # one index: the per-language cost
     english = [(i.q, "en") for _, lang, items in sets if lang == "en" for i in items]
-    print(
-        f"\nGenerated KB: {len(big.topics)} topics, {len(phrasings(big)[0])} phrasings, "
-        f"{len(english)} English questions, median of {args.runs} runs"
-    )
-    print(f"{'matcher':<32}{'build s':>9}{'median ms':>10}{'p99 ms':>10}")
-    for cand in CANDIDATES[:2]:
-        start = time.perf_counter()
-        matcher = make_matcher(big, cand)
-        built = time.perf_counter() - start
-        med, p99 = latency(ours(matcher), english, args.runs)
-        print(f"{cand:<32}{built:>9.1f}{med:>10.3f}{p99:>10.3f}")
-    sample = random.Random(1).sample(english, min(args.baseline_sample, len(english)))
-    med, p99 = latency(extract_one(big), sample, 1)
-    print(f"{'rapidfuzz extractOne (sample)':<32}{'':>9}{med:>10.3f}{p99:>10.3f}")
+    for extra in (args.contextual_topics, args.topics):
+        big = synthetic_kb(english_only(kb), extra)  # one index: the per-language cost
+        print(
+            f"\nGenerated KB: {len(big.topics)} topics, {len(phrasings(big)[0])} phrasings, "
+            f"{len(english)} English questions, median of {args.runs} runs"
+        )
+        print(f"{'matcher':<32}{'build s':>9}{'median ms':>10}{'p99 ms':>10}  contextual")
+        for cand in CANDIDATES[:3]:
+            start = time.perf_counter()
+            matcher = make_matcher(big, cand)
+            built = time.perf_counter() - start
+            med, p99 = latency(ours(matcher), english, args.runs)
+            on = "on" if matcher.has_contextual_reading else "off"
+            print(f"{cand:<32}{built:>9.1f}{med:>10.3f}{p99:>10.3f}  {on}")
+        sample = random.Random(1).sample(english, min(args.baseline_sample, len(english)))
+        med, p99 = latency(extract_one(big), sample, 1)
+        print(f"{'rapidfuzz extractOne (sample)':<32}{'':>9}{med:>10.3f}{p99:>10.3f}")
     return 0
 
 

@@ -53,6 +53,12 @@ class Thresholds:
     # Within the semantic signal: share of the cosine to the topic's centroid; the rest is
     # the cosine to its nearest phrasing.
     centroid_share: float = 0.5
+    # The second, contextual reading of unsure English questions (bot/matching/contextual.py):
+    # its share of the final score. It reads closer than the first, so it counts for more.
+    contextual_weight: float = 0.5
+    # ... and the lead over the off-topic class it needs: the adapted model reads app help
+    # that names an app ("turn off message previews on whatsapp") close to that app's topic.
+    contextual_off_topic_margin: float = 5.0
     # A question whose known words carry less information than this (summed IDF) is too
     # vague to answer outright ("meta", "my data"): the bot asks what is meant instead.
     min_information: float = 0.5
@@ -94,6 +100,7 @@ class Scored:
     information: float  # summed IDF of the known words: how specific the question is
     language: str = "en"
     agreed: str | None = None  # the topic both signals rank first on their own, if any
+    reread: bool = False  # scored by the second, contextual reading
 
 
 def decide(scored: Scored, t: Thresholds) -> MatchResult:
@@ -115,7 +122,8 @@ def decide(scored: Scored, t: Thresholds) -> MatchResult:
         or (top.score >= t.clear_answer and lead >= t.clear_lead)
     )
     specific = scored.information >= t.min_information or lead >= t.vague_margin
-    on_topic = top.score - off_topic >= t.off_topic_margin
+    needed = t.contextual_off_topic_margin if scored.reread else t.off_topic_margin
+    on_topic = top.score - off_topic >= needed
     if confident and specific and on_topic:
         return MatchResult(
             "answer", top.topic, top.score, tuple(ranked[: t.max_candidates]), query, lang

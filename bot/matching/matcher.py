@@ -30,6 +30,7 @@ from bot.lang.lexicon import LEXICONS
 from bot.lang.normalize import normalize
 from bot.lang.profiles import guess_language, profile, stem_word
 from bot.matching.analysis import Analysis, Analyzer
+from bot.matching.contextual import default_contextual
 from bot.matching.decide import (
     OUT_OF_SCOPE,
     THRESHOLDS,
@@ -80,6 +81,9 @@ SEMANTIC_EXTRA = 8  # topics found by meaning alone that join the lexical candid
 NEAREST_POOL = 40  # large knowledge bases: topics whose single phrasings are compared
 RANKED_KEPT = 20  # candidates kept, best first: the decision reads only the first few
 USE_DEFAULT = object()  # `embedder=` default: the shared WordLlama model
+# The contextual reading is built for knowledge bases up to this many English phrasings:
+# past it, embedding them all at start-up would take minutes (about 1 ms each).
+CONTEXTUAL_MAX_PHRASINGS = 20_000
 
 
 def stem(word: str) -> str:
@@ -130,6 +134,7 @@ class _Index:
     topic_words: list[frozenset[str]] = field(default_factory=list)
     answer_words: list[frozenset[str]] = field(default_factory=list)  # only in the answer
     semantic: SemanticIndex | None = None
+    contextual: SemanticIndex | None = None  # English only: the second reading
     heterogeneous: frozenset[int] = frozenset()  # classes of unrelated meanings (off-topic)
     max_idf: float = 1.0
 
@@ -147,9 +152,14 @@ class Matcher:
         language: str = DEFAULT_LANGUAGE,
         thresholds: Thresholds = THRESHOLDS,
         embedder: Embedder | object | None = USE_DEFAULT,
+        contextual: Embedder | object | None = USE_DEFAULT,
         lexicons: Mapping[str, Mapping[str, Iterable[str]]] = LEXICONS,
     ) -> None:
-        """`language` is the default when `match` gets no hint; `embedder=None`: words only."""
+        """`language` is the default when `match` gets no hint; `embedder=None`: words only.
+
+        `contextual`: the second reading of unsure English questions; by default the shared
+        one when `embedder` is the default too, else none.
+        """
         self.thresholds = thresholds
         self.default_language = language
         names = {p.id: (p.name, *p.aliases) for p in kb.platforms.values()}
@@ -170,6 +180,9 @@ class Matcher:
         self.embedder: Embedder | None = (
             default_embedder() if embedder is USE_DEFAULT else embedder  # type: ignore[assignment]
         )
+        if contextual is USE_DEFAULT:
+            contextual = default_contextual() if embedder is USE_DEFAULT else None
+        self.contextual: Embedder | None = contextual  # type: ignore[assignment]
         own = {lang for t in kb.topics.values() for lang in t.texts}
         english = self._build(kb, (DEFAULT_LANGUAGE,))
         self._indexes: dict[str, _Index] = {
@@ -183,6 +196,11 @@ class Matcher:
     def topic_ids(self) -> frozenset[str]:
         index = self._indexes[DEFAULT_LANGUAGE]
         return frozenset(t for t in index.topic_ids if t != OUT_OF_SCOPE)
+
+    @property
+    def has_contextual_reading(self) -> bool:
+        """Whether unsure English questions get the second, contextual reading."""
+        return self._indexes[DEFAULT_LANGUAGE].contextual is not None
 
     @property
     def languages_indexed(self) -> tuple[str, ...]:
@@ -293,6 +311,13 @@ class Matcher:
             index.semantic = SemanticIndex(
                 self.embedder, embed_texts, owners, full=len(owners) <= SEMANTIC_FULL_SCAN
             )
+        if (
+            self.contextual is not None
+            and languages == (DEFAULT_LANGUAGE,)
+            and len(embed_texts) <= CONTEXTUAL_MAX_PHRASINGS
+        ):
+            owners = [p.topic for p in index.phrases]
+            index.contextual = SemanticIndex(self.contextual, embed_texts, owners, full=True)
         return index
 
     # -- matching --------------------------------------------------------------------
@@ -402,16 +427,21 @@ class Matcher:
                 best[ti] += t.answer_weight * 100 * in_answer / q_weight
         return best
 
-    def _semantic(self, index: _Index, analysis: Analysis, lexical: dict[int, float]):
+    def _semantic(
+        self,
+        index: _Index,
+        sem: SemanticIndex | None,
+        text: str,
+        lexical: dict[int, float],
+    ) -> dict[int, float]:
         """Topic -> similarity by meaning, for the lexical candidates and the best by meaning.
 
         A blend of the cosine to the topic's centroid and to its nearest phrasing (share
         `centroid_share`); the off-topic class by its nearest phrasing alone.
         """
-        sem = index.semantic
-        if sem is None or not analysis.words:
+        if sem is None or not text:
             return {}
-        vector = sem.query_vector(analysis.text)
+        vector = sem.query_vector(text)
         centroid = sem.centroid(vector)
         chosen = set(lexical)
         if len(centroid) > SEMANTIC_EXTRA:
@@ -441,7 +471,12 @@ class Matcher:
         return out
 
     def scores(self, question: str, language: str | None = None) -> Scored:
-        """Every candidate topic with its blended score, best first."""
+        """Every candidate topic with its blended score, best first.
+
+        English questions the first reading would not answer outright with both signals
+        agreeing are read a second time, with the contextual model (bot/matching/contextual.py)
+        on the question as typed: its sentence, not the rewritten keywords, is what it reads.
+        """
         lang = self.language_of(question, language)
         index = self._indexes[lang]
         analysis = self._analyzers[lang].analyze(question)
@@ -449,19 +484,43 @@ class Matcher:
         if not known:
             return Scored(rewritten, [], 0.0, lang)
         t = self.thresholds
-        best = self._lexical(index, rewritten, known, unknown)
-        semantic = self._semantic(index, analysis, best)
+        lexical = self._lexical(index, rewritten, known, unknown)
+        information = sum(known.values())
+        semantic = self._semantic(index, index.semantic, analysis.text, lexical)
+        first = self._blend(index, analysis, rewritten, lexical, semantic, t.semantic_weight)
+        scored = Scored(rewritten, first[0], information, lang, first[1])
+        if index.contextual is None:
+            return scored
+        result = decide(scored, t)
+        if result.outcome == "answer" and scored.agreed == result.topic:
+            return scored
+        semantic = self._semantic(index, index.contextual, question.strip(), lexical)
+        second = self._blend(index, analysis, rewritten, lexical, semantic, t.contextual_weight)
+        return Scored(rewritten, second[0], information, lang, second[1], reread=True)
+
+    def _blend(
+        self,
+        index: _Index,
+        analysis: Analysis,
+        rewritten: str,
+        lexical: dict[int, float],
+        semantic: dict[int, float],
+        weight: float,
+    ) -> tuple[list[Candidate], str | None]:
+        """The ranked candidates and the topic both signals rank first on their own, if any."""
+        t = self.thresholds
         agreed = None
-        if semantic and best:
-            lexical_top = max(best, key=best.__getitem__)
+        if semantic and lexical:
+            lexical_top = max(lexical, key=lexical.__getitem__)
             if lexical_top == max(semantic, key=semantic.__getitem__):
                 agreed = index.topic_ids[lexical_top]
         if semantic:
-            w = t.semantic_weight
             best = {
-                ti: (1 - w) * best.get(ti, 0.0) + w * 100 * semantic.get(ti, 0.0)
-                for ti in best.keys() | semantic.keys()
+                ti: (1 - weight) * lexical.get(ti, 0.0) + weight * 100 * semantic.get(ti, 0.0)
+                for ti in lexical.keys() | semantic.keys()
             }
+        else:
+            best = dict(lexical)
         named = analysis.platforms
         if len(named) == 1:
             (platform,) = named
@@ -481,7 +540,7 @@ class Matcher:
                 best[ti] -= t.excluded_penalty
         ranked = heapq.nsmallest(RANKED_KEPT, best.items(), key=lambda kv: (-kv[1], kv[0]))
         candidates = [Candidate(index.topic_ids[ti], min(max(s, 0.0), 100.0)) for ti, s in ranked]
-        return Scored(rewritten, candidates, sum(known.values()), lang, agreed)
+        return candidates, agreed
 
     def match(self, question: str, language: str | None = None) -> MatchResult:
         """`language`: the chat's language when known (one of the eight), else guessed."""

@@ -77,7 +77,7 @@ class SemanticIndex:
     ) -> None:
         self.embedder = embedder
         self.full = full
-        vectors = embedder.embed(texts)
+        vectors = embed_phrasings(embedder, texts)
         self.owners = np.asarray(owners, dtype=np.int64)
         self.n_topics = int(self.owners.max()) + 1 if len(owners) else 0
         sums = np.zeros((self.n_topics, vectors.shape[1]), dtype=np.float32)
@@ -114,6 +114,13 @@ class SemanticIndex:
             sims = _dot(self.vectors[picked].astype(np.float32), vector)
             np.maximum.at(best, self.owners[picked], sims)
         return best
+
+
+def embed_phrasings(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """A knowledge base's phrasings, through the embedder's cache when it keeps one
+    (bot/matching/vector_cache.py); questions always go through `embed`."""
+    method = getattr(embedder, "embed_phrasings", None)
+    return method(texts) if method is not None else embedder.embed(texts)
 
 
 def _dot(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
