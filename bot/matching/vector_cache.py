@@ -1,10 +1,12 @@
 """Phrasing vectors kept on disk between starts, so the contextual model reads each once.
 
-Embedding the FAQ's 2,500 English phrasings with MiniLM takes about 5 s, on every start
+Embedding the FAQ's 2,500 English phrasings with MiniLM takes about 8 s, on every start
 of every process. The vectors depend only on the model file and the text, so they are
-kept in one file per model (`<cache>/vectors-<model hash>.npz`), rewritten atomically with
-exactly the phrasings of the latest start: an edited FAQ costs only its new phrasings and
-the file never grows past the FAQ. Only phrasings go in, never a user's question.
+kept in one file per model (`<cache>/vectors-<model hash>.npz`), rewritten atomically when
+a start brings new phrasings: that start's phrasings first, then the earlier ones, up to
+MAX_ROWS (about 30 MB). An edited FAQ costs only its new phrasings, and two knowledge bases
+used in turn (an operator's staging copy, the tests' small ones) do not evict each other.
+Only phrasings go in, never a user's question.
 
 The folder is `$XDG_CACHE_HOME/optout-bot` (else `~/.cache/optout-bot`). When it cannot be
 read or written (a read-only host), the vectors are computed as before and one warning is
@@ -25,6 +27,8 @@ import numpy as np
 from bot.matching.semantic import Embedder
 
 log = logging.getLogger(__name__)
+
+MAX_ROWS = 20_000
 
 
 def default_cache_dir() -> Path:
@@ -57,8 +61,14 @@ class CachedEmbedder:
         known = self._load()
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            known.update(zip(missing, self.inner.embed(missing), strict=True))
-            self._save({t: known[t] for t in dict.fromkeys(texts)})
+            fresh = dict(zip(missing, self.inner.embed(missing), strict=True))
+            rows = {t: fresh.get(t, known.get(t)) for t in dict.fromkeys(texts)}
+            for text, vector in known.items():
+                if len(rows) >= MAX_ROWS:
+                    break
+                rows.setdefault(text, vector)
+            self._save(rows)  # type: ignore[arg-type]
+            known.update(fresh)
         return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
 
     def _load(self) -> dict[str, np.ndarray]:

@@ -87,7 +87,7 @@ def test_the_blend_is_the_weighted_sum_of_the_two_cosines(minilm):
     assert np.linalg.norm(x) == pytest.approx(1.0, abs=1e-4)
 
 
-def test_the_cache_embeds_each_phrasing_once_and_keeps_only_the_latest(tmp_path, minilm):
+def test_the_cache_embeds_each_phrasing_once_and_keeps_the_latest_first(tmp_path, minilm):
     counting = Counting(minilm)
     cached = CachedEmbedder(counting, "k", tmp_path)
     first = cached.embed_phrasings(["a b", "c d", "a b"])
@@ -97,8 +97,19 @@ def test_the_cache_embeds_each_phrasing_once_and_keeps_only_the_latest(tmp_path,
     edited = CachedEmbedder(counting, "k", tmp_path).embed_phrasings(["c d", "e f"])
     assert counting.asked[-1] == ["e f"]  # only the new phrasing
     assert np.array_equal(edited[0], first[1])
-    with np.load(tmp_path / "vectors-k.npz") as data:  # the file holds the latest FAQ only
-        assert sorted(data["texts"].tolist()) == ["c d", "e f"]
+    with np.load(tmp_path / "vectors-k.npz") as data:  # the latest FAQ first, then the rest
+        assert data["texts"].tolist() == ["c d", "e f", "a b"]
+    # A knowledge base used in turn with another one still finds its rows.
+    CachedEmbedder(counting, "k", tmp_path).embed_phrasings(["a b", "c d"])
+    assert counting.asked[-1] == ["e f"]
+
+
+def test_the_cache_file_is_bounded(tmp_path, minilm, monkeypatch):
+    monkeypatch.setattr("bot.matching.vector_cache.MAX_ROWS", 3)
+    CachedEmbedder(minilm, "k", tmp_path).embed_phrasings(["a", "b"])
+    CachedEmbedder(minilm, "k", tmp_path).embed_phrasings(["c", "d"])
+    with np.load(tmp_path / "vectors-k.npz") as data:
+        assert data["texts"].tolist() == ["c", "d", "a"]
 
 
 def test_questions_never_go_into_the_cache(tmp_path, minilm):
