@@ -432,7 +432,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--topics", type=int, default=10_000)
-    parser.add_argument("--contextual-topics", type=int, default=1_500)
+    parser.add_argument("--contextual-topics", type=int, default=1_000)
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--baseline-sample", type=int, default=60)
     parser.add_argument("--memory-child", help=argparse.SUPPRESS)

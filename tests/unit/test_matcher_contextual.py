@@ -18,6 +18,7 @@ from bot.matching.contextual import (
     STATIC_SHARE,
     BlendedEmbedder,
     MiniLMEmbedder,
+    cache_key,
     default_contextual,
 )
 from bot.matching.decide import THRESHOLDS, decide
@@ -140,12 +141,26 @@ def test_an_unwritable_cache_folder_only_costs_time(tmp_path, minilm, caplog):
     assert caplog.text.count("not cached") == 1  # once, then the cache is left off
 
 
-def test_the_model_key_is_the_files_content(tmp_path):
+def test_the_cache_key_follows_the_model_the_tokenizer_and_the_pipeline(tmp_path, monkeypatch):
     a, b = tmp_path / "a", tmp_path / "b"
     a.write_bytes(b"one")
     b.write_bytes(b"two")
     assert file_digest(a) != file_digest(b)
-    assert len(file_digest(MODEL_DIR / "model.onnx")) == 16
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.onnx").write_bytes(b"m")
+    (folder / "tokenizer.json").write_bytes(b"t")
+    first = cache_key(folder)
+    (folder / "tokenizer.json").write_bytes(b"t2")
+    second = cache_key(folder)
+    monkeypatch.setattr("bot.matching.contextual.PIPELINE", "another way")
+    assert len({first, second, cache_key(folder)}) == 3
+    assert len(cache_key(MODEL_DIR)) == 16
+
+
+def test_texts_are_not_padded(minilm):
+    """The tokenizer file pads to 128 tokens; a short question must cost a short run."""
+    assert len(minilm._tokenizer.encode("is noyb suing meta").ids) < 16
 
 
 def test_without_the_model_files_the_bot_keeps_its_first_reading(monkeypatch, caplog, kb):
