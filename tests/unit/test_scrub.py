@@ -35,6 +35,9 @@ EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
         ("account user1234567 was hacked", "account user[number] was hacked"),
         ("iban DE89 3704 0044 0532 0130 00", "iban DE89 [number]"),
         ("case 123456 from 2024", "case [number] from 2024"),
+        # An address right after an opening bracket and a digit (found by hypothesis).
+        ("(0@0.0", "([email]"),
+        ("reach me (0jane@example.org)", "reach me ([email])"),
     ],
 )
 def test_personal_data_becomes_a_placeholder(text: str, expected: str):
