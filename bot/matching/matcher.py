@@ -82,7 +82,7 @@ NEAREST_POOL = 40  # large knowledge bases: topics whose single phrasings are co
 RANKED_KEPT = 20  # candidates kept, best first: the decision reads only the first few
 USE_DEFAULT = object()  # `embedder=` default: the shared WordLlama model
 # The contextual reading is built for knowledge bases up to this many English phrasings:
-# past it, embedding them all at start-up would take minutes (about 1 ms each).
+# past it, a first start would spend minutes embedding them (2-7 ms each, one at a time).
 CONTEXTUAL_MAX_PHRASINGS = 20_000
 
 
